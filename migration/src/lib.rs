@@ -1,0 +1,27 @@
+//! Database migrations for wagate, applied at start (`wagate serve`) or alone (`wagate migrate`).
+//!
+//! One file per change, named `mYYYYMMDD_NNNNNN_verb_table.rs`; never edit a released one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_users;
+mod m20261125_000002_create_webhook_deliveries;
+mod m20261125_000003_create_conversations;
+mod m20261125_000004_create_status_events;
+mod m20261125_000005_create_credit_ledger;
+
+/// Every migration of the schema, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_create_users::Migration),
+            Box::new(m20261125_000002_create_webhook_deliveries::Migration),
+            Box::new(m20261125_000003_create_conversations::Migration),
+            Box::new(m20261125_000004_create_status_events::Migration),
+            Box::new(m20261125_000005_create_credit_ledger::Migration),
+        ]
+    }
+}

@@ -1,0 +1,268 @@
+//! API authentication: HS256 JWTs and the viewer they prove.
+//!
+//! Authorization is by construction: data finders take a [`UserScope`], and the only way to
+//! get one is [`Viewer::scope_for`], so no handler can forget to check who is asking.
+
+use std::time::Duration;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use serde::{Deserialize, Serialize};
+
+use crate::{config::Secret, error::AppError};
+
+/// What a token lets its bearer do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Sees and manages everything.
+    Admin,
+    /// Sees only their own data.
+    User,
+}
+
+impl Role {
+    /// The word stored in `users.role` and in tokens.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::User => "user",
+        }
+    }
+}
+
+/// The claims wagate signs: `sub` is a user id, or `operator` for an admin token not tied to a
+/// user row.
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    role: Role,
+    exp: u64,
+    iat: u64,
+}
+
+const OPERATOR_SUBJECT: &str = "operator";
+
+/// Who is making a request, as proven by their token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    /// Their role.
+    pub role: Role,
+    /// Their user row, when the token names one.
+    pub user_id: Option<i64>,
+}
+
+/// Proof that the viewer may read one user's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserScope {
+    user_id: i64,
+}
+
+impl UserScope {
+    /// The user whose data is in scope.
+    pub fn user_id(self) -> i64 {
+        self.user_id
+    }
+}
+
+impl Viewer {
+    /// Scope to `user_id`'s data: admins reach everyone, a user only themselves.
+    pub fn scope_for(&self, user_id: i64) -> Result<UserScope, AppError> {
+        match (self.role, self.user_id) {
+            (Role::Admin, _) => Ok(UserScope { user_id }),
+            (Role::User, Some(own)) if own == user_id => Ok(UserScope { user_id }),
+            _ => Err(AppError::Forbidden(format!(
+                "this token may not read user {user_id}'s data; use an admin token or that user's own"
+            ))),
+        }
+    }
+
+    /// Fails unless the viewer is an admin.
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::User => Err(AppError::Forbidden("this needs an admin token".into())),
+        }
+    }
+}
+
+/// Signs and checks tokens with the configured secret.
+#[derive(Clone)]
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl std::fmt::Debug for JwtKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JwtKeys(<redacted>)")
+    }
+}
+
+impl JwtKeys {
+    /// Keys for HS256 with `secret`; only HS256 tokens with an `exp` are accepted.
+    pub fn new(secret: &Secret) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        Self {
+            encoding: EncodingKey::from_secret(secret.expose().as_bytes()),
+            decoding: DecodingKey::from_secret(secret.expose().as_bytes()),
+            validation,
+        }
+    }
+
+    /// Mints a token for `role`, tied to `user_id` when given, valid for `ttl`.
+    pub fn issue(
+        &self,
+        role: Role,
+        user_id: Option<i64>,
+        ttl: Duration,
+    ) -> Result<String, AppError> {
+        if role == Role::User && user_id.is_none() {
+            return Err(AppError::BadInput(
+                "a user token needs the user's id (--user ID)".into(),
+            ));
+        }
+        let iat = unix_now();
+        let claims = Claims {
+            sub: user_id.map_or_else(|| OPERATOR_SUBJECT.to_owned(), |id| id.to_string()),
+            role,
+            exp: iat + ttl.as_secs(),
+            iat,
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| AppError::BadInput(format!("could not sign the token: {e}")))
+    }
+
+    /// Checks a token's signature, algorithm and expiry, and returns its viewer.
+    pub fn verify(&self, token: &str) -> Result<Viewer, AppError> {
+        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+            AppError::Unauthenticated(format!(
+                "the bearer token was refused ({e}); sign in again or ask for a new one"
+            ))
+        })?;
+        let claims = data.claims;
+        let user_id = match claims.sub.as_str() {
+            OPERATOR_SUBJECT if claims.role == Role::Admin => None,
+            sub => Some(sub.parse().map_err(|_| {
+                AppError::Unauthenticated(format!("the token's subject `{sub}` is not a user id"))
+            })?),
+        };
+        Ok(Viewer {
+            role: claims.role,
+            user_id,
+        })
+    }
+
+    /// Reads `Authorization: Bearer <token>` and verifies it.
+    pub fn viewer_from_header(&self, header: Option<&str>) -> Result<Viewer, AppError> {
+        let header = header.ok_or_else(|| {
+            AppError::Unauthenticated("no credentials: send `Authorization: Bearer <token>`".into())
+        })?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or_else(|| {
+                AppError::Unauthenticated(
+                    "the Authorization header must be `Bearer <token>`".into(),
+                )
+            })?;
+        self.verify(token.trim())
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Parses a lifetime such as `30d`, `12h`, `15m` or `3600s`.
+pub fn parse_ttl(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a lifetime like 30d, 12h, 15m or 3600s"))?;
+    let seconds = match unit {
+        "d" => n * 86_400,
+        "h" => n * 3_600,
+        "m" => n * 60,
+        "s" | "" => n,
+        _ => return Err(format!("`{text}`: the unit must be d, h, m or s")),
+    };
+    if seconds == 0 {
+        return Err("the lifetime must be longer than zero".into());
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> JwtKeys {
+        JwtKeys::new(&Secret::new("k".repeat(32)))
+    }
+
+    #[test]
+    fn an_issued_token_verifies_to_its_viewer() {
+        let token = keys()
+            .issue(Role::User, Some(7), Duration::from_secs(60))
+            .unwrap();
+        assert_eq!(
+            keys().verify(&token).unwrap(),
+            Viewer {
+                role: Role::User,
+                user_id: Some(7)
+            }
+        );
+        let admin = keys()
+            .issue(Role::Admin, None, Duration::from_secs(60))
+            .unwrap();
+        assert_eq!(
+            keys().verify(&admin).unwrap(),
+            Viewer {
+                role: Role::Admin,
+                user_id: None
+            }
+        );
+    }
+
+    #[test]
+    fn a_token_signed_with_another_secret_is_refused() {
+        let other = JwtKeys::new(&Secret::new("x".repeat(32)));
+        let token = other
+            .issue(Role::Admin, None, Duration::from_secs(60))
+            .unwrap();
+        assert_eq!(keys().verify(&token).unwrap_err().code(), "UNAUTHENTICATED");
+    }
+
+    #[test]
+    fn users_reach_only_their_own_scope() {
+        let user = Viewer {
+            role: Role::User,
+            user_id: Some(1),
+        };
+        assert_eq!(user.scope_for(1).unwrap().user_id(), 1);
+        assert_eq!(user.scope_for(2).unwrap_err().code(), "FORBIDDEN");
+        assert_eq!(user.require_admin().unwrap_err().code(), "FORBIDDEN");
+        let admin = Viewer {
+            role: Role::Admin,
+            user_id: None,
+        };
+        assert_eq!(admin.scope_for(2).unwrap().user_id(), 2);
+    }
+
+    #[test]
+    fn lifetimes_parse_with_units() {
+        assert_eq!(parse_ttl("30d").unwrap(), Duration::from_secs(30 * 86_400));
+        assert_eq!(parse_ttl("15m").unwrap(), Duration::from_secs(900));
+        assert!(parse_ttl("soon").is_err());
+        assert!(parse_ttl("0h").is_err());
+    }
+}

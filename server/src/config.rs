@@ -1,0 +1,267 @@
+//! Configuration: the only module that reads the environment.
+//!
+//! Every variable is read once by [`Config::from_env`]; a bad value stops the start with one
+//! line naming the variable and what it expects. Secrets are redacted in `Debug`.
+
+use std::{collections::BTreeMap, fmt, net::SocketAddr, path::PathBuf};
+
+use crate::domain::credits::PriceTable;
+
+/// A secret string that never shows in logs or `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// A configuration value that could not be used; its message names the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {name}: {problem}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub name: &'static str,
+    /// What is wrong with it and what it expects.
+    pub problem: String,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Where the JWT signing secret came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtSecretSource {
+    /// `JWT_SECRET` was set.
+    Environment,
+    /// Not set: a random secret for this process only.
+    Ephemeral,
+}
+
+/// The server's whole configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: `sqlite://…` (default) or `postgres://…`.
+    pub database_url: String,
+    /// `BIND_ADDR`: where `wagate serve` listens.
+    pub bind_addr: SocketAddr,
+    /// `WHATSAPP_WEBHOOK_TOKEN`: the verify token typed into Meta's dashboard.
+    pub webhook_verify_token: Option<Secret>,
+    /// `WHATSAPP_APP_SECRET`: the app secret that signs webhook bodies.
+    pub app_secret: Option<Secret>,
+    /// `JWT_SECRET`: HS256 key for API tokens.
+    pub jwt_secret: Secret,
+    /// Whether `jwt_secret` came from the environment.
+    pub jwt_secret_source: JwtSecretSource,
+    /// `DEFAULT_MONTHLY_CREDITS`: the allowance of a newly seen contact.
+    pub default_monthly_credits: i64,
+    /// `CREDIT_PRICES`: the per-type price table (defaults from the design, overridable).
+    pub prices: PriceTable,
+    /// `WEBHOOK_MAX_BODY_BYTES`: larger webhook bodies get 413.
+    pub webhook_max_body_bytes: usize,
+    /// `ADMIN_UI_DIR`: the built admin SPA served under `/admin`.
+    pub admin_ui_dir: PathBuf,
+    /// `LOG_FORMAT`: `text` or `json`.
+    pub log_format: LogFormat,
+}
+
+/// Reads one variable; an empty value counts as unset.
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+impl Config {
+    /// Reads `.env` if present, then the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is normal; a malformed one is reported by the variables it leaves unset.
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(&|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Builds the configuration from any source of variables (the environment, or a test's map).
+    pub fn from_lookup(get: Lookup<'_>) -> Result<Self, ConfigError> {
+        let (jwt_secret, jwt_secret_source) = match get("JWT_SECRET") {
+            Some(s) if s.len() >= 32 => (Secret::new(s), JwtSecretSource::Environment),
+            Some(_) => return Err(invalid("JWT_SECRET", "must be at least 32 characters")),
+            None => (Secret::new(random_secret()), JwtSecretSource::Ephemeral),
+        };
+        Ok(Self {
+            database_url: get("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://wagate.db?mode=rwc".into()),
+            bind_addr: parse(
+                get,
+                "BIND_ADDR",
+                "127.0.0.1:8080",
+                "a socket address like 0.0.0.0:8080",
+            )?,
+            webhook_verify_token: get("WHATSAPP_WEBHOOK_TOKEN").map(Secret::new),
+            app_secret: get("WHATSAPP_APP_SECRET").map(Secret::new),
+            jwt_secret,
+            jwt_secret_source,
+            default_monthly_credits: parse_non_negative(get, "DEFAULT_MONTHLY_CREDITS", 100)?,
+            prices: prices(get)?,
+            webhook_max_body_bytes: parse(
+                get,
+                "WEBHOOK_MAX_BODY_BYTES",
+                "4194304",
+                "a size in bytes",
+            )?,
+            admin_ui_dir: get("ADMIN_UI_DIR")
+                .unwrap_or_else(|| "admin-ui/dist".into())
+                .into(),
+            log_format: match get("LOG_FORMAT").as_deref() {
+                None | Some("text") => LogFormat::Text,
+                Some("json") => LogFormat::Json,
+                Some(_) => return Err(invalid("LOG_FORMAT", "expected `text` or `json`")),
+            },
+        })
+    }
+}
+
+fn invalid(name: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        name,
+        problem: problem.into(),
+    }
+}
+
+fn parse<T: std::str::FromStr>(
+    get: Lookup<'_>,
+    name: &'static str,
+    default: &str,
+    expected: &str,
+) -> Result<T, ConfigError> {
+    let raw = get(name).unwrap_or_else(|| default.to_owned());
+    raw.trim()
+        .parse()
+        .map_err(|_| invalid(name, format!("expected {expected}, got `{raw}`")))
+}
+
+fn parse_non_negative(
+    get: Lookup<'_>,
+    name: &'static str,
+    default: i64,
+) -> Result<i64, ConfigError> {
+    let value: i64 = parse(get, name, &default.to_string(), "a whole number ≥ 0")?;
+    if value < 0 {
+        return Err(invalid(
+            name,
+            format!("expected a whole number ≥ 0, got {value}"),
+        ));
+    }
+    Ok(value)
+}
+
+/// `CREDIT_PRICES=image=3,video=3` overrides entries of the default table.
+fn prices(get: Lookup<'_>) -> Result<PriceTable, ConfigError> {
+    let mut overrides = BTreeMap::new();
+    for pair in get("CREDIT_PRICES")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|p| !p.trim().is_empty())
+    {
+        let (kind, price) = pair
+            .split_once('=')
+            .and_then(|(k, v)| Some((k.trim().to_owned(), v.trim().parse::<i64>().ok()?)))
+            .filter(|(k, v)| !k.is_empty() && *v >= 0)
+            .ok_or_else(|| {
+                invalid(
+                    "CREDIT_PRICES",
+                    format!("expected `type=credits,…` with credits ≥ 0, got `{pair}`"),
+                )
+            })?;
+        overrides.insert(kind, price);
+    }
+    Ok(PriceTable::with_overrides(overrides))
+}
+
+fn random_secret() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(&|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_start_on_sqlite_with_an_ephemeral_jwt_secret() {
+        let cfg = config(&[]).unwrap();
+        assert_eq!(cfg.database_url, "sqlite://wagate.db?mode=rwc");
+        assert_eq!(cfg.jwt_secret_source, JwtSecretSource::Ephemeral);
+        assert_eq!(cfg.prices.price_of("image"), 2);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = config(&[("BIND_ADDR", "nowhere")]).unwrap_err();
+        assert_eq!(err.name, "BIND_ADDR");
+        assert!(err.to_string().contains("nowhere"), "{err}");
+        assert_eq!(
+            config(&[("JWT_SECRET", "short")]).unwrap_err().name,
+            "JWT_SECRET"
+        );
+        assert_eq!(
+            config(&[("DEFAULT_MONTHLY_CREDITS", "-1")])
+                .unwrap_err()
+                .name,
+            "DEFAULT_MONTHLY_CREDITS"
+        );
+        assert_eq!(
+            config(&[("CREDIT_PRICES", "image")]).unwrap_err().name,
+            "CREDIT_PRICES"
+        );
+    }
+
+    #[test]
+    fn credit_prices_override_the_default_table() {
+        let cfg = config(&[("CREDIT_PRICES", "image=5, reaction=1")]).unwrap();
+        assert_eq!(cfg.prices.price_of("image"), 5);
+        assert_eq!(cfg.prices.price_of("reaction"), 1);
+        assert_eq!(cfg.prices.price_of("text"), 1);
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let cfg = config(&[
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef-top"),
+            ("WHATSAPP_APP_SECRET", "appsecret"),
+        ])
+        .unwrap();
+        let shown = format!("{cfg:?}");
+        assert!(
+            !shown.contains("appsecret") && !shown.contains("0123456789abcdef"),
+            "{shown}"
+        );
+    }
+}

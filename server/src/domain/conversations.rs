@@ -1,0 +1,166 @@
+//! Reading a user's messages: newest first with filters and keyset pagination, or a whole
+//! thread with one contact in chat order.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    sea_query::{Expr, ExprTrait, Func},
+};
+
+use crate::{
+    auth::UserScope,
+    error::AppError,
+    store::{
+        entity::{conversation, user},
+        pagination::{Page, TimeCursor},
+    },
+};
+
+use super::{
+    Domain,
+    message::{Direction, Status},
+    users,
+};
+
+/// The longest thread returned at once.
+pub const MAX_THREAD: u64 = 1000;
+
+/// Which of a user's messages to list; every field narrows the list.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationFilter {
+    /// Inbound or outbound only.
+    pub direction: Option<Direction>,
+    /// Meta's type name (`text`, `image`, …).
+    pub kind: Option<String>,
+    /// One status.
+    pub status: Option<Status>,
+    /// A phone number (or business-scoped id) that is the sender or the recipient.
+    pub contact: Option<String>,
+    /// Text contained in `content`, case-insensitive.
+    pub search: Option<String>,
+    /// Meta's timestamp at or after this moment.
+    pub since: Option<DateTime<Utc>>,
+    /// Meta's timestamp before this moment.
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl ConversationFilter {
+    fn apply(&self, mut query: Select<conversation::Entity>) -> Select<conversation::Entity> {
+        use conversation::Column as C;
+        if let Some(d) = self.direction {
+            query = query.filter(C::Direction.eq(d.as_str()));
+        }
+        if let Some(kind) = &self.kind {
+            query = query.filter(C::Kind.eq(kind.to_ascii_lowercase()));
+        }
+        if let Some(s) = self.status {
+            query = query.filter(C::Status.eq(s.as_str()));
+        }
+        if let Some(contact) = &self.contact {
+            query = query.filter(contact_is(contact));
+        }
+        if let Some(term) = self
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
+            let lowered = Expr::expr(Func::lower(Expr::col(C::Content)));
+            query =
+                query.filter(lowered.like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')));
+        }
+        if let Some(since) = self.since {
+            query = query.filter(C::Timestamp.gte(since.timestamp()));
+        }
+        if let Some(until) = self.until {
+            query = query.filter(C::Timestamp.lt(until.timestamp()));
+        }
+        query
+    }
+}
+
+fn contact_is(contact: &str) -> Condition {
+    let digits = contact.trim().trim_start_matches('+');
+    Condition::any()
+        .add(conversation::Column::From.eq(digits))
+        .add(conversation::Column::To.eq(digits))
+}
+
+fn escape_like(term: &str) -> String {
+    term.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+impl Domain {
+    /// A page of the user's messages, newest first (by Meta's timestamp).
+    pub async fn conversations(
+        &self,
+        scope: UserScope,
+        filter: &ConversationFilter,
+        size: u64,
+        after: Option<TimeCursor>,
+    ) -> Result<Page<conversation::Model>, AppError> {
+        self.require_user(scope).await?;
+        use conversation::Column as C;
+        let mut query = filter
+            .apply(conversation::Entity::find().filter(C::UserId.eq(scope.user_id())))
+            .order_by_desc(C::Timestamp)
+            .order_by_desc(C::Id)
+            .limit(size + 1);
+        if let Some(TimeCursor { timestamp, id }) = after {
+            query = query.filter(
+                Condition::any().add(C::Timestamp.lt(timestamp)).add(
+                    Condition::all()
+                        .add(C::Timestamp.eq(timestamp))
+                        .add(C::Id.lt(id)),
+                ),
+            );
+        }
+        Ok(Page::from_overfetch(query.all(&self.db).await?, size))
+    }
+
+    /// The latest `last` messages between the user and `contact`, in chat order (oldest first).
+    pub async fn thread(
+        &self,
+        scope: UserScope,
+        contact: &str,
+        last: u64,
+    ) -> Result<Vec<conversation::Model>, AppError> {
+        self.require_user(scope).await?;
+        use conversation::Column as C;
+        let mut rows = conversation::Entity::find()
+            .filter(C::UserId.eq(scope.user_id()))
+            .filter(contact_is(contact))
+            .order_by_desc(C::Timestamp)
+            .order_by_desc(C::Id)
+            .limit(Ord::min(last, MAX_THREAD))
+            .all(&self.db)
+            .await?;
+        rows.reverse();
+        Ok(rows)
+    }
+
+    async fn require_user(&self, scope: UserScope) -> Result<(), AppError> {
+        let exists = user::Entity::find_by_id(scope.user_id())
+            .one(&self.db)
+            .await?
+            .is_some();
+        if exists {
+            Ok(())
+        } else {
+            Err(users::not_found(scope.user_id()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_in_a_search_are_literal() {
+        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
+    }
+}

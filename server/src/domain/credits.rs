@@ -1,0 +1,253 @@
+//! Credits: a price per message type, a balance per user and period, and an append-only
+//! ledger in which every change is a row carrying the balance after it.
+//!
+//! Callers hold the user's row lock (see `users::resolve_locked`) while these run, so the
+//! balance read here is the balance written.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+
+use crate::{
+    auth::UserScope,
+    error::AppError,
+    store::{
+        entity::{credit_ledger, user},
+        pagination::{IdCursor, Page},
+    },
+};
+
+use super::{Domain, users};
+
+/// Credits per message type, from the design, with configured overrides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceTable(BTreeMap<String, i64>);
+
+const DEFAULT_PRICES: [(&str, i64); 16] = [
+    ("text", 1),
+    ("image", 2),
+    ("video", 2),
+    ("document", 2),
+    ("interactive", 1),
+    ("sticker", 1),
+    ("audio", 1),
+    ("reaction", 0),
+    ("template", 1),
+    ("location", 1),
+    ("contacts", 1),
+    ("button", 1),
+    ("order", 1),
+    ("system", 0),
+    ("unsupported", 0),
+    ("unknown", 0),
+];
+
+impl PriceTable {
+    /// The default table with `overrides` replacing or adding entries.
+    pub fn with_overrides(overrides: BTreeMap<String, i64>) -> Self {
+        let mut table: BTreeMap<String, i64> = DEFAULT_PRICES
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), *v))
+            .collect();
+        table.extend(overrides);
+        Self(table)
+    }
+
+    /// The price of one message of Meta's type `kind`; a type not in the table costs what
+    /// `unknown` costs.
+    pub fn price_of(&self, kind: &str) -> i64 {
+        self.0
+            .get(kind)
+            .or_else(|| self.0.get("unknown"))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// Why the balance changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// An inbound message was charged.
+    Inbound,
+    /// A new period reset the balance to the allowance (also the first grant).
+    MonthlyReset,
+}
+
+impl Reason {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::MonthlyReset => "monthly_reset",
+        }
+    }
+}
+
+/// The period (`YYYY-MM`, UTC) a moment belongs to.
+pub fn period_of(now: DateTime<Utc>) -> String {
+    now.format("%Y-%m").to_string()
+}
+
+/// Appends a ledger row; `Ok(false)` when (message, reason) is already in the ledger.
+pub(crate) async fn append<C: ConnectionTrait>(
+    db: &C,
+    user: &user::Model,
+    delta: i64,
+    reason: Reason,
+    message_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let row = credit_ledger::ActiveModel {
+        user_id: Set(user.id),
+        delta: Set(delta),
+        reason: Set(reason.as_str().to_owned()),
+        message_id: Set(message_id.map(str::to_owned)),
+        balance_after: Set(user.current_month_credits),
+        period: Set(user.credits_period.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    let inserted = credit_ledger::Entity::insert(row)
+        .on_conflict_do_nothing_on([
+            credit_ledger::Column::MessageId,
+            credit_ledger::Column::Reason,
+        ])
+        .exec_without_returning(db)
+        .await?;
+    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+}
+
+/// Resets the balance to the allowance when `now` is in a later period than the balance.
+pub(crate) async fn roll_period<C: ConnectionTrait>(
+    db: &C,
+    user: &mut user::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let period = period_of(now);
+    if user.credits_period >= period {
+        return Ok(());
+    }
+    let delta = user.monthly_allowance - user.current_month_credits;
+    user.current_month_credits = user.monthly_allowance;
+    user.credits_period = period;
+    save_balance(db, user).await?;
+    append(db, user, delta, Reason::MonthlyReset, None, now).await?;
+    Ok(())
+}
+
+/// Charges up to `price` for `message_id`, never below zero; returns what was really charged.
+/// A message already charged for `reason` is not charged again.
+pub(crate) async fn charge<C: ConnectionTrait>(
+    db: &C,
+    user: &mut user::Model,
+    price: i64,
+    reason: Reason,
+    message_id: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    roll_period(db, user, now).await?;
+    let charged = price.min(user.current_month_credits).max(0);
+    if charged == 0 {
+        return Ok(0);
+    }
+    user.current_month_credits -= charged;
+    if !append(db, user, -charged, reason, Some(message_id), now).await? {
+        user.current_month_credits += charged;
+        return Ok(0);
+    }
+    save_balance(db, user).await?;
+    Ok(charged)
+}
+
+async fn save_balance<C: ConnectionTrait>(db: &C, user: &user::Model) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::CurrentMonthCredits,
+            user.current_month_credits.into(),
+        )
+        .col_expr(
+            user::Column::CreditsPeriod,
+            user.credits_period.clone().into(),
+        )
+        .filter(user::Column::Id.eq(user.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+impl Domain {
+    /// The user's balance, brought into the current period first (a new month resets it).
+    pub async fn credits(&self, scope: UserScope) -> Result<user::Model, AppError> {
+        let _turn = self.gate.enter().await;
+        let txn = self.db.begin().await?;
+        let mut user = users::lock_by_id(&txn, scope.user_id())
+            .await?
+            .ok_or_else(|| users::not_found(scope.user_id()))?;
+        roll_period(&txn, &mut user, Utc::now()).await?;
+        txn.commit().await?;
+        Ok(user)
+    }
+
+    /// The user's ledger, newest first.
+    pub async fn ledger(
+        &self,
+        scope: UserScope,
+        size: u64,
+        after: Option<IdCursor>,
+    ) -> Result<Page<credit_ledger::Model>, AppError> {
+        let mut query = credit_ledger::Entity::find()
+            .filter(credit_ledger::Column::UserId.eq(scope.user_id()))
+            .order_by_desc(credit_ledger::Column::Id)
+            .limit(size + 1);
+        if let Some(IdCursor(id)) = after {
+            query = query.filter(credit_ledger::Column::Id.lt(id));
+        }
+        Ok(Page::from_overfetch(query.all(&self.db).await?, size))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn the_design_prices_apply_and_unknown_types_cost_what_unknown_costs() {
+        let table = PriceTable::with_overrides(BTreeMap::new());
+        let expected = [
+            ("text", 1),
+            ("image", 2),
+            ("video", 2),
+            ("document", 2),
+            ("interactive", 1),
+            ("sticker", 1),
+            ("audio", 1),
+            ("reaction", 0),
+            ("template", 1),
+            ("location", 1),
+            ("contacts", 1),
+            ("button", 1),
+            ("order", 1),
+            ("system", 0),
+            ("unsupported", 0),
+            ("poll_v9", 0),
+        ];
+        for (kind, price) in expected {
+            assert_eq!(table.price_of(kind), price, "{kind}");
+        }
+    }
+
+    #[test]
+    fn periods_are_utc_calendar_months() {
+        let last_moment = Utc.with_ymd_and_hms(2026, 11, 30, 23, 59, 59).unwrap();
+        assert_eq!(period_of(last_moment), "2026-11");
+        assert_eq!(
+            period_of(last_moment + chrono::Duration::seconds(1)),
+            "2026-12"
+        );
+    }
+}

@@ -1,0 +1,89 @@
+//! Recording a message the business sent: the row that status webhooks then move forward.
+
+use chrono::Utc;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use serde_json::Value;
+
+use crate::{error::AppError, store::entity::conversation};
+
+use super::{
+    Domain, content,
+    message::{Direction, Status},
+    statuses,
+    users::{self, ContactIdentity},
+};
+
+/// A message Meta accepted for sending.
+#[derive(Debug, Clone)]
+pub struct OutboundMessage {
+    /// The wamid Meta returned.
+    pub message_id: String,
+    /// The business number it was sent from (digits).
+    pub from: String,
+    /// The business number's id at Meta.
+    pub phone_number_id: String,
+    /// The recipient's phone (E.164 digits).
+    pub to: String,
+    /// Meta's type name.
+    pub kind: String,
+    /// The message object as sent.
+    pub raw: Value,
+}
+
+impl Domain {
+    /// Stores an accepted outbound message (status `accepted`) for the recipient's user, and
+    /// applies any status Meta reported before the row existed. Recording the same wamid again
+    /// returns the stored row.
+    pub async fn record_outbound(
+        &self,
+        message: OutboundMessage,
+    ) -> Result<conversation::Model, AppError> {
+        let _turn = self.gate.enter().await;
+        let txn = self.db.begin().await?;
+        let now = Utc::now();
+        let who = ContactIdentity {
+            phone: Some(&message.to),
+            ..Default::default()
+        };
+        let user = users::resolve_locked(&txn, who, self.default_allowance, now).await?;
+        let row = conversation::ActiveModel {
+            user_id: Set(user.id),
+            from: Set(message.from.clone()),
+            to: Set(message.to.clone()),
+            message_id: Set(message.message_id.clone()),
+            kind: Set(message.kind.clone()),
+            content: Set(content::readable(&message.kind, &message.raw)),
+            direction: Set(Direction::Outbound.as_str().to_owned()),
+            status: Set(Status::Accepted.as_str().to_owned()),
+            phone_number_id: Set(message.phone_number_id.clone()),
+            reply_to: Set(message
+                .raw
+                .pointer("/context/message_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)),
+            raw: Set(message.raw.to_string()),
+            credits_charged: Set(0),
+            timestamp: Set(now.timestamp()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        conversation::Entity::insert(row)
+            .on_conflict_do_nothing_on([conversation::Column::MessageId])
+            .exec_without_returning(&txn)
+            .await?;
+        statuses::apply_recorded(&txn, &message.message_id, now).await?;
+        let stored = conversation::Entity::find()
+            .filter(conversation::Column::MessageId.eq(&message.message_id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "message {} vanished while being stored",
+                    message.message_id
+                ))
+            })?;
+        txn.commit().await?;
+        Ok(stored)
+    }
+}

@@ -1,0 +1,105 @@
+//! Statuses move a message up the ladder and never back. Every report is kept in
+//! `status_events`, even a late one, a repeated one, or one for a message not stored yet —
+//! which is applied the moment that message appears.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    sea_query::Expr,
+};
+
+use crate::{
+    store::entity::{conversation, status_event},
+    whatsapp::payload::StatusUpdate,
+};
+
+use super::message::{ErrorInfo, Status};
+
+/// Stores a status report; `Ok(false)` when this (message, status) was already recorded.
+pub(crate) async fn record<C: ConnectionTrait>(
+    db: &C,
+    update: &StatusUpdate,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let error = update
+        .errors
+        .first()
+        .map(ErrorInfo::from)
+        .unwrap_or_default();
+    let row = status_event::ActiveModel {
+        message_id: Set(update.message_id.clone()),
+        status: Set(update.status.to_ascii_lowercase()),
+        timestamp: Set(update.timestamp.unwrap_or_else(|| now.timestamp())),
+        recipient_id: Set(update.recipient_id.clone()),
+        error_code: Set(error.code),
+        error_title: Set(error.title),
+        error_details: Set(error.details),
+        pricing: Set(update.pricing.as_ref().map(ToString::to_string)),
+        raw: Set(update.raw.to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    let inserted = status_event::Entity::insert(row)
+        .on_conflict_do_nothing_on([
+            status_event::Column::MessageId,
+            status_event::Column::Status,
+        ])
+        .exec_without_returning(db)
+        .await?;
+    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+}
+
+/// Moves the stored message up to `status`; `Ok(false)` when it is unknown or already there
+/// or beyond. The condition is in the UPDATE itself, so concurrent reports cannot race it back.
+pub(crate) async fn apply<C: ConnectionTrait>(
+    db: &C,
+    message_id: &str,
+    status: Status,
+    error: &ErrorInfo,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let lower: Vec<&str> = status.predecessors().map(Status::as_str).collect();
+    let mut update = conversation::Entity::update_many()
+        .col_expr(conversation::Column::Status, Expr::value(status.as_str()))
+        .col_expr(conversation::Column::UpdatedAt, Expr::value(now))
+        .filter(conversation::Column::MessageId.eq(message_id))
+        .filter(conversation::Column::Status.is_in(lower));
+    if status == Status::Failed {
+        update = update
+            .col_expr(conversation::Column::ErrorCode, Expr::value(error.code))
+            .col_expr(
+                conversation::Column::ErrorTitle,
+                Expr::value(error.title.clone()),
+            )
+            .col_expr(
+                conversation::Column::ErrorDetails,
+                Expr::value(error.details.clone()),
+            );
+    }
+    Ok(update.exec(db).await?.rows_affected > 0)
+}
+
+/// Applies the highest status already recorded for a message that was just stored.
+pub(crate) async fn apply_recorded<C: ConnectionTrait>(
+    db: &C,
+    message_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let events = status_event::Entity::find()
+        .filter(status_event::Column::MessageId.eq(message_id))
+        .all(db)
+        .await?;
+    let highest = events
+        .iter()
+        .filter_map(|e| Status::parse(&e.status).map(|s| (s, e)))
+        .max_by_key(|(s, _)| *s);
+    if let Some((status, event)) = highest {
+        let error = ErrorInfo {
+            code: event.error_code,
+            title: event.error_title.clone(),
+            details: event.error_details.clone(),
+        };
+        apply(db, message_id, status, &error, now).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! The one error table: every failure a caller can meet has a stable code, an HTTP status and
+//! a GraphQL `extensions.code`, mapped here and nowhere else.
+
+use async_graphql::ErrorExtensions;
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+/// An error a request can end with; its message says what went wrong and what to do.
+///
+/// It deliberately does not implement `Display`: async-graphql converts any `Display` type
+/// into an error without extensions, and that conversion would drop `extensions.code` on
+/// every `?`. The only conversion is the explicit one below, which keeps the code.
+#[derive(Debug)]
+pub enum AppError {
+    /// No credentials, or credentials that cannot be trusted.
+    Unauthenticated(String),
+    /// Valid credentials that do not reach this data.
+    Forbidden(String),
+    /// The thing asked for does not exist (or is not visible to the caller).
+    NotFound(String),
+    /// The request itself is wrong; the message names the field.
+    BadInput(String),
+    /// The request body is larger than the server accepts.
+    PayloadTooLarge(String),
+    /// The database could not be reached or failed; retrying later is safe.
+    Unavailable(sea_orm::DbErr),
+}
+
+impl AppError {
+    /// The stable code shared by REST (`error.code`) and GraphQL (`extensions.code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadInput(_) => "BAD_USER_INPUT",
+            Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
+            Self::Unavailable(_) => "UNAVAILABLE",
+        }
+    }
+
+    /// What went wrong and what to do, for the caller.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthenticated(m)
+            | Self::Forbidden(m)
+            | Self::NotFound(m)
+            | Self::BadInput(m)
+            | Self::PayloadTooLarge(m) => m.clone(),
+            Self::Unavailable(_) => {
+                "the database is unavailable; nothing was changed, retry later".into()
+            }
+        }
+    }
+
+    /// The HTTP status REST answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadInput(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// Logs server-side failures with their cause; client errors are not worth a log line.
+    fn log(&self) {
+        if let Self::Unavailable(cause) = self {
+            tracing::error!(error = %cause, code = self.code(), "request failed in the store");
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Unavailable(err)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let body = json!({ "error": { "code": self.code(), "message": self.message() } });
+        (self.status(), Json(body)).into_response()
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        err.log();
+        let code = err.code();
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| ext.set("code", code))
+    }
+}

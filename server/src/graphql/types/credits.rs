@@ -1,0 +1,88 @@
+use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject, connection::Connection};
+use chrono::{DateTime, Utc};
+
+use crate::{
+    auth::UserScope,
+    domain::Domain,
+    store::{
+        entity::credit_ledger,
+        pagination::{IdCursor, page_size},
+    },
+};
+
+/// One change of a balance; the ledger is append-only.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct LedgerEntry {
+    /// The entry's id; the ledger's order.
+    pub id: ID,
+    /// The change (negative for a charge).
+    pub delta: i64,
+    /// inbound, outbound, refund, monthly_reset or adjustment.
+    pub reason: String,
+    /// The message that caused it, if any.
+    pub message_id: Option<String>,
+    /// The balance right after this change.
+    pub balance_after: i64,
+    /// The period (`YYYY-MM`) it belongs to.
+    pub period: String,
+    /// Free text (a reason, a merge).
+    pub note: Option<String>,
+    /// When it happened.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<credit_ledger::Model> for LedgerEntry {
+    fn from(e: credit_ledger::Model) -> Self {
+        Self {
+            id: ID(e.id.to_string()),
+            delta: e.delta,
+            reason: e.reason,
+            message_id: e.message_id,
+            balance_after: e.balance_after,
+            period: e.period,
+            note: e.note,
+            created_at: e.created_at,
+        }
+    }
+}
+
+/// A user's credits: the balance of the current period and the ledger behind it.
+#[derive(SimpleObject, Debug, Clone)]
+#[graphql(complex)]
+pub struct Credits {
+    /// Whose credits these are.
+    pub user_id: ID,
+    /// The balance; never negative.
+    pub balance: i64,
+    /// What each new period resets the balance to.
+    pub monthly_allowance: i64,
+    /// The period (`YYYY-MM`, UTC) the balance belongs to.
+    pub period: String,
+    #[graphql(skip)]
+    pub scope: UserScope,
+}
+
+#[ComplexObject]
+impl Credits {
+    /// The ledger, newest first.
+    async fn ledger(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i64>,
+        after: Option<String>,
+    ) -> Result<Connection<String, LedgerEntry>> {
+        let size = page_size(first)?;
+        let after = after.as_deref().map(IdCursor::decode).transpose()?;
+        let page = ctx
+            .data::<Domain>()?
+            .ledger(self.scope, size, after)
+            .await?;
+        let mut connection = Connection::new(after.is_some(), page.has_next_page);
+        connection.edges.extend(
+            page.rows
+                .into_iter()
+                .map(|e| async_graphql::connection::Edge::new(IdCursor(e.id).encode(), e.into())),
+        );
+        Ok(connection)
+    }
+}

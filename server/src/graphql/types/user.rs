@@ -1,0 +1,53 @@
+use async_graphql::{Enum, ID, SimpleObject};
+
+use crate::store::entity::user;
+
+/// What a user may do.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum UserRole {
+    /// Sees and manages everything.
+    Admin,
+    /// Sees only their own data.
+    User,
+}
+
+/// A WhatsApp contact (or a staff member) and their credit balance.
+#[derive(SimpleObject, Debug, Clone)]
+#[graphql(name = "User")]
+pub struct UserNode {
+    /// The user's id.
+    pub id: ID,
+    /// The WhatsApp profile name, as last seen.
+    pub name: Option<String>,
+    /// The phone number as E.164 digits; null for a contact known only by business-scoped id.
+    pub phone: Option<String>,
+    /// Meta's business-scoped user id, when known.
+    pub business_scoped_user_id: Option<String>,
+    /// What the user may do.
+    pub role: UserRole,
+    /// The balance of the current period.
+    pub current_month_credits: i64,
+    /// What each new period resets the balance to.
+    pub monthly_allowance: i64,
+    /// The period (`YYYY-MM`, UTC) the balance belongs to.
+    pub credits_period: String,
+}
+
+impl From<user::Model> for UserNode {
+    fn from(u: user::Model) -> Self {
+        Self {
+            id: ID(u.id.to_string()),
+            name: u.name,
+            phone: u.phone,
+            business_scoped_user_id: u.bsuid,
+            role: if u.role == "admin" {
+                UserRole::Admin
+            } else {
+                UserRole::User
+            },
+            current_month_credits: u.current_month_credits,
+            monthly_allowance: u.monthly_allowance,
+            credits_period: u.credits_period,
+        }
+    }
+}

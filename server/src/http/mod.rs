@@ -1,0 +1,53 @@
+//! The HTTP doors: one file per door, assembled by [`router`].
+
+mod admin_ui;
+mod auth;
+mod conversations;
+mod graphql;
+mod health;
+mod webhook;
+
+use axum::{Router, extract::DefaultBodyLimit, http::Request, response::Redirect, routing::get};
+use tower::ServiceBuilder;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+use crate::state::AppState;
+
+/// Every route, with one tracing span per request carrying its request id.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.config.webhook_max_body_bytes;
+    Router::new()
+        .route(
+            "/api/whatsapp/webhook",
+            get(webhook::verify)
+                .post(webhook::receive)
+                .layer(DefaultBodyLimit::max(body_limit)),
+        )
+        .route("/api/user/{id}/conversations", get(conversations::list))
+        .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route("/healthz", get(health::alive))
+        .route("/readyz", get(health::ready))
+        .route("/", get(|| async { Redirect::temporary("/admin/") }))
+        .nest_service("/admin", admin_ui::service(&state.config.admin_ui_dir))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(PropagateRequestIdLayer::x_request_id()),
+        )
+        .with_state(state)
+}
+
+/// The span of one request: method, path (never the query string, which may carry the verify
+/// token) and request id.
+fn request_span<B>(request: &Request<B>) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+}

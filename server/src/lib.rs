@@ -1,0 +1,111 @@
+//! wagate: a WhatsApp Cloud API gateway.
+//!
+//! [`App::build`] is the one composition root, shared by the binary and the integration tests:
+//! it connects to the database, applies migrations and assembles the router.
+
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod whatsapp;
+
+use std::{future::Future, sync::Arc};
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::{auth::JwtKeys, config::Config, domain::Domain, state::AppState};
+
+/// Why the app could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened.
+    #[error("cannot open the database at {url} (check DATABASE_URL): {source}")]
+    Connect {
+        /// The URL without its password.
+        url: String,
+        /// The driver's error.
+        source: sea_orm::DbErr,
+    },
+    /// The migrations could not be applied.
+    #[error("cannot apply the database migrations: {0}")]
+    Migrate(sea_orm::DbErr),
+}
+
+/// The assembled application, ready to serve.
+pub struct App {
+    router: Router,
+    state: AppState,
+}
+
+impl App {
+    /// Connects, migrates and assembles everything from `config`.
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let db = store::connect(&config.database_url)
+            .await
+            .map_err(|source| StartError::Connect {
+                url: redact_url(&config.database_url),
+                source,
+            })?;
+        store::migrate(&db).await.map_err(StartError::Migrate)?;
+        let domain = Domain::new(db, config.prices.clone(), config.default_monthly_credits);
+        let state = AppState {
+            schema: graphql::schema(domain.clone()),
+            jwt: JwtKeys::new(&config.jwt_secret),
+            config: Arc::new(config),
+            domain,
+        };
+        Ok(Self {
+            router: http::router(state.clone()),
+            state,
+        })
+    }
+
+    /// The shared state (the tests reach the database through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves on `listener` until `shutdown` completes.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// A database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(
+            super::redact_url("postgres://app:hunter2@db:5432/w"),
+            "postgres://app:***@db:5432/w"
+        );
+        assert_eq!(
+            super::redact_url("sqlite://wagate.db?mode=rwc"),
+            "sqlite://wagate.db?mode=rwc"
+        );
+    }
+}

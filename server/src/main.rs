@@ -1,0 +1,171 @@
+//! The `wagate` command line: serve (the default), migrate, mint tokens, export the schema,
+//! replay stored webhook deliveries.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use wagate::{
+    App,
+    auth::{JwtKeys, Role, parse_ttl},
+    config::{Config, JwtSecretSource},
+    domain::Domain,
+    graphql, store, telemetry,
+};
+
+#[derive(Parser)]
+#[command(name = "wagate", version, about = "WhatsApp Cloud API gateway")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations and serve HTTP (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Write the GraphQL schema (SDL).
+    ExportSchema {
+        /// Where to write it; `-` for standard output.
+        #[arg(long, default_value = "schema.graphql")]
+        out: PathBuf,
+    },
+    /// Stored webhook deliveries.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a signed JWT (and nothing else) on standard output.
+    Issue {
+        /// What the token may do.
+        #[arg(long, value_enum)]
+        role: Role,
+        /// The user the token belongs to (required for `--role user`).
+        #[arg(long)]
+        user: Option<i64>,
+        /// How long it is valid: 30d, 12h, 15m, 3600s.
+        #[arg(long, default_value = "30d", value_parser = parse_ttl)]
+        ttl: std::time::Duration,
+    },
+}
+
+#[derive(Subcommand)]
+enum WebhookCommand {
+    /// Process stored deliveries again: one by id, or every one not `processed`.
+    Replay {
+        /// The delivery's id; without it, every unprocessed delivery.
+        #[arg(long)]
+        id: Option<i64>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("wagate: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_format);
+    match run(cli.command.unwrap_or(Command::Serve), config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("wagate: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> Result<(), String> {
+    match command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            let db = store::connect(&config.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            store::migrate(&db).await.map_err(|e| e.to_string())?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Token(TokenCommand::Issue { role, user, ttl }) => {
+            if config.jwt_secret_source == JwtSecretSource::Ephemeral {
+                return Err(
+                    "JWT_SECRET is not set: a token needs the secret the server will check it with"
+                        .into(),
+                );
+            }
+            let token = JwtKeys::new(&config.jwt_secret)
+                .issue(role, user, ttl)
+                .map_err(|e| e.message())?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::ExportSchema { out } => {
+            let sdl = graphql::sdl();
+            if out.as_os_str() == "-" {
+                print!("{sdl}");
+                Ok(())
+            } else {
+                std::fs::write(&out, sdl)
+                    .map_err(|e| format!("cannot write {}: {e}", out.display()))
+            }
+        }
+        Command::Webhook(WebhookCommand::Replay { id }) => replay(config, id).await,
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    if config.app_secret.is_none() {
+        tracing::warn!(
+            "WHATSAPP_APP_SECRET is not set: webhook signatures are NOT checked and anyone can post \
+             fake deliveries; set it to your Meta app's secret"
+        );
+    }
+    if config.jwt_secret_source == JwtSecretSource::Ephemeral {
+        tracing::warn!(
+            "JWT_SECRET is not set: using a random secret, so tokens stop working at restart"
+        );
+    }
+    let addr = config.bind_addr;
+    let app = App::build(config).await.map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr} (BIND_ADDR): {e}"))?;
+    tracing::info!(%addr, "wagate is listening; the admin UI is at /admin");
+    app.serve(listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
+async fn replay(config: Config, id: Option<i64>) -> Result<(), String> {
+    let db = store::connect(&config.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    store::migrate(&db).await.map_err(|e| e.to_string())?;
+    let domain = Domain::new(db, config.prices, config.default_monthly_credits);
+    let ids = match id {
+        Some(id) => vec![id],
+        None => domain
+            .unprocessed_deliveries()
+            .await
+            .map_err(|e| e.message())?,
+    };
+    for id in ids {
+        match domain.replay_delivery(id).await {
+            Ok(report) => println!("{}", serde_json::to_string(&report).unwrap_or_default()),
+            Err(err) => eprintln!("delivery {id}: {}", err.message()),
+        }
+    }
+    Ok(())
+}

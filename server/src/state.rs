@@ -1,0 +1,18 @@
+//! What every request handler shares.
+
+use std::sync::Arc;
+
+use crate::{auth::JwtKeys, config::Config, domain::Domain, graphql::AppSchema};
+
+/// The shared state of the running app.
+#[derive(Clone)]
+pub struct AppState {
+    /// The domain services (and the database behind them).
+    pub domain: Domain,
+    /// The configuration read at start.
+    pub config: Arc<Config>,
+    /// Token signing and checking.
+    pub jwt: JwtKeys,
+    /// The GraphQL schema.
+    pub schema: AppSchema,
+}

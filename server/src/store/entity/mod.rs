@@ -1,0 +1,7 @@
+//! sea-orm entities, one file per table. They are storage shapes: the APIs define their own types.
+
+pub mod conversation;
+pub mod credit_ledger;
+pub mod status_event;
+pub mod user;
+pub mod webhook_delivery;

@@ -1,0 +1,74 @@
+//! Persistence: the connection, migrations, the write gate, and scoped finders.
+
+pub mod entity;
+pub mod pagination;
+
+use std::{ops::Deref, sync::Arc, time::Duration};
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+use tokio::sync::{Mutex, MutexGuard};
+
+/// Opens the pool with the settings each backend needs.
+///
+/// SQLite runs in WAL mode with `synchronous=FULL`, so a committed transaction survives a
+/// crash or power loss, and waits up to 5 s for a lock instead of failing.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
+    Database::connect(options).await
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Serializes write transactions where the backend needs it.
+///
+/// SQLite allows one writer at a time and fails a transaction that tries to upgrade a stale
+/// read snapshot, so writers queue here instead. PostgreSQL writers run concurrently and rely
+/// on row locks and unique constraints.
+#[derive(Clone, Debug)]
+pub struct WriteGate(Option<Arc<Mutex<()>>>);
+
+impl WriteGate {
+    /// The gate fitting the connection's backend.
+    pub fn for_backend(backend: DbBackend) -> Self {
+        match backend {
+            DbBackend::Sqlite => Self(Some(Arc::new(Mutex::new(())))),
+            _ => Self(None),
+        }
+    }
+
+    /// Waits for this process's turn to write (a no-op on PostgreSQL).
+    pub async fn enter(&self) -> Option<MutexGuard<'_, ()>> {
+        match &self.0 {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        }
+    }
+}
+
+/// Whether a failed transaction may succeed when simply run again (a PostgreSQL deadlock or
+/// serialization failure).
+pub fn is_retryable(err: &DbErr) -> bool {
+    if let DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) = err
+        && let sea_orm::sqlx::Error::Database(db_err) = e.deref()
+    {
+        return matches!(db_err.code().as_deref(), Some("40P01" | "40001"));
+    }
+    false
+}

@@ -1,0 +1,4 @@
+//! Meta's WhatsApp Cloud API: webhook payloads and their signature.
+
+pub mod payload;
+pub mod signature;

@@ -1,0 +1,17 @@
+//! wagate's integration tests: the real app on an ephemeral port with a fresh database
+//! (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set), driven over HTTP.
+
+mod support;
+
+mod cli;
+mod credits;
+mod fixtures;
+mod graphql_read;
+mod health;
+mod inbound_types;
+mod ingest;
+mod rest_read;
+mod schema_drift;
+mod statuses;
+mod users;
+mod webhook_security;

@@ -1,0 +1,325 @@
+//! The test harness: the real app on an ephemeral port with a fresh database, and helpers to
+//! drive it the way Meta, API clients and admins do.
+
+pub mod meta;
+
+use std::{collections::HashMap, time::Duration};
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, Statement};
+use serde_json::{Value, json};
+use tokio::{net::TcpListener, sync::oneshot};
+use wagate::{
+    App,
+    auth::{JwtKeys, Role},
+    config::{Config, Secret},
+    domain::{Domain, outbound::OutboundMessage},
+    store::entity::{credit_ledger, user},
+    whatsapp::signature,
+};
+
+/// The app secret every test app checks webhook signatures with.
+pub const APP_SECRET: &str = "test-app-secret";
+/// The verify token every test app expects from Meta.
+pub const VERIFY_TOKEN: &str = "test-verify-token";
+const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdefghijklmnop";
+
+/// A running app and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The HTTP client.
+    pub client: reqwest::Client,
+    app_db: DatabaseConnection,
+    domain: Domain,
+    _shutdown: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+/// Settings for one test app; each `env` entry overrides a default variable.
+#[derive(Default)]
+pub struct TestAppBuilder {
+    env: HashMap<String, String>,
+}
+
+impl TestAppBuilder {
+    /// Sets one environment variable of the app.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.insert(key.to_owned(), value.to_owned());
+        self
+    }
+
+    /// Starts the app on a fresh database.
+    pub async fn spawn(self) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut env: HashMap<String, String> = [
+            ("DATABASE_URL", fresh_database(&dir).await),
+            ("WHATSAPP_APP_SECRET", APP_SECRET.into()),
+            ("WHATSAPP_WEBHOOK_TOKEN", VERIFY_TOKEN.into()),
+            ("JWT_SECRET", JWT_SECRET.into()),
+            ("DEFAULT_MONTHLY_CREDITS", "100".into()),
+            (
+                "ADMIN_UI_DIR",
+                dir.path().join("no-admin-ui").display().to_string(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        env.extend(self.env);
+        let config = Config::from_lookup(&|name| env.get(name).cloned()).expect("test config");
+        let app = App::build(config).await.expect("the app builds");
+        let domain = app.state().domain.clone();
+        let app_db = domain.db().clone();
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let address = format!("http://{}", listener.local_addr().expect("local addr"));
+        let (shutdown, stop) = oneshot::channel();
+        tokio::spawn(app.serve(listener, async {
+            let _ = stop.await;
+        }));
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        TestApp {
+            address,
+            client,
+            app_db,
+            domain,
+            _shutdown: shutdown,
+            _dir: dir,
+        }
+    }
+}
+
+/// A temp SQLite file, or a new database on `TEST_DATABASE_URL`'s PostgreSQL server.
+async fn fresh_database(dir: &tempfile::TempDir) -> String {
+    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+        return format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("wagate.db").display()
+        );
+    };
+    let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
+        panic!("TEST_DATABASE_URL is set but PostgreSQL cannot be reached ({e}); start it or unset the variable")
+    });
+    let name = format!("wagate_test_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create a test database");
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url.as_str(), None), |(b, q)| (b, Some(q)));
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+impl TestApp {
+    /// A test app with the default settings.
+    pub async fn spawn() -> TestApp {
+        TestAppBuilder::default().spawn().await
+    }
+
+    /// A test app with settings of its own.
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder::default()
+    }
+
+    /// The app's own database handle (the tests read and sabotage through it).
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.app_db
+    }
+
+    /// The app's domain services.
+    pub fn domain(&self) -> &Domain {
+        &self.domain
+    }
+
+    /// Stores an outbound text as the send service does once Meta accepted it.
+    pub async fn seed_outbound(
+        &self,
+        wamid: &str,
+        to: &str,
+    ) -> wagate::store::entity::conversation::Model {
+        self.domain
+            .record_outbound(OutboundMessage {
+                message_id: wamid.to_owned(),
+                from: meta::BUSINESS_NUMBER.to_owned(),
+                phone_number_id: meta::PHONE_NUMBER_ID.to_owned(),
+                to: to.to_owned(),
+                kind: "text".to_owned(),
+                raw: json!({ "to": to, "type": "text", "text": { "body": "Hello from the business" } }),
+            })
+            .await
+            .expect("record outbound")
+    }
+
+    /// Whether the database is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.app_db.get_database_backend() == sea_orm::DbBackend::Postgres
+    }
+
+    /// A URL on the app.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Posts a notification signed like Meta signs it.
+    pub async fn post_webhook(&self, body: &Value) -> reqwest::Response {
+        let bytes = meta::wire_bytes(body);
+        let sig = signature::sign(APP_SECRET, &bytes);
+        self.post_webhook_raw(bytes, Some(&sig)).await
+    }
+
+    /// Posts raw bytes with the given signature header (or none).
+    pub async fn post_webhook_raw(
+        &self,
+        body: Vec<u8>,
+        signature: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url("/api/whatsapp/webhook"))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(sig) = signature {
+            request = request.header("x-hub-signature-256", sig);
+        }
+        request.send().await.expect("webhook request")
+    }
+
+    /// Posts a signed notification and insists on 200.
+    pub async fn deliver(&self, body: &Value) -> Value {
+        let response = self.post_webhook(body).await;
+        let status = response.status();
+        let report: Value = response.json().await.expect("json report");
+        assert_eq!(status, 200, "webhook answered {status}: {report}");
+        report
+    }
+
+    /// A token for `role`, tied to `user` when given.
+    pub fn token(&self, role: Role, user: Option<i64>) -> String {
+        JwtKeys::new(&Secret::new(JWT_SECRET))
+            .issue(role, user, Duration::from_secs(3600))
+            .expect("token")
+    }
+
+    /// An operator admin token.
+    pub fn admin_token(&self) -> String {
+        self.token(Role::Admin, None)
+    }
+
+    /// GET with an optional bearer token.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.get(self.url(path));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        request.send().await.expect("GET")
+    }
+
+    /// Runs a GraphQL request and returns the whole response body.
+    pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        request
+            .send()
+            .await
+            .expect("graphql request")
+            .json()
+            .await
+            .expect("graphql json")
+    }
+
+    /// Runs a GraphQL request as an admin and insists there are no errors.
+    pub async fn graphql_ok(&self, query: &str, variables: Value) -> Value {
+        let body = self
+            .graphql(query, variables, Some(&self.admin_token()))
+            .await;
+        assert!(body.get("errors").is_none(), "GraphQL errors: {body}");
+        body["data"].clone()
+    }
+
+    /// Counts the rows of a table.
+    pub async fn count(&self, table: &str) -> i64 {
+        let backend = self.app_db.get_database_backend();
+        let row = self
+            .app_db
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count query")
+            .expect("a row");
+        row.try_get::<i64>("", "n").expect("count")
+    }
+
+    /// The user with this phone.
+    pub async fn user_by_phone(&self, phone: &str) -> user::Model {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        user::Entity::find()
+            .filter(user::Column::Phone.eq(phone))
+            .one(&self.app_db)
+            .await
+            .expect("user query")
+            .unwrap_or_else(|| panic!("no user with phone {phone}"))
+    }
+
+    /// Asserts that every user's ledger sums to their balance and ends on it.
+    pub async fn assert_ledger_matches_balances(&self) {
+        let users = user::Entity::find().all(&self.app_db).await.expect("users");
+        let ledger = credit_ledger::Entity::find()
+            .all(&self.app_db)
+            .await
+            .expect("ledger");
+        for u in users {
+            let rows: Vec<_> = ledger.iter().filter(|e| e.user_id == u.id).collect();
+            let sum: i64 = rows.iter().map(|e| e.delta).sum();
+            assert_eq!(
+                sum, u.current_month_credits,
+                "ledger sum of user {} differs from the balance",
+                u.id
+            );
+            if let Some(last) = rows.iter().max_by_key(|e| e.id) {
+                assert_eq!(
+                    last.balance_after, u.current_month_credits,
+                    "last balance_after of user {}",
+                    u.id
+                );
+            }
+            assert!(
+                u.current_month_credits >= 0,
+                "negative balance for user {}",
+                u.id
+            );
+        }
+    }
+}
+
+/// Polls `check` until it returns `Some`, failing after `deadline`.
+pub async fn eventually<T, F, Fut>(deadline: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            start.elapsed() < deadline,
+            "condition not met within {deadline:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
