@@ -113,16 +113,9 @@ impl JwtKeys {
     }
 
     /// Mints a token for `role`, tied to `user_id` when given, valid for `ttl`.
-    pub fn issue(
-        &self,
-        role: Role,
-        user_id: Option<i64>,
-        ttl: Duration,
-    ) -> Result<String, AppError> {
+    pub fn issue(&self, role: Role, user_id: Option<i64>, ttl: Duration) -> Result<String, AppError> {
         if role == Role::User && user_id.is_none() {
-            return Err(AppError::BadInput(
-                "a user token needs the user's id (--user ID)".into(),
-            ));
+            return Err(AppError::BadInput("a user token needs the user's id (--user ID)".into()));
         }
         let iat = unix_now();
         let claims = Claims {
@@ -138,56 +131,41 @@ impl JwtKeys {
     /// Checks a token's signature, algorithm and expiry, and returns its viewer.
     pub fn verify(&self, token: &str) -> Result<Viewer, AppError> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-            AppError::Unauthenticated(format!(
-                "the bearer token was refused ({e}); sign in again or ask for a new one"
-            ))
+            AppError::Unauthenticated(format!("the bearer token was refused ({e}); sign in again or ask for a new one"))
         })?;
         let claims = data.claims;
         let user_id = match claims.sub.as_str() {
             OPERATOR_SUBJECT if claims.role == Role::Admin => None,
-            sub => Some(sub.parse().map_err(|_| {
-                AppError::Unauthenticated(format!("the token's subject `{sub}` is not a user id"))
-            })?),
+            sub => Some(
+                sub.parse()
+                    .map_err(|_| AppError::Unauthenticated(format!("the token's subject `{sub}` is not a user id")))?,
+            ),
         };
-        Ok(Viewer {
-            role: claims.role,
-            user_id,
-        })
+        Ok(Viewer { role: claims.role, user_id })
     }
 
     /// Reads `Authorization: Bearer <token>` and verifies it.
     pub fn viewer_from_header(&self, header: Option<&str>) -> Result<Viewer, AppError> {
-        let header = header.ok_or_else(|| {
-            AppError::Unauthenticated("no credentials: send `Authorization: Bearer <token>`".into())
-        })?;
+        let header = header
+            .ok_or_else(|| AppError::Unauthenticated("no credentials: send `Authorization: Bearer <token>`".into()))?;
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
-            .ok_or_else(|| {
-                AppError::Unauthenticated(
-                    "the Authorization header must be `Bearer <token>`".into(),
-                )
-            })?;
+            .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
         self.verify(token.trim())
     }
 }
 
 fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// Parses a lifetime such as `30d`, `12h`, `15m` or `3600s`.
 pub fn parse_ttl(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a lifetime like 30d, 12h, 15m or 3600s"))?;
+    let n: u64 = number.parse().map_err(|_| format!("`{text}` is not a lifetime like 30d, 12h, 15m or 3600s"))?;
     let seconds = match unit {
         "d" => n * 86_400,
         "h" => n * 3_600,
@@ -211,50 +189,26 @@ mod tests {
 
     #[test]
     fn an_issued_token_verifies_to_its_viewer() {
-        let token = keys()
-            .issue(Role::User, Some(7), Duration::from_secs(60))
-            .unwrap();
-        assert_eq!(
-            keys().verify(&token).unwrap(),
-            Viewer {
-                role: Role::User,
-                user_id: Some(7)
-            }
-        );
-        let admin = keys()
-            .issue(Role::Admin, None, Duration::from_secs(60))
-            .unwrap();
-        assert_eq!(
-            keys().verify(&admin).unwrap(),
-            Viewer {
-                role: Role::Admin,
-                user_id: None
-            }
-        );
+        let token = keys().issue(Role::User, Some(7), Duration::from_secs(60)).unwrap();
+        assert_eq!(keys().verify(&token).unwrap(), Viewer { role: Role::User, user_id: Some(7) });
+        let admin = keys().issue(Role::Admin, None, Duration::from_secs(60)).unwrap();
+        assert_eq!(keys().verify(&admin).unwrap(), Viewer { role: Role::Admin, user_id: None });
     }
 
     #[test]
     fn a_token_signed_with_another_secret_is_refused() {
         let other = JwtKeys::new(&Secret::new("x".repeat(32)));
-        let token = other
-            .issue(Role::Admin, None, Duration::from_secs(60))
-            .unwrap();
+        let token = other.issue(Role::Admin, None, Duration::from_secs(60)).unwrap();
         assert_eq!(keys().verify(&token).unwrap_err().code(), "UNAUTHENTICATED");
     }
 
     #[test]
     fn users_reach_only_their_own_scope() {
-        let user = Viewer {
-            role: Role::User,
-            user_id: Some(1),
-        };
+        let user = Viewer { role: Role::User, user_id: Some(1) };
         assert_eq!(user.scope_for(1).unwrap().user_id(), 1);
         assert_eq!(user.scope_for(2).unwrap_err().code(), "FORBIDDEN");
         assert_eq!(user.require_admin().unwrap_err().code(), "FORBIDDEN");
-        let admin = Viewer {
-            role: Role::Admin,
-            user_id: None,
-        };
+        let admin = Viewer { role: Role::Admin, user_id: None };
         assert_eq!(admin.scope_for(2).unwrap().user_id(), 2);
     }
 

@@ -84,7 +84,7 @@ pub struct Config {
     pub log_format: LogFormat,
 }
 
-/// Reads one variable; an empty value counts as unset.
+/// Reads one variable.
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 impl Config {
@@ -92,40 +92,29 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         // A missing .env is normal; a malformed one is reported by the variables it leaves unset.
         let _ = dotenvy::dotenv();
-        Self::from_lookup(&|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+        Self::from_lookup(&|name| std::env::var(name).ok())
     }
 
     /// Builds the configuration from any source of variables (the environment, or a test's map).
-    pub fn from_lookup(get: Lookup<'_>) -> Result<Self, ConfigError> {
+    /// An empty value counts as unset.
+    pub fn from_lookup(lookup: Lookup<'_>) -> Result<Self, ConfigError> {
+        let get = &|name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let (jwt_secret, jwt_secret_source) = match get("JWT_SECRET") {
             Some(s) if s.len() >= 32 => (Secret::new(s), JwtSecretSource::Environment),
             Some(_) => return Err(invalid("JWT_SECRET", "must be at least 32 characters")),
             None => (Secret::new(random_secret()), JwtSecretSource::Ephemeral),
         };
         Ok(Self {
-            database_url: get("DATABASE_URL")
-                .unwrap_or_else(|| "sqlite://wagate.db?mode=rwc".into()),
-            bind_addr: parse(
-                get,
-                "BIND_ADDR",
-                "127.0.0.1:8080",
-                "a socket address like 0.0.0.0:8080",
-            )?,
+            database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://wagate.db?mode=rwc".into()),
+            bind_addr: parse(get, "BIND_ADDR", "127.0.0.1:8080", "a socket address like 0.0.0.0:8080")?,
             webhook_verify_token: get("WHATSAPP_WEBHOOK_TOKEN").map(Secret::new),
             app_secret: get("WHATSAPP_APP_SECRET").map(Secret::new),
             jwt_secret,
             jwt_secret_source,
             default_monthly_credits: parse_non_negative(get, "DEFAULT_MONTHLY_CREDITS", 100)?,
             prices: prices(get)?,
-            webhook_max_body_bytes: parse(
-                get,
-                "WEBHOOK_MAX_BODY_BYTES",
-                "4194304",
-                "a size in bytes",
-            )?,
-            admin_ui_dir: get("ADMIN_UI_DIR")
-                .unwrap_or_else(|| "admin-ui/dist".into())
-                .into(),
+            webhook_max_body_bytes: parse(get, "WEBHOOK_MAX_BODY_BYTES", "4194304", "a size in bytes")?,
+            admin_ui_dir: get("ADMIN_UI_DIR").unwrap_or_else(|| "admin-ui/dist".into()).into(),
             log_format: match get("LOG_FORMAT").as_deref() {
                 None | Some("text") => LogFormat::Text,
                 Some("json") => LogFormat::Json,
@@ -136,10 +125,7 @@ impl Config {
 }
 
 fn invalid(name: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        name,
-        problem: problem.into(),
-    }
+    ConfigError { name, problem: problem.into() }
 }
 
 fn parse<T: std::str::FromStr>(
@@ -149,22 +135,13 @@ fn parse<T: std::str::FromStr>(
     expected: &str,
 ) -> Result<T, ConfigError> {
     let raw = get(name).unwrap_or_else(|| default.to_owned());
-    raw.trim()
-        .parse()
-        .map_err(|_| invalid(name, format!("expected {expected}, got `{raw}`")))
+    raw.trim().parse().map_err(|_| invalid(name, format!("expected {expected}, got `{raw}`")))
 }
 
-fn parse_non_negative(
-    get: Lookup<'_>,
-    name: &'static str,
-    default: i64,
-) -> Result<i64, ConfigError> {
+fn parse_non_negative(get: Lookup<'_>, name: &'static str, default: i64) -> Result<i64, ConfigError> {
     let value: i64 = parse(get, name, &default.to_string(), "a whole number ≥ 0")?;
     if value < 0 {
-        return Err(invalid(
-            name,
-            format!("expected a whole number ≥ 0, got {value}"),
-        ));
+        return Err(invalid(name, format!("expected a whole number ≥ 0, got {value}")));
     }
     Ok(value)
 }
@@ -172,20 +149,13 @@ fn parse_non_negative(
 /// `CREDIT_PRICES=image=3,video=3` overrides entries of the default table.
 fn prices(get: Lookup<'_>) -> Result<PriceTable, ConfigError> {
     let mut overrides = BTreeMap::new();
-    for pair in get("CREDIT_PRICES")
-        .unwrap_or_default()
-        .split(',')
-        .filter(|p| !p.trim().is_empty())
-    {
+    for pair in get("CREDIT_PRICES").unwrap_or_default().split(',').filter(|p| !p.trim().is_empty()) {
         let (kind, price) = pair
             .split_once('=')
             .and_then(|(k, v)| Some((k.trim().to_owned(), v.trim().parse::<i64>().ok()?)))
             .filter(|(k, v)| !k.is_empty() && *v >= 0)
             .ok_or_else(|| {
-                invalid(
-                    "CREDIT_PRICES",
-                    format!("expected `type=credits,…` with credits ≥ 0, got `{pair}`"),
-                )
+                invalid("CREDIT_PRICES", format!("expected `type=credits,…` with credits ≥ 0, got `{pair}`"))
             })?;
         overrides.insert(kind, price);
     }
@@ -193,11 +163,7 @@ fn prices(get: Lookup<'_>) -> Result<PriceTable, ConfigError> {
 }
 
 fn random_secret() -> String {
-    format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    )
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
 }
 
 #[cfg(test)]
@@ -207,10 +173,7 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(&|name| map.get(name).cloned())
     }
 
@@ -227,20 +190,9 @@ mod tests {
         let err = config(&[("BIND_ADDR", "nowhere")]).unwrap_err();
         assert_eq!(err.name, "BIND_ADDR");
         assert!(err.to_string().contains("nowhere"), "{err}");
-        assert_eq!(
-            config(&[("JWT_SECRET", "short")]).unwrap_err().name,
-            "JWT_SECRET"
-        );
-        assert_eq!(
-            config(&[("DEFAULT_MONTHLY_CREDITS", "-1")])
-                .unwrap_err()
-                .name,
-            "DEFAULT_MONTHLY_CREDITS"
-        );
-        assert_eq!(
-            config(&[("CREDIT_PRICES", "image")]).unwrap_err().name,
-            "CREDIT_PRICES"
-        );
+        assert_eq!(config(&[("JWT_SECRET", "short")]).unwrap_err().name, "JWT_SECRET");
+        assert_eq!(config(&[("DEFAULT_MONTHLY_CREDITS", "-1")]).unwrap_err().name, "DEFAULT_MONTHLY_CREDITS");
+        assert_eq!(config(&[("CREDIT_PRICES", "image")]).unwrap_err().name, "CREDIT_PRICES");
     }
 
     #[test]
@@ -253,15 +205,10 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_in_debug_output() {
-        let cfg = config(&[
-            ("JWT_SECRET", "0123456789abcdef0123456789abcdef-top"),
-            ("WHATSAPP_APP_SECRET", "appsecret"),
-        ])
-        .unwrap();
+        let cfg =
+            config(&[("JWT_SECRET", "0123456789abcdef0123456789abcdef-top"), ("WHATSAPP_APP_SECRET", "appsecret")])
+                .unwrap();
         let shown = format!("{cfg:?}");
-        assert!(
-            !shown.contains("appsecret") && !shown.contains("0123456789abcdef"),
-            "{shown}"
-        );
+        assert!(!shown.contains("appsecret") && !shown.contains("0123456789abcdef"), "{shown}");
     }
 }

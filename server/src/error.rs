@@ -51,9 +51,7 @@ impl AppError {
             | Self::NotFound(m)
             | Self::BadInput(m)
             | Self::PayloadTooLarge(m) => m.clone(),
-            Self::Unavailable(_) => {
-                "the database is unavailable; nothing was changed, retry later".into()
-            }
+            Self::Unavailable(_) => "the database is unavailable; nothing was changed, retry later".into(),
         }
     }
 

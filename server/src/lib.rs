@@ -48,10 +48,7 @@ impl App {
     pub async fn build(config: Config) -> Result<Self, StartError> {
         let db = store::connect(&config.database_url)
             .await
-            .map_err(|source| StartError::Connect {
-                url: redact_url(&config.database_url),
-                source,
-            })?;
+            .map_err(|source| StartError::Connect { url: redact_url(&config.database_url), source })?;
         store::migrate(&db).await.map_err(StartError::Migrate)?;
         let domain = Domain::new(db, config.prices.clone(), config.default_monthly_credits);
         let state = AppState {
@@ -60,10 +57,7 @@ impl App {
             config: Arc::new(config),
             domain,
         };
-        Ok(Self {
-            router: http::router(state.clone()),
-            state,
-        })
+        Ok(Self { router: http::router(state.clone()), state })
     }
 
     /// The shared state (the tests reach the database through it).
@@ -77,9 +71,7 @@ impl App {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        axum::serve(listener, self.router).with_graceful_shutdown(shutdown).await
     }
 }
 
@@ -99,13 +91,7 @@ pub fn redact_url(url: &str) -> String {
 mod tests {
     #[test]
     fn database_passwords_are_redacted() {
-        assert_eq!(
-            super::redact_url("postgres://app:hunter2@db:5432/w"),
-            "postgres://app:***@db:5432/w"
-        );
-        assert_eq!(
-            super::redact_url("sqlite://wagate.db?mode=rwc"),
-            "sqlite://wagate.db?mode=rwc"
-        );
+        assert_eq!(super::redact_url("postgres://app:hunter2@db:5432/w"), "postgres://app:***@db:5432/w");
+        assert_eq!(super::redact_url("sqlite://wagate.db?mode=rwc"), "sqlite://wagate.db?mode=rwc");
     }
 }

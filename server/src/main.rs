@@ -89,23 +89,16 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
     match command {
         Command::Serve => serve(config).await,
         Command::Migrate => {
-            let db = store::connect(&config.database_url)
-                .await
-                .map_err(|e| e.to_string())?;
+            let db = store::connect(&config.database_url).await.map_err(|e| e.to_string())?;
             store::migrate(&db).await.map_err(|e| e.to_string())?;
             tracing::info!("migrations applied");
             Ok(())
         }
         Command::Token(TokenCommand::Issue { role, user, ttl }) => {
             if config.jwt_secret_source == JwtSecretSource::Ephemeral {
-                return Err(
-                    "JWT_SECRET is not set: a token needs the secret the server will check it with"
-                        .into(),
-                );
+                return Err("JWT_SECRET is not set: a token needs the secret the server will check it with".into());
             }
-            let token = JwtKeys::new(&config.jwt_secret)
-                .issue(role, user, ttl)
-                .map_err(|e| e.message())?;
+            let token = JwtKeys::new(&config.jwt_secret).issue(role, user, ttl).map_err(|e| e.message())?;
             println!("{token}");
             Ok(())
         }
@@ -115,8 +108,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                 print!("{sdl}");
                 Ok(())
             } else {
-                std::fs::write(&out, sdl)
-                    .map_err(|e| format!("cannot write {}: {e}", out.display()))
+                std::fs::write(&out, sdl).map_err(|e| format!("cannot write {}: {e}", out.display()))
             }
         }
         Command::Webhook(WebhookCommand::Replay { id }) => replay(config, id).await,
@@ -131,16 +123,14 @@ async fn serve(config: Config) -> Result<(), String> {
         );
     }
     if config.jwt_secret_source == JwtSecretSource::Ephemeral {
-        tracing::warn!(
-            "JWT_SECRET is not set: using a random secret, so tokens stop working at restart"
-        );
+        tracing::warn!("JWT_SECRET is not set: using a random secret, so tokens stop working at restart");
     }
     let addr = config.bind_addr;
     let app = App::build(config).await.map_err(|e| e.to_string())?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr} (BIND_ADDR): {e}"))?;
-    tracing::info!(%addr, "wagate is listening; the admin UI is at /admin");
+    let listener =
+        tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr} (BIND_ADDR): {e}"))?;
+    let bound = listener.local_addr().map_err(|e| format!("cannot read the bound address: {e}"))?;
+    tracing::info!(addr = %bound, "wagate is listening; the admin UI is at /admin");
     app.serve(listener, async {
         let _ = tokio::signal::ctrl_c().await;
     })
@@ -149,17 +139,12 @@ async fn serve(config: Config) -> Result<(), String> {
 }
 
 async fn replay(config: Config, id: Option<i64>) -> Result<(), String> {
-    let db = store::connect(&config.database_url)
-        .await
-        .map_err(|e| e.to_string())?;
+    let db = store::connect(&config.database_url).await.map_err(|e| e.to_string())?;
     store::migrate(&db).await.map_err(|e| e.to_string())?;
     let domain = Domain::new(db, config.prices, config.default_monthly_credits);
     let ids = match id {
         Some(id) => vec![id],
-        None => domain
-            .unprocessed_deliveries()
-            .await
-            .map_err(|e| e.message())?,
+        None => domain.unprocessed_deliveries().await.map_err(|e| e.message())?,
     };
     for id in ids {
         match domain.replay_delivery(id).await {

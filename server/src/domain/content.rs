@@ -5,12 +5,7 @@ use serde_json::Value;
 
 /// A one-line readable text for a message of Meta's type `kind`.
 pub fn readable(kind: &str, message: &Value) -> String {
-    let text = |pointer: &str| {
-        message
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    };
+    let text = |pointer: &str| message.pointer(pointer).and_then(Value::as_str).filter(|s| !s.is_empty());
     let tagged = |tag: &str, detail: Option<&str>| match detail {
         Some(d) => format!("[{tag}] {d}"),
         None => format!("[{tag}]"),
@@ -18,18 +13,13 @@ pub fn readable(kind: &str, message: &Value) -> String {
     match kind {
         "text" => text("/text/body").unwrap_or_default().to_owned(),
         "image" | "video" | "sticker" => tagged(kind, text(&format!("/{kind}/caption"))),
-        "audio" if message.pointer("/audio/voice") == Some(&Value::Bool(true)) => {
-            "[voice message]".into()
-        }
+        "audio" if message.pointer("/audio/voice") == Some(&Value::Bool(true)) => "[voice message]".into(),
         "audio" => "[audio]".into(),
         "document" => document(message),
         "location" => location(message),
         "contacts" => contacts(message),
         "interactive" => interactive(message),
-        "button" => text("/button/text")
-            .or(text("/button/payload"))
-            .unwrap_or("[button]")
-            .to_owned(),
+        "button" => text("/button/text").or(text("/button/payload")).unwrap_or("[button]").to_owned(),
         "reaction" => match text("/reaction/emoji") {
             Some(emoji) => emoji.to_owned(),
             None => "[reaction removed]".into(),
@@ -37,25 +27,18 @@ pub fn readable(kind: &str, message: &Value) -> String {
         "order" => order(message),
         "system" => text("/system/body").unwrap_or("[system]").to_owned(),
         "request_welcome" => "[chat opened]".into(),
-        "edit" => tagged(
-            "edited",
-            text("/edit/message/text/body").or(text("/edit/message/image/caption")),
-        ),
+        "edit" => tagged("edited", text("/edit/message/text/body").or(text("/edit/message/image/caption"))),
         "revoke" => "[message deleted]".into(),
         "unsupported" | "unknown" => tagged(
             "unsupported",
-            text("/unsupported/type")
-                .or(text("/errors/0/error_data/details"))
-                .or(text("/errors/0/title")),
+            text("/unsupported/type").or(text("/errors/0/error_data/details")).or(text("/errors/0/title")),
         ),
         other => format!("[{other}]"),
     }
 }
 
 fn document(message: &Value) -> String {
-    let name = message
-        .pointer("/document/filename")
-        .and_then(Value::as_str);
+    let name = message.pointer("/document/filename").and_then(Value::as_str);
     let caption = message.pointer("/document/caption").and_then(Value::as_str);
     match (name, caption) {
         (Some(n), Some(c)) if c != n => format!("[document] {n} — {c}"),
@@ -66,17 +49,11 @@ fn document(message: &Value) -> String {
 
 fn location(message: &Value) -> String {
     let field = |k: &str| message.pointer(&format!("/location/{k}"));
-    let coordinates = match (
-        field("latitude").and_then(Value::as_f64),
-        field("longitude").and_then(Value::as_f64),
-    ) {
+    let coordinates = match (field("latitude").and_then(Value::as_f64), field("longitude").and_then(Value::as_f64)) {
         (Some(lat), Some(long)) => format!("{lat}, {long}"),
         _ => String::new(),
     };
-    let place: Vec<&str> = ["name", "address"]
-        .iter()
-        .filter_map(|k| field(k).and_then(Value::as_str))
-        .collect();
+    let place: Vec<&str> = ["name", "address"].iter().filter_map(|k| field(k).and_then(Value::as_str)).collect();
     match (place.is_empty(), coordinates.is_empty()) {
         (true, _) => format!("[location] {coordinates}").trim_end().to_owned(),
         (false, true) => format!("[location] {}", place.join(", ")),
@@ -88,24 +65,13 @@ fn contacts(message: &Value) -> String {
     let names: Vec<&str> = message
         .get("contacts")
         .and_then(Value::as_array)
-        .map(|cards| {
-            cards
-                .iter()
-                .filter_map(|c| c.pointer("/name/formatted_name").and_then(Value::as_str))
-                .collect()
-        })
+        .map(|cards| cards.iter().filter_map(|c| c.pointer("/name/formatted_name").and_then(Value::as_str)).collect())
         .unwrap_or_default();
-    format!("[contacts] {}", names.join(", "))
-        .trim_end()
-        .to_owned()
+    format!("[contacts] {}", names.join(", ")).trim_end().to_owned()
 }
 
 fn interactive(message: &Value) -> String {
-    let reply = |kind: &str| {
-        message
-            .pointer(&format!("/interactive/{kind}/title"))
-            .and_then(Value::as_str)
-    };
+    let reply = |kind: &str| message.pointer(&format!("/interactive/{kind}/title")).and_then(Value::as_str);
     if let Some(title) = reply("button_reply").or(reply("list_reply")) {
         return title.to_owned();
     }
@@ -120,10 +86,7 @@ fn interactive(message: &Value) -> String {
 }
 
 fn order(message: &Value) -> String {
-    let items = message
-        .pointer("/order/product_items")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
+    let items = message.pointer("/order/product_items").and_then(Value::as_array).map_or(0, Vec::len);
     let noun = if items == 1 { "item" } else { "items" };
     match message.pointer("/order/text").and_then(Value::as_str) {
         Some(text) if !text.is_empty() => format!("[order] {items} {noun}: {text}"),
@@ -141,32 +104,16 @@ mod tests {
     fn each_type_reads_as_a_person_would_see_it() {
         let cases = [
             ("text", json!({"text": {"body": "Bonjour"}}), "Bonjour"),
-            (
-                "image",
-                json!({"image": {"id": "1", "caption": "Look"}}),
-                "[image] Look",
-            ),
+            ("image", json!({"image": {"id": "1", "caption": "Look"}}), "[image] Look"),
             ("image", json!({"image": {"id": "1"}}), "[image]"),
-            (
-                "audio",
-                json!({"audio": {"voice": true}}),
-                "[voice message]",
-            ),
-            (
-                "document",
-                json!({"document": {"filename": "cv.pdf", "caption": "My CV"}}),
-                "[document] cv.pdf — My CV",
-            ),
+            ("audio", json!({"audio": {"voice": true}}), "[voice message]"),
+            ("document", json!({"document": {"filename": "cv.pdf", "caption": "My CV"}}), "[document] cv.pdf — My CV"),
             (
                 "location",
                 json!({"location": {"latitude": 48.85, "longitude": 2.35, "name": "Paris"}}),
                 "[location] Paris (48.85, 2.35)",
             ),
-            (
-                "contacts",
-                json!({"contacts": [{"name": {"formatted_name": "Ana B"}}]}),
-                "[contacts] Ana B",
-            ),
+            ("contacts", json!({"contacts": [{"name": {"formatted_name": "Ana B"}}]}), "[contacts] Ana B"),
             (
                 "interactive",
                 json!({"interactive": {"type": "list_reply", "list_reply": {"id": "a", "title": "Row A"}}}),
@@ -177,31 +124,11 @@ mod tests {
                 json!({"interactive": {"type": "nfm_reply", "nfm_reply": {"name": "flow", "body": "Sent"}}}),
                 "[flow reply] Sent",
             ),
-            (
-                "button",
-                json!({"button": {"text": "Yes", "payload": "Y"}}),
-                "Yes",
-            ),
-            (
-                "reaction",
-                json!({"reaction": {"message_id": "w", "emoji": "👍"}}),
-                "👍",
-            ),
-            (
-                "reaction",
-                json!({"reaction": {"message_id": "w", "emoji": ""}}),
-                "[reaction removed]",
-            ),
-            (
-                "order",
-                json!({"order": {"text": "asap", "product_items": [{}, {}]}}),
-                "[order] 2 items: asap",
-            ),
-            (
-                "system",
-                json!({"system": {"body": "User changed number"}}),
-                "User changed number",
-            ),
+            ("button", json!({"button": {"text": "Yes", "payload": "Y"}}), "Yes"),
+            ("reaction", json!({"reaction": {"message_id": "w", "emoji": "👍"}}), "👍"),
+            ("reaction", json!({"reaction": {"message_id": "w", "emoji": ""}}), "[reaction removed]"),
+            ("order", json!({"order": {"text": "asap", "product_items": [{}, {}]}}), "[order] 2 items: asap"),
+            ("system", json!({"system": {"body": "User changed number"}}), "User changed number"),
             (
                 "unsupported",
                 json!({"errors": [{"title": "Message type unknown"}]}),

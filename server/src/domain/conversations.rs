@@ -59,16 +59,10 @@ impl ConversationFilter {
         if let Some(contact) = &self.contact {
             query = query.filter(contact_is(contact));
         }
-        if let Some(term) = self
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
+        if let Some(term) = self.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
             let lowered = Expr::expr(Func::lower(Expr::col(C::Content)));
-            query =
-                query.filter(lowered.like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')));
+            query = query.filter(lowered.like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')));
         }
         if let Some(since) = self.since {
             query = query.filter(C::Timestamp.gte(since.timestamp()));
@@ -82,15 +76,11 @@ impl ConversationFilter {
 
 fn contact_is(contact: &str) -> Condition {
     let digits = contact.trim().trim_start_matches('+');
-    Condition::any()
-        .add(conversation::Column::From.eq(digits))
-        .add(conversation::Column::To.eq(digits))
+    Condition::any().add(conversation::Column::From.eq(digits)).add(conversation::Column::To.eq(digits))
 }
 
 fn escape_like(term: &str) -> String {
-    term.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 impl Domain {
@@ -111,11 +101,9 @@ impl Domain {
             .limit(size + 1);
         if let Some(TimeCursor { timestamp, id }) = after {
             query = query.filter(
-                Condition::any().add(C::Timestamp.lt(timestamp)).add(
-                    Condition::all()
-                        .add(C::Timestamp.eq(timestamp))
-                        .add(C::Id.lt(id)),
-                ),
+                Condition::any()
+                    .add(C::Timestamp.lt(timestamp))
+                    .add(Condition::all().add(C::Timestamp.eq(timestamp)).add(C::Id.lt(id))),
             );
         }
         Ok(Page::from_overfetch(query.all(&self.db).await?, size))
@@ -143,15 +131,8 @@ impl Domain {
     }
 
     async fn require_user(&self, scope: UserScope) -> Result<(), AppError> {
-        let exists = user::Entity::find_by_id(scope.user_id())
-            .one(&self.db)
-            .await?
-            .is_some();
-        if exists {
-            Ok(())
-        } else {
-            Err(users::not_found(scope.user_id()))
-        }
+        let exists = user::Entity::find_by_id(scope.user_id()).one(&self.db).await?.is_some();
+        if exists { Ok(()) } else { Err(users::not_found(scope.user_id())) }
     }
 }
 

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 
 use crate::{
@@ -49,10 +49,7 @@ const DEFAULT_PRICES: [(&str, i64); 16] = [
 impl PriceTable {
     /// The default table with `overrides` replacing or adding entries.
     pub fn with_overrides(overrides: BTreeMap<String, i64>) -> Self {
-        let mut table: BTreeMap<String, i64> = DEFAULT_PRICES
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), *v))
-            .collect();
+        let mut table: BTreeMap<String, i64> = DEFAULT_PRICES.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
         table.extend(overrides);
         Self(table)
     }
@@ -60,11 +57,7 @@ impl PriceTable {
     /// The price of one message of Meta's type `kind`; a type not in the table costs what
     /// `unknown` costs.
     pub fn price_of(&self, kind: &str) -> i64 {
-        self.0
-            .get(kind)
-            .or_else(|| self.0.get("unknown"))
-            .copied()
-            .unwrap_or(0)
+        self.0.get(kind).or_else(|| self.0.get("unknown")).copied().unwrap_or(0)
     }
 }
 
@@ -111,10 +104,7 @@ pub(crate) async fn append<C: ConnectionTrait>(
         ..Default::default()
     };
     let inserted = credit_ledger::Entity::insert(row)
-        .on_conflict_do_nothing_on([
-            credit_ledger::Column::MessageId,
-            credit_ledger::Column::Reason,
-        ])
+        .on_conflict_do_nothing_on([credit_ledger::Column::MessageId, credit_ledger::Column::Reason])
         .exec_without_returning(db)
         .await?;
     Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
@@ -164,14 +154,8 @@ pub(crate) async fn charge<C: ConnectionTrait>(
 
 async fn save_balance<C: ConnectionTrait>(db: &C, user: &user::Model) -> Result<(), DbErr> {
     user::Entity::update_many()
-        .col_expr(
-            user::Column::CurrentMonthCredits,
-            user.current_month_credits.into(),
-        )
-        .col_expr(
-            user::Column::CreditsPeriod,
-            user.credits_period.clone().into(),
-        )
+        .col_expr(user::Column::CurrentMonthCredits, user.current_month_credits.into())
+        .col_expr(user::Column::CreditsPeriod, user.credits_period.clone().into())
         .filter(user::Column::Id.eq(user.id))
         .exec(db)
         .await?;
@@ -183,9 +167,8 @@ impl Domain {
     pub async fn credits(&self, scope: UserScope) -> Result<user::Model, AppError> {
         let _turn = self.gate.enter().await;
         let txn = self.db.begin().await?;
-        let mut user = users::lock_by_id(&txn, scope.user_id())
-            .await?
-            .ok_or_else(|| users::not_found(scope.user_id()))?;
+        let mut user =
+            users::lock_by_id(&txn, scope.user_id()).await?.ok_or_else(|| users::not_found(scope.user_id()))?;
         roll_period(&txn, &mut user, Utc::now()).await?;
         txn.commit().await?;
         Ok(user)
@@ -245,9 +228,6 @@ mod tests {
     fn periods_are_utc_calendar_months() {
         let last_moment = Utc.with_ymd_and_hms(2026, 11, 30, 23, 59, 59).unwrap();
         assert_eq!(period_of(last_moment), "2026-11");
-        assert_eq!(
-            period_of(last_moment + chrono::Duration::seconds(1)),
-            "2026-12"
-        );
+        assert_eq!(period_of(last_moment + chrono::Duration::seconds(1)), "2026-12");
     }
 }

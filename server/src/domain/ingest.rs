@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait, sea_query::Expr,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -63,10 +63,7 @@ pub struct SignatureCheck<'a> {
 /// Where the outcome of a processing run is written.
 #[derive(Clone, Copy)]
 enum Target<'a> {
-    New {
-        body: &'a [u8],
-        signature: SignatureCheck<'a>,
-    },
+    New { body: &'a [u8], signature: SignatureCheck<'a> },
     Replay(i64),
 }
 
@@ -75,19 +72,11 @@ const ATTEMPTS: usize = 3;
 impl Domain {
     /// Stores a webhook delivery. A body that is not JSON is kept as `rejected` and answered
     /// with `BAD_USER_INPUT`; a store failure leaves nothing behind.
-    pub async fn ingest_webhook(
-        &self,
-        body: &[u8],
-        signature: SignatureCheck<'_>,
-    ) -> Result<IngestReport, AppError> {
+    pub async fn ingest_webhook(&self, body: &[u8], signature: SignatureCheck<'_>) -> Result<IngestReport, AppError> {
         match serde_json::from_slice::<Value>(body) {
-            Ok(json) => Ok(self
-                .process(Target::New { body, signature }, &payload::interpret(&json))
-                .await?),
+            Ok(json) => Ok(self.process(Target::New { body, signature }, &payload::interpret(&json)).await?),
             Err(err) => {
-                let id = self
-                    .store_rejected(body, signature, &err.to_string())
-                    .await?;
+                let id = self.store_rejected(body, signature, &err.to_string()).await?;
                 Err(AppError::BadInput(format!(
                     "the body is not valid JSON ({err}); it was kept as delivery {id}, send Meta's notification object"
                 )))
@@ -101,12 +90,9 @@ impl Domain {
             .one(&self.db)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("no webhook delivery has id {id}")))?;
-        let json: Value = serde_json::from_slice(&delivery.body).map_err(|e| {
-            AppError::BadInput(format!("delivery {id} is still not valid JSON ({e})"))
-        })?;
-        Ok(self
-            .process(Target::Replay(id), &payload::interpret(&json))
-            .await?)
+        let json: Value = serde_json::from_slice(&delivery.body)
+            .map_err(|e| AppError::BadInput(format!("delivery {id} is still not valid JSON ({e})")))?;
+        Ok(self.process(Target::Replay(id), &payload::interpret(&json)).await?)
     }
 
     /// The ids of deliveries that are not `processed`, oldest first.
@@ -119,11 +105,7 @@ impl Domain {
         Ok(rows.into_iter().map(|d| d.id).collect())
     }
 
-    async fn process(
-        &self,
-        target: Target<'_>,
-        notification: &Notification,
-    ) -> Result<IngestReport, DbErr> {
+    async fn process(&self, target: Target<'_>, notification: &Notification) -> Result<IngestReport, DbErr> {
         let mut attempt = 1;
         loop {
             match self.process_once(target, notification).await {
@@ -133,11 +115,7 @@ impl Domain {
         }
     }
 
-    async fn process_once(
-        &self,
-        target: Target<'_>,
-        notification: &Notification,
-    ) -> Result<IngestReport, DbErr> {
+    async fn process_once(&self, target: Target<'_>, notification: &Notification) -> Result<IngestReport, DbErr> {
         let _turn = self.gate.enter().await;
         let txn = self.db.begin().await?;
         let now = Utc::now();
@@ -157,22 +135,13 @@ impl Domain {
             for update in &change.statuses {
                 report.statuses_recorded += usize::from(statuses::record(&txn, update, now).await?);
                 if let Some(status) = Status::parse(&update.status) {
-                    let error = update
-                        .errors
-                        .first()
-                        .map(ErrorInfo::from)
-                        .unwrap_or_default();
-                    report.statuses_applied += usize::from(
-                        statuses::apply(&txn, &update.message_id, status, &error, now).await?,
-                    );
+                    let error = update.errors.first().map(ErrorInfo::from).unwrap_or_default();
+                    report.statuses_applied +=
+                        usize::from(statuses::apply(&txn, &update.message_id, status, &error, now).await?);
                 }
             }
         }
-        report.outcome = if report.problems.is_empty() {
-            "processed"
-        } else {
-            "failed"
-        };
+        report.outcome = if report.problems.is_empty() { "processed" } else { "failed" };
         report.delivery_id = write_delivery(&txn, target, notification, &report, now).await?;
         txn.commit().await?;
         Ok(report)
@@ -191,28 +160,20 @@ impl Domain {
                 || (message.from_user_id.is_some() && c.user_id == message.from_user_id)
         });
         let who = ContactIdentity {
-            phone: message
-                .from
-                .as_deref()
-                .or_else(|| contact.and_then(|c| c.wa_id.as_deref())),
-            bsuid: message
-                .from_user_id
-                .as_deref()
-                .or_else(|| contact.and_then(|c| c.user_id.as_deref())),
+            phone: message.from.as_deref().or_else(|| contact.and_then(|c| c.wa_id.as_deref())),
+            bsuid: message.from_user_id.as_deref().or_else(|| contact.and_then(|c| c.user_id.as_deref())),
             name: contact.and_then(|c| c.name()),
         };
         let mut user = users::resolve_locked(txn, who, self.default_allowance, now).await?;
-        let inserted =
-            conversation::Entity::insert(inbound_row(change, message, &who, user.id, now))
-                .on_conflict_do_nothing_on([conversation::Column::MessageId])
-                .exec_without_returning(txn)
-                .await?;
+        let inserted = conversation::Entity::insert(inbound_row(change, message, &who, user.id, now))
+            .on_conflict_do_nothing_on([conversation::Column::MessageId])
+            .exec_without_returning(txn)
+            .await?;
         if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
             return Ok(false);
         }
         let price = self.prices.price_of(&message.kind);
-        let charged =
-            credits::charge(txn, &mut user, price, Reason::Inbound, &message.id, now).await?;
+        let charged = credits::charge(txn, &mut user, price, Reason::Inbound, &message.id, now).await?;
         if charged > 0 {
             conversation::Entity::update_many()
                 .col_expr(conversation::Column::CreditsCharged, Expr::value(charged))
@@ -224,19 +185,11 @@ impl Domain {
         Ok(true)
     }
 
-    async fn store_rejected(
-        &self,
-        body: &[u8],
-        signature: SignatureCheck<'_>,
-        error: &str,
-    ) -> Result<i64, DbErr> {
+    async fn store_rejected(&self, body: &[u8], signature: SignatureCheck<'_>, error: &str) -> Result<i64, DbErr> {
         let _turn = self.gate.enter().await;
         let now = Utc::now();
-        let report = IngestReport {
-            outcome: "rejected",
-            problems: vec![format!("not JSON: {error}")],
-            ..Default::default()
-        };
+        let report =
+            IngestReport { outcome: "rejected", problems: vec![format!("not JSON: {error}")], ..Default::default() };
         let target = Target::New { body, signature };
         write_delivery(&self.db, target, &Notification::default(), &report, now).await
     }
@@ -254,12 +207,7 @@ fn inbound_row(
     let error = message
         .errors
         .first()
-        .or_else(|| {
-            raw.get(&message.kind)
-                .is_none()
-                .then(|| change.errors.first())
-                .flatten()
-        })
+        .or_else(|| raw.get(&message.kind).is_none().then(|| change.errors.first()).flatten())
         .map(ErrorInfo::from)
         .unwrap_or_default();
     let reply_to = raw
@@ -267,11 +215,8 @@ fn inbound_row(
         .or_else(|| raw.pointer("/context/id"))
         .and_then(Value::as_str)
         .map(str::to_owned);
-    let business = if change.display_phone_number.is_empty() {
-        &change.phone_number_id
-    } else {
-        &change.display_phone_number
-    };
+    let business =
+        if change.display_phone_number.is_empty() { &change.phone_number_id } else { &change.display_phone_number };
     conversation::ActiveModel {
         user_id: Set(user_id),
         from: Set(who.phone.or(who.bsuid).unwrap_or_default().to_owned()),
@@ -303,8 +248,7 @@ async fn write_delivery<C: ConnectionTrait>(
     report: &IngestReport,
     now: DateTime<Utc>,
 ) -> Result<i64, DbErr> {
-    let count =
-        |f: fn(&MessagesChange) -> usize| notification.changes.iter().map(f).sum::<usize>() as i32;
+    let count = |f: fn(&MessagesChange) -> usize| notification.changes.iter().map(f).sum::<usize>() as i32;
     let error = (!report.problems.is_empty()).then(|| report.problems.join("; "));
     let mut row = webhook_delivery::ActiveModel {
         outcome: Set(report.outcome.to_owned()),
@@ -320,10 +264,7 @@ async fn write_delivery<C: ConnectionTrait>(
             row.body = Set(body.to_vec());
             row.signature = Set(signature.header.map(str::to_owned));
             row.signature_verified = Set(signature.verified);
-            Ok(webhook_delivery::Entity::insert(row)
-                .exec(db)
-                .await?
-                .last_insert_id)
+            Ok(webhook_delivery::Entity::insert(row).exec(db).await?.last_insert_id)
         }
         Target::Replay(id) => {
             webhook_delivery::Entity::update_many()

@@ -49,15 +49,8 @@ pub enum Status {
 
 impl Status {
     /// Every status, lowest first.
-    pub const ALL: [Status; 7] = [
-        Self::Received,
-        Self::Accepted,
-        Self::Sent,
-        Self::Delivered,
-        Self::Read,
-        Self::Played,
-        Self::Failed,
-    ];
+    pub const ALL: [Status; 7] =
+        [Self::Received, Self::Accepted, Self::Sent, Self::Delivered, Self::Read, Self::Played, Self::Failed];
 
     /// The stored word (Meta's word where Meta has one).
     pub fn as_str(self) -> &'static str {
@@ -74,9 +67,7 @@ impl Status {
 
     /// Reads a stored or Meta word (case-insensitive).
     pub fn parse(word: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str().eq_ignore_ascii_case(word))
+        Self::ALL.into_iter().find(|s| s.as_str().eq_ignore_ascii_case(word))
     }
 
     /// The statuses a message may move up from to reach `self`.
@@ -92,15 +83,7 @@ mod tests {
     #[test]
     fn statuses_only_move_up_and_failed_is_terminal() {
         let below_read: Vec<_> = Status::Read.predecessors().collect();
-        assert_eq!(
-            below_read,
-            vec![
-                Status::Received,
-                Status::Accepted,
-                Status::Sent,
-                Status::Delivered
-            ]
-        );
+        assert_eq!(below_read, vec![Status::Received, Status::Accepted, Status::Sent, Status::Delivered]);
         assert!(Status::Failed.predecessors().all(|s| s != Status::Failed));
         assert_eq!(Status::Failed.predecessors().count(), 6);
     }

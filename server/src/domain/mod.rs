@@ -31,12 +31,7 @@ impl Domain {
     /// Services over `db`, charging by `prices`, giving new contacts `default_allowance`.
     pub fn new(db: DatabaseConnection, prices: PriceTable, default_allowance: i64) -> Self {
         let gate = WriteGate::for_backend(db.get_database_backend());
-        Self {
-            db,
-            gate,
-            prices: Arc::new(prices),
-            default_allowance,
-        }
+        Self { db, gate, prices: Arc::new(prices), default_allowance }
     }
 
     /// The database connection.

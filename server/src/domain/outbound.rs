@@ -34,17 +34,11 @@ impl Domain {
     /// Stores an accepted outbound message (status `accepted`) for the recipient's user, and
     /// applies any status Meta reported before the row existed. Recording the same wamid again
     /// returns the stored row.
-    pub async fn record_outbound(
-        &self,
-        message: OutboundMessage,
-    ) -> Result<conversation::Model, AppError> {
+    pub async fn record_outbound(&self, message: OutboundMessage) -> Result<conversation::Model, AppError> {
         let _turn = self.gate.enter().await;
         let txn = self.db.begin().await?;
         let now = Utc::now();
-        let who = ContactIdentity {
-            phone: Some(&message.to),
-            ..Default::default()
-        };
+        let who = ContactIdentity { phone: Some(&message.to), ..Default::default() };
         let user = users::resolve_locked(&txn, who, self.default_allowance, now).await?;
         let row = conversation::ActiveModel {
             user_id: Set(user.id),
@@ -56,11 +50,7 @@ impl Domain {
             direction: Set(Direction::Outbound.as_str().to_owned()),
             status: Set(Status::Accepted.as_str().to_owned()),
             phone_number_id: Set(message.phone_number_id.clone()),
-            reply_to: Set(message
-                .raw
-                .pointer("/context/message_id")
-                .and_then(Value::as_str)
-                .map(str::to_owned)),
+            reply_to: Set(message.raw.pointer("/context/message_id").and_then(Value::as_str).map(str::to_owned)),
             raw: Set(message.raw.to_string()),
             credits_charged: Set(0),
             timestamp: Set(now.timestamp()),
@@ -77,12 +67,7 @@ impl Domain {
             .filter(conversation::Column::MessageId.eq(&message.message_id))
             .one(&txn)
             .await?
-            .ok_or_else(|| {
-                AppError::NotFound(format!(
-                    "message {} vanished while being stored",
-                    message.message_id
-                ))
-            })?;
+            .ok_or_else(|| AppError::NotFound(format!("message {} vanished while being stored", message.message_id)))?;
         txn.commit().await?;
         Ok(stored)
     }

@@ -3,10 +3,7 @@
 //! which is applied the moment that message appears.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    sea_query::Expr,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
 
 use crate::{
     store::entity::{conversation, status_event},
@@ -21,11 +18,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
     update: &StatusUpdate,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let error = update
-        .errors
-        .first()
-        .map(ErrorInfo::from)
-        .unwrap_or_default();
+    let error = update.errors.first().map(ErrorInfo::from).unwrap_or_default();
     let row = status_event::ActiveModel {
         message_id: Set(update.message_id.clone()),
         status: Set(update.status.to_ascii_lowercase()),
@@ -40,10 +33,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
         ..Default::default()
     };
     let inserted = status_event::Entity::insert(row)
-        .on_conflict_do_nothing_on([
-            status_event::Column::MessageId,
-            status_event::Column::Status,
-        ])
+        .on_conflict_do_nothing_on([status_event::Column::MessageId, status_event::Column::Status])
         .exec_without_returning(db)
         .await?;
     Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
@@ -67,14 +57,8 @@ pub(crate) async fn apply<C: ConnectionTrait>(
     if status == Status::Failed {
         update = update
             .col_expr(conversation::Column::ErrorCode, Expr::value(error.code))
-            .col_expr(
-                conversation::Column::ErrorTitle,
-                Expr::value(error.title.clone()),
-            )
-            .col_expr(
-                conversation::Column::ErrorDetails,
-                Expr::value(error.details.clone()),
-            );
+            .col_expr(conversation::Column::ErrorTitle, Expr::value(error.title.clone()))
+            .col_expr(conversation::Column::ErrorDetails, Expr::value(error.details.clone()));
     }
     Ok(update.exec(db).await?.rows_affected > 0)
 }
@@ -85,14 +69,8 @@ pub(crate) async fn apply_recorded<C: ConnectionTrait>(
     message_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let events = status_event::Entity::find()
-        .filter(status_event::Column::MessageId.eq(message_id))
-        .all(db)
-        .await?;
-    let highest = events
-        .iter()
-        .filter_map(|e| Status::parse(&e.status).map(|s| (s, e)))
-        .max_by_key(|(s, _)| *s);
+    let events = status_event::Entity::find().filter(status_event::Column::MessageId.eq(message_id)).all(db).await?;
+    let highest = events.iter().filter_map(|e| Status::parse(&e.status).map(|s| (s, e))).max_by_key(|(s, _)| *s);
     if let Some((status, event)) = highest {
         let error = ErrorInfo {
             code: event.error_code,

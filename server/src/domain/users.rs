@@ -4,8 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -40,10 +39,7 @@ pub(crate) fn not_found(id: i64) -> AppError {
 }
 
 /// Reads a user and, on PostgreSQL, locks the row until the transaction ends.
-pub(crate) async fn lock_by_id<C: ConnectionTrait>(
-    db: &C,
-    id: i64,
-) -> Result<Option<user::Model>, DbErr> {
+pub(crate) async fn lock_by_id<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<user::Model>, DbErr> {
     user::Entity::find_by_id(id).lock_exclusive().one(db).await
 }
 
@@ -53,13 +49,7 @@ async fn lock_where<C: ConnectionTrait>(
     value: Option<&str>,
 ) -> Result<Option<user::Model>, DbErr> {
     match value {
-        Some(v) => {
-            user::Entity::find()
-                .filter(column.eq(v))
-                .lock_exclusive()
-                .one(db)
-                .await
-        }
+        Some(v) => user::Entity::find().filter(column.eq(v)).lock_exclusive().one(db).await,
         None => Ok(None),
     }
 }
@@ -118,15 +108,8 @@ async fn create<C: ConnectionTrait>(
         created_at: Set(now),
         ..Default::default()
     };
-    let key = if who.phone.is_some() {
-        user::Column::Phone
-    } else {
-        user::Column::Bsuid
-    };
-    let inserted = user::Entity::insert(row)
-        .on_conflict_do_nothing_on([key])
-        .exec(db)
-        .await?;
+    let key = if who.phone.is_some() { user::Column::Phone } else { user::Column::Bsuid };
+    let inserted = user::Entity::insert(row).on_conflict_do_nothing_on([key]).exec(db).await?;
     let created = matches!(inserted, sea_orm::TryInsertResult::Inserted(_));
     let found = match who.phone {
         Some(p) => lock_where(db, user::Column::Phone, Some(p)).await?,
@@ -175,21 +158,14 @@ async fn merge<C: ConnectionTrait>(
         .exec_without_returning(db)
         .await?;
     }
-    tracing::info!(
-        kept = keep.id,
-        merged = other.id,
-        "merged two records of one contact"
-    );
+    tracing::info!(kept = keep.id, merged = other.id, "merged two records of one contact");
     Ok(keep)
 }
 
 impl Domain {
     /// One user, if the viewer may see them.
     pub async fn user(&self, scope: UserScope) -> Result<user::Model, AppError> {
-        user::Entity::find_by_id(scope.user_id())
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| not_found(scope.user_id()))
+        user::Entity::find_by_id(scope.user_id()).one(&self.db).await?.ok_or_else(|| not_found(scope.user_id()))
     }
 
     /// Users whose name, phone or business-scoped id contains `search`, by id (admins only).
@@ -201,17 +177,13 @@ impl Domain {
         after: Option<IdCursor>,
     ) -> Result<Page<user::Model>, AppError> {
         viewer.require_admin()?;
-        let mut query = user::Entity::find()
-            .order_by_asc(user::Column::Id)
-            .limit(size + 1);
+        let mut query = user::Entity::find().order_by_asc(user::Column::Id).limit(size + 1);
         if let Some(IdCursor(id)) = after {
             query = query.filter(user::Column::Id.gt(id));
         }
         if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
             let pattern = format!("%{}%", term.to_lowercase());
-            let lower = |c: user::Column| {
-                Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(c))).like(&pattern)
-            };
+            let lower = |c: user::Column| Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(c))).like(&pattern);
             query = query.filter(
                 Condition::any()
                     .add(lower(user::Column::Name))

@@ -19,8 +19,6 @@ pub fn viewer(ctx: &Context<'_>) -> Result<Viewer, AppError> {
     match ctx.data_opt::<Credentials>() {
         Some(Credentials::Viewer(v)) => Ok(*v),
         Some(Credentials::Refused(why)) => Err(AppError::Unauthenticated(why.clone())),
-        None => Err(AppError::Unauthenticated(
-            "no credentials: send `Authorization: Bearer <token>`".into(),
-        )),
+        None => Err(AppError::Unauthenticated("no credentials: send `Authorization: Bearer <token>`".into())),
     }
 }

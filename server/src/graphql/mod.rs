@@ -27,7 +27,5 @@ pub fn schema(domain: Domain) -> AppSchema {
 
 /// The schema's SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(query::Query::default(), EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(query::Query::default(), EmptyMutation, EmptySubscription).finish().sdl()
 }

@@ -86,38 +86,17 @@ pub async fn list(
     Path(user_id): Path<String>,
     Query(params): Query<ListParams>,
 ) -> Result<Json<ListResponse>, AppError> {
-    let user_id: i64 = user_id.parse().map_err(|_| {
-        AppError::BadInput(format!("the user id must be a number, got `{user_id}`"))
-    })?;
+    let user_id: i64 =
+        user_id.parse().map_err(|_| AppError::BadInput(format!("the user id must be a number, got `{user_id}`")))?;
     let scope = viewer.scope_for(user_id)?;
-    let first = params
-        .first
-        .as_deref()
-        .map(|f| f.parse().map_err(|_| bad("first", f, "a number")))
-        .transpose()?;
+    let first = params.first.as_deref().map(|f| f.parse().map_err(|_| bad("first", f, "a number"))).transpose()?;
     let size = page_size(first)?;
-    let after = params
-        .after
-        .as_deref()
-        .map(TimeCursor::decode)
-        .transpose()?;
-    let page = state
-        .domain
-        .conversations(scope, &filter(&params)?, size, after)
-        .await?;
-    let end_cursor = page.rows.last().map(|c| {
-        TimeCursor {
-            timestamp: c.timestamp,
-            id: c.id,
-        }
-        .encode()
-    });
+    let after = params.after.as_deref().map(TimeCursor::decode).transpose()?;
+    let page = state.domain.conversations(scope, &filter(&params)?, size, after).await?;
+    let end_cursor = page.rows.last().map(|c| TimeCursor { timestamp: c.timestamp, id: c.id }.encode());
     Ok(Json(ListResponse {
         data: page.rows.into_iter().map(MessageRow::from).collect(),
-        page_info: PageInfo {
-            has_next_page: page.has_next_page,
-            end_cursor,
-        },
+        page_info: PageInfo { has_next_page: page.has_next_page, end_cursor },
     }))
 }
 
@@ -126,22 +105,15 @@ fn filter(p: &ListParams) -> Result<ConversationFilter, AppError> {
         direction: p
             .direction
             .as_deref()
-            .map(|d| {
-                Direction::parse(d).ok_or_else(|| bad("direction", d, "`inbound` or `outbound`"))
-            })
+            .map(|d| Direction::parse(d).ok_or_else(|| bad("direction", d, "`inbound` or `outbound`")))
             .transpose()?,
         kind: p.kind.clone(),
         status: p
             .status
             .as_deref()
             .map(|s| {
-                Status::parse(s).ok_or_else(|| {
-                    bad(
-                        "status",
-                        s,
-                        "received, accepted, sent, delivered, read, played or failed",
-                    )
-                })
+                Status::parse(s)
+                    .ok_or_else(|| bad("status", s, "received, accepted, sent, delivered, read, played or failed"))
             })
             .transpose()?,
         contact: p.contact.clone(),
@@ -156,18 +128,8 @@ fn moment(field: &str, text: &str) -> Result<DateTime<Utc>, AppError> {
     DateTime::parse_from_rfc3339(text)
         .map(|d| d.with_timezone(&Utc))
         .ok()
-        .or_else(|| {
-            text.parse::<i64>()
-                .ok()
-                .and_then(|s| Utc.timestamp_opt(s, 0).single())
-        })
-        .ok_or_else(|| {
-            bad(
-                field,
-                text,
-                "an RFC 3339 date-time (2026-11-25T10:00:00Z) or unix seconds",
-            )
-        })
+        .or_else(|| text.parse::<i64>().ok().and_then(|s| Utc.timestamp_opt(s, 0).single()))
+        .ok_or_else(|| bad(field, text, "an RFC 3339 date-time (2026-11-25T10:00:00Z) or unix seconds"))
 }
 
 fn bad(field: &str, value: &str, expected: &str) -> AppError {
@@ -176,16 +138,12 @@ fn bad(field: &str, value: &str, expected: &str) -> AppError {
 
 impl From<conversation::Model> for MessageRow {
     fn from(c: conversation::Model) -> Self {
-        let has_error =
-            c.error_code.is_some() || c.error_title.is_some() || c.error_details.is_some();
+        let has_error = c.error_code.is_some() || c.error_title.is_some() || c.error_details.is_some();
         Self {
             id: c.id,
             user_id: c.user_id,
-            timestamp: Utc
-                .timestamp_opt(c.timestamp, 0)
-                .single()
-                .unwrap_or_default(),
-            error: has_error.then(|| ErrorBody {
+            timestamp: Utc.timestamp_opt(c.timestamp, 0).single().unwrap_or_default(),
+            error: has_error.then_some(ErrorBody {
                 code: c.error_code,
                 title: c.error_title,
                 details: c.error_details,

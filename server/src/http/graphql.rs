@@ -11,23 +11,13 @@ use axum::{
 use crate::{graphql::auth::Credentials, state::AppState};
 
 /// Runs one GraphQL request with the caller's credentials in the context.
-pub async fn execute(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
-    let header = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+pub async fn execute(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest) -> GraphQLResponse {
+    let header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let credentials = match state.jwt.viewer_from_header(header) {
         Ok(viewer) => Credentials::Viewer(viewer),
         Err(refusal) => Credentials::Refused(refusal.message()),
     };
-    state
-        .schema
-        .execute(request.into_inner().data(credentials))
-        .await
-        .into()
+    state.schema.execute(request.into_inner().data(credentials)).await.into()
 }
 
 /// The GraphiQL explorer.

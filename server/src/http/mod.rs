@@ -22,9 +22,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route(
             "/api/whatsapp/webhook",
-            get(webhook::verify)
-                .post(webhook::receive)
-                .layer(DefaultBodyLimit::max(body_limit)),
+            get(webhook::verify).post(webhook::receive).layer(DefaultBodyLimit::max(body_limit)),
         )
         .route("/api/user/{id}/conversations", get(conversations::list))
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
@@ -44,10 +42,6 @@ pub fn router(state: AppState) -> Router {
 /// The span of one request: method, path (never the query string, which may carry the verify
 /// token) and request id.
 fn request_span<B>(request: &Request<B>) -> tracing::Span {
-    let request_id = request
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
     tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
 }

@@ -20,38 +20,23 @@ use crate::{
 };
 
 /// GET: echoes `hub.challenge` when `hub.mode=subscribe` and the verify token matches.
-pub async fn verify(
-    State(state): State<AppState>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
+pub async fn verify(State(state): State<AppState>, Query(params): Query<HashMap<String, String>>) -> Response {
     let Some(expected) = &state.config.webhook_verify_token else {
         tracing::warn!("webhook verification refused: WHATSAPP_WEBHOOK_TOKEN is not set");
         return forbidden("webhook verification is not configured: set WHATSAPP_WEBHOOK_TOKEN");
     };
-    let given = params
-        .get("hub.verify_token")
-        .map(String::as_str)
-        .unwrap_or_default();
+    let given = params.get("hub.verify_token").map(String::as_str).unwrap_or_default();
     let mode_ok = params.get("hub.mode").map(String::as_str) == Some("subscribe");
     match params.get("hub.challenge") {
-        Some(challenge) if mode_ok && signature::same_secret(given, expected.expose()) => (
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            challenge.clone(),
-        )
-            .into_response(),
-        _ => forbidden(
-            "hub.mode must be `subscribe` and hub.verify_token must equal WHATSAPP_WEBHOOK_TOKEN",
-        ),
+        Some(challenge) if mode_ok && signature::same_secret(given, expected.expose()) => {
+            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], challenge.clone()).into_response()
+        }
+        _ => forbidden("hub.mode must be `subscribe` and hub.verify_token must equal WHATSAPP_WEBHOOK_TOKEN"),
     }
 }
 
 fn forbidden(message: &'static str) -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        message,
-    )
-        .into_response()
+    (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response()
 }
 
 /// POST: checks the signature over the raw body, then stores the delivery; 200 only after commit.
@@ -65,14 +50,9 @@ pub async fn receive(
             "the body is larger than {} bytes (WEBHOOK_MAX_BODY_BYTES)",
             state.config.webhook_max_body_bytes
         )),
-        _ => AppError::BadInput(format!(
-            "the body could not be read: {}",
-            rejection.body_text()
-        )),
+        _ => AppError::BadInput(format!("the body could not be read: {}", rejection.body_text())),
     })?;
-    let header = headers
-        .get("x-hub-signature-256")
-        .and_then(|v| v.to_str().ok());
+    let header = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
     let verified = match &state.config.app_secret {
         Some(secret) => {
             signature::verify(secret.expose(), &body, header).map_err(|e| {
@@ -83,10 +63,7 @@ pub async fn receive(
         }
         None => false,
     };
-    let report = state
-        .domain
-        .ingest_webhook(&body, SignatureCheck { header, verified })
-        .await?;
+    let report = state.domain.ingest_webhook(&body, SignatureCheck { header, verified }).await?;
     tracing::info!(
         delivery_id = report.delivery_id,
         outcome = report.outcome,

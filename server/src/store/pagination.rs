@@ -32,10 +32,7 @@ impl TimeCursor {
     pub fn decode(text: &str) -> Result<Self, AppError> {
         let raw = decode_raw(text)?;
         let mut parts = raw.strip_prefix("t:").unwrap_or_default().splitn(2, ':');
-        match (
-            parts.next().and_then(|t| t.parse().ok()),
-            parts.next().and_then(|i| i.parse().ok()),
-        ) {
+        match (parts.next().and_then(|t| t.parse().ok()), parts.next().and_then(|i| i.parse().ok())) {
             (Some(timestamp), Some(id)) => Ok(Self { timestamp, id }),
             _ => Err(bad_cursor()),
         }
@@ -50,26 +47,16 @@ impl IdCursor {
 
     /// Reads a cursor this server handed out.
     pub fn decode(text: &str) -> Result<Self, AppError> {
-        decode_raw(text)?
-            .strip_prefix("i:")
-            .and_then(|id| id.parse().ok())
-            .map(Self)
-            .ok_or_else(bad_cursor)
+        decode_raw(text)?.strip_prefix("i:").and_then(|id| id.parse().ok()).map(Self).ok_or_else(bad_cursor)
     }
 }
 
 fn decode_raw(text: &str) -> Result<String, AppError> {
-    URL_SAFE_NO_PAD
-        .decode(text.trim())
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or_else(bad_cursor)
+    URL_SAFE_NO_PAD.decode(text.trim()).ok().and_then(|bytes| String::from_utf8(bytes).ok()).ok_or_else(bad_cursor)
 }
 
 fn bad_cursor() -> AppError {
-    AppError::BadInput(
-        "`after` is not a cursor from this list; pass an `endCursor` you were given".into(),
-    )
+    AppError::BadInput("`after` is not a cursor from this list; pass an `endCursor` you were given".into())
 }
 
 /// Checks a requested page size against the limits.
@@ -77,9 +64,7 @@ pub fn page_size(first: Option<i64>) -> Result<u64, AppError> {
     match first {
         None => Ok(DEFAULT_PAGE_SIZE),
         Some(n) if (1..=MAX_PAGE_SIZE as i64).contains(&n) => Ok(n as u64),
-        Some(n) => Err(AppError::BadInput(format!(
-            "`first` must be between 1 and {MAX_PAGE_SIZE}, got {n}"
-        ))),
+        Some(n) => Err(AppError::BadInput(format!("`first` must be between 1 and {MAX_PAGE_SIZE}, got {n}"))),
     }
 }
 
@@ -97,10 +82,7 @@ impl<T> Page<T> {
     pub fn from_overfetch(mut rows: Vec<T>, size: u64) -> Self {
         let has_next_page = rows.len() as u64 > size;
         rows.truncate(size as usize);
-        Self {
-            rows,
-            has_next_page,
-        }
+        Self { rows, has_next_page }
     }
 }
 
@@ -110,15 +92,9 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_do_not_mix() {
-        let t = TimeCursor {
-            timestamp: 1_700_000_000,
-            id: 42,
-        };
+        let t = TimeCursor { timestamp: 1_700_000_000, id: 42 };
         assert_eq!(TimeCursor::decode(&t.encode()).unwrap(), t);
-        assert_eq!(
-            IdCursor::decode(&IdCursor(9).encode()).unwrap(),
-            IdCursor(9)
-        );
+        assert_eq!(IdCursor::decode(&IdCursor(9).encode()).unwrap(), IdCursor(9));
         assert!(TimeCursor::decode(&IdCursor(9).encode()).is_err());
         assert!(IdCursor::decode("not-a-cursor!").is_err());
     }

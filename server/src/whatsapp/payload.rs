@@ -85,10 +85,7 @@ struct ErrorData {
 impl MetaError {
     /// The most specific explanation Meta gave.
     pub fn details(&self) -> Option<&str> {
-        self.error_data
-            .as_ref()
-            .and_then(|d| d.details.as_deref())
-            .or(self.message.as_deref())
+        self.error_data.as_ref().and_then(|d| d.details.as_deref()).or(self.message.as_deref())
     }
 }
 
@@ -134,23 +131,15 @@ pub struct StatusUpdate {
 pub fn interpret(body: &Value) -> Notification {
     let mut out = Notification::default();
     let Some(entries) = body.get("entry").and_then(Value::as_array) else {
-        out.problems
-            .push("no `entry` array: this is not a WhatsApp Business Account notification".into());
+        out.problems.push("no `entry` array: this is not a WhatsApp Business Account notification".into());
         return out;
     };
     for (e, entry) in entries.iter().enumerate() {
-        let changes = entry
-            .get("changes")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let changes = entry.get("changes").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
         for (c, change) in changes.iter().enumerate() {
             let place = format!("entry[{e}].changes[{c}]");
             match change.get("field").and_then(Value::as_str) {
-                Some("messages") => {
-                    out.changes
-                        .push(read_change(change.get("value"), &place, &mut out.problems))
-                }
+                Some("messages") => out.changes.push(read_change(change.get("value"), &place, &mut out.problems)),
                 Some(other) => out.ignored_fields.push(other.to_owned()),
                 None => out.problems.push(format!("{place} has no `field`")),
             }
@@ -161,31 +150,13 @@ pub fn interpret(body: &Value) -> Notification {
 
 fn read_change(value: Option<&Value>, place: &str, problems: &mut Vec<String>) -> MessagesChange {
     let value = value.cloned().unwrap_or(Value::Null);
-    let text = |pointer: &str| {
-        value
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let list = |key: &str| {
-        value
-            .get(key)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-    };
+    let text = |pointer: &str| value.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let list = |key: &str| value.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
     let mut change = MessagesChange {
         phone_number_id: text("/metadata/phone_number_id"),
         display_phone_number: text("/metadata/display_phone_number"),
-        contacts: list("contacts")
-            .into_iter()
-            .filter_map(|c| serde_json::from_value(c).ok())
-            .collect(),
-        errors: list("errors")
-            .into_iter()
-            .filter_map(|e| serde_json::from_value(e).ok())
-            .collect(),
+        contacts: list("contacts").into_iter().filter_map(|c| serde_json::from_value(c).ok()).collect(),
+        errors: list("errors").into_iter().filter_map(|e| serde_json::from_value(e).ok()).collect(),
         ..MessagesChange::default()
     };
     for (i, raw) in list("messages").into_iter().enumerate() {
@@ -234,20 +205,13 @@ fn read_status(raw: Value) -> Result<StatusUpdate, &'static str> {
 }
 
 fn string_field(raw: &Value, key: &str) -> Option<String> {
-    raw.get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
+    raw.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 fn errors_of(raw: &Value) -> Vec<MetaError> {
     raw.get("errors")
         .and_then(Value::as_array)
-        .map(|errs| {
-            errs.iter()
-                .filter_map(|e| serde_json::from_value(e.clone()).ok())
-                .collect()
-        })
+        .map(|errs| errs.iter().filter_map(|e| serde_json::from_value(e.clone()).ok()).collect())
         .unwrap_or_default()
 }
 
@@ -296,16 +260,12 @@ mod tests {
         }));
         let n = interpret(&body);
         assert_eq!(n.changes[0].messages.len(), 1);
-        assert_eq!(
-            n.problems,
-            vec!["entry[0].changes[0].value.messages[0] has no `id`".to_owned()]
-        );
+        assert_eq!(n.problems, vec!["entry[0].changes[0].value.messages[0] has no `id`".to_owned()]);
     }
 
     #[test]
     fn other_fields_are_acknowledged_not_stored() {
-        let body =
-            json!({ "entry": [{ "changes": [{ "field": "account_update", "value": {} }] }] });
+        let body = json!({ "entry": [{ "changes": [{ "field": "account_update", "value": {} }] }] });
         let n = interpret(&body);
         assert!(n.changes.is_empty() && n.problems.is_empty());
         assert_eq!(n.ignored_fields, vec!["account_update".to_owned()]);

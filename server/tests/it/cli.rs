@@ -1,1 +1,106 @@
-//! placeholder
+//! The command line, run as a process.
+
+use std::process::Command;
+
+fn wagate() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wagate"));
+    command.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    command
+}
+
+#[test]
+fn token_issue_prints_only_a_jwt_the_server_accepts() {
+    let secret = "cli-test-secret-0123456789abcdefghijkl";
+    let output = wagate()
+        .env("JWT_SECRET", secret)
+        .args(["token", "issue", "--role", "user", "--user", "7", "--ttl", "1h"])
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    let token = stdout.trim_end();
+    assert_eq!(stdout.lines().count(), 1);
+    let viewer = wagate::auth::JwtKeys::new(&wagate::config::Secret::new(secret)).verify(token).expect("valid");
+    assert_eq!((viewer.role, viewer.user_id), (wagate::auth::Role::User, Some(7)));
+}
+
+#[test]
+fn token_issue_without_a_jwt_secret_or_user_fails_clearly() {
+    let output = wagate().args(["token", "issue", "--role", "admin"]).output().expect("run");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("JWT_SECRET"));
+    let output =
+        wagate().env("JWT_SECRET", "x".repeat(32)).args(["token", "issue", "--role", "user"]).output().expect("run");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--user"));
+}
+
+#[test]
+fn an_invalid_setting_stops_the_start_with_one_line_naming_it() {
+    let output = wagate().env("BIND_ADDR", "not-an-address").arg("serve").output().expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("BIND_ADDR"), "{stderr}");
+}
+
+#[test]
+fn migrate_creates_the_schema_in_a_fresh_sqlite_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("m.db").display());
+    let output = wagate().env("DATABASE_URL", &url).arg("migrate").output().expect("run");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(dir.path().join("m.db").exists());
+}
+
+#[test]
+fn serve_migrates_a_fresh_sqlite_file_and_answers_healthz() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("fresh.db").display());
+    let mut child = wagate()
+        .envs([("DATABASE_URL", url.as_str()), ("BIND_ADDR", "127.0.0.1:0"), ("LOG_FORMAT", "json")])
+        .arg("serve")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start wagate serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let addr = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line).ok())
+        .find_map(|log| log["fields"]["addr"].as_str().map(str::to_owned))
+        .expect("the listening line names the address");
+    let health = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(async { reqwest::get(format!("http://{addr}/healthz")).await.map(|r| r.status().as_u16()) })
+    })
+    .join()
+    .expect("join");
+    child.kill().expect("stop");
+    child.wait().expect("reap");
+    assert_eq!(health.expect("healthz answers"), 200);
+    assert!(dir.path().join("fresh.db").exists());
+}
+
+#[tokio::test]
+async fn webhook_replay_processes_every_unprocessed_delivery_again_without_duplicating() {
+    use crate::support::{TestApp, meta};
+    let app = TestApp::spawn().await;
+    let mut body = meta::text_notification("wamid.RP1", "33612345678", 1, "kept");
+    body["entry"][0]["changes"][0]["value"]["messages"]
+        .as_array_mut()
+        .expect("messages")
+        .push(serde_json::json!({ "from": "33612345678", "type": "text" }));
+    assert_eq!(app.deliver(&body).await["outcome"], "failed");
+    let output =
+        wagate().env("DATABASE_URL", &app.database_url).args(["webhook", "replay"]).output().expect("run replay");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let reports: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json report"))
+        .collect();
+    assert_eq!(reports.len(), 1);
+    assert_eq!((reports[0]["messages_stored"].as_u64(), reports[0]["messages_duplicate"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(app.count("conversations").await, 1);
+}

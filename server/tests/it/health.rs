@@ -1,1 +1,49 @@
-//! placeholder
+//! Liveness and readiness.
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_when_the_database_is_up() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/healthz", None).await.status(), 200);
+    let ready: serde_json::Value = app.get("/readyz", None).await.json().await.expect("json");
+    assert_eq!(ready["status"], "ready");
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/healthz", None).await;
+    let id = response.headers().get("x-request-id").expect("x-request-id header");
+    assert!(!id.is_empty());
+}
+
+#[tokio::test]
+async fn the_admin_route_says_how_to_build_the_ui_when_it_is_missing() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/admin/user/3/conversations", None).await;
+    assert_eq!(response.status(), 404);
+    assert!(response.text().await.expect("body").contains("make ui"));
+}
+
+#[tokio::test]
+async fn the_admin_spa_is_served_with_a_fallback_for_deep_links() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("index.html"), "<html>wagate admin</html>").expect("index");
+    std::fs::write(dir.path().join("app.js"), "console.log(1)").expect("asset");
+    let app = TestApp::builder().env("ADMIN_UI_DIR", &dir.path().display().to_string()).spawn().await;
+    for path in ["/admin/", "/admin/user/3/conversations"] {
+        let response = app.get(path, None).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(response.text().await.expect("body").contains("wagate admin"), "{path}");
+    }
+    assert_eq!(app.get("/admin/app.js", None).await.text().await.expect("js"), "console.log(1)");
+}
+
+#[tokio::test]
+async fn the_suite_runs_on_the_database_it_was_asked_for() {
+    use sea_orm::DbBackend;
+    let app = TestApp::spawn().await;
+    let expected = if std::env::var("TEST_DATABASE_URL").is_ok() { DbBackend::Postgres } else { DbBackend::Sqlite };
+    assert_eq!(app.db().get_database_backend(), expected);
+}

@@ -1,6 +1,8 @@
 //! wagate's integration tests: the real app on an ephemeral port with a fresh database
 //! (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set), driven over HTTP.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed expectation is a failed test
+
 mod support;
 
 mod cli;

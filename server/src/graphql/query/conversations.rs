@@ -34,17 +34,10 @@ impl ConversationsQuery {
         let size = page_size(first)?;
         let after = after.as_deref().map(TimeCursor::decode).transpose()?;
         let filter = filter.unwrap_or_default().into();
-        let page = ctx
-            .data::<Domain>()?
-            .conversations(scope, &filter, size, after)
-            .await?;
+        let page = ctx.data::<Domain>()?.conversations(scope, &filter, size, after).await?;
         let mut connection = Connection::new(after.is_some(), page.has_next_page);
         connection.edges.extend(page.rows.into_iter().map(|c| {
-            let cursor = TimeCursor {
-                timestamp: c.timestamp,
-                id: c.id,
-            }
-            .encode();
+            let cursor = TimeCursor { timestamp: c.timestamp, id: c.id }.encode();
             Edge::new(cursor, c.into())
         }));
         Ok(connection)
@@ -60,14 +53,9 @@ impl ConversationsQuery {
         #[graphql(default = 200)] last: i64,
     ) -> Result<Vec<ConversationNode>> {
         let scope = viewer(ctx)?.scope_for(numeric_id(&user_id, "userId")?)?;
-        let last = u64::try_from(last)
-            .ok()
-            .filter(|n| (1..=MAX_THREAD).contains(n))
-            .ok_or_else(|| {
-                crate::error::AppError::BadInput(format!(
-                    "`last` must be between 1 and {MAX_THREAD}, got {last}"
-                ))
-            })?;
+        let last = u64::try_from(last).ok().filter(|n| (1..=MAX_THREAD).contains(n)).ok_or_else(|| {
+            crate::error::AppError::BadInput(format!("`last` must be between 1 and {MAX_THREAD}, got {last}"))
+        })?;
         let rows = ctx.data::<Domain>()?.thread(scope, &contact, last).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }

@@ -8,8 +8,4 @@ use async_graphql::MergedObject;
 
 /// Every query.
 #[derive(MergedObject, Default)]
-pub struct Query(
-    users::UsersQuery,
-    conversations::ConversationsQuery,
-    credits::CreditsQuery,
-);
+pub struct Query(users::UsersQuery, conversations::ConversationsQuery, credits::CreditsQuery);

@@ -24,12 +24,7 @@ impl UsersQuery {
         let Some(id) = viewer.user_id else {
             return Ok(None);
         };
-        Ok(Some(
-            ctx.data::<Domain>()?
-                .user(viewer.scope_for(id)?)
-                .await?
-                .into(),
-        ))
+        Ok(Some(ctx.data::<Domain>()?.user(viewer.scope_for(id)?).await?.into()))
     }
 
     /// One user (admins: anyone; users: themselves).
@@ -49,16 +44,9 @@ impl UsersQuery {
         let viewer = viewer(ctx)?;
         let size = page_size(first)?;
         let after = after.as_deref().map(IdCursor::decode).transpose()?;
-        let page = ctx
-            .data::<Domain>()?
-            .users(&viewer, search.as_deref(), size, after)
-            .await?;
+        let page = ctx.data::<Domain>()?.users(&viewer, search.as_deref(), size, after).await?;
         let mut connection = Connection::new(after.is_some(), page.has_next_page);
-        connection.edges.extend(
-            page.rows
-                .into_iter()
-                .map(|u| Edge::new(IdCursor(u.id).encode(), u.into())),
-        );
+        connection.edges.extend(page.rows.into_iter().map(|u| Edge::new(IdCursor(u.id).encode(), u.into())));
         Ok(connection)
     }
 }

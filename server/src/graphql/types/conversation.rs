@@ -131,22 +131,14 @@ pub struct ConversationNode {
 
 impl From<conversation::Model> for ConversationNode {
     fn from(c: conversation::Model) -> Self {
-        let has_error =
-            c.error_code.is_some() || c.error_title.is_some() || c.error_details.is_some();
+        let has_error = c.error_code.is_some() || c.error_title.is_some() || c.error_details.is_some();
         Self {
             id: ID(c.id.to_string()),
             user_id: ID(c.user_id.to_string()),
-            direction: if c.direction == "outbound" {
-                DirectionGql::Outbound
-            } else {
-                DirectionGql::Inbound
-            },
+            direction: if c.direction == "outbound" { DirectionGql::Outbound } else { DirectionGql::Inbound },
             status: status_of(&c.status),
-            timestamp: Utc
-                .timestamp_opt(c.timestamp, 0)
-                .single()
-                .unwrap_or_default(),
-            error: has_error.then(|| MessageError {
+            timestamp: Utc.timestamp_opt(c.timestamp, 0).single().unwrap_or_default(),
+            error: has_error.then_some(MessageError {
                 code: c.error_code,
                 title: c.error_title,
                 details: c.error_details,

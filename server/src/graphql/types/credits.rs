@@ -73,15 +73,10 @@ impl Credits {
     ) -> Result<Connection<String, LedgerEntry>> {
         let size = page_size(first)?;
         let after = after.as_deref().map(IdCursor::decode).transpose()?;
-        let page = ctx
-            .data::<Domain>()?
-            .ledger(self.scope, size, after)
-            .await?;
+        let page = ctx.data::<Domain>()?.ledger(self.scope, size, after).await?;
         let mut connection = Connection::new(after.is_some(), page.has_next_page);
         connection.edges.extend(
-            page.rows
-                .into_iter()
-                .map(|e| async_graphql::connection::Edge::new(IdCursor(e.id).encode(), e.into())),
+            page.rows.into_iter().map(|e| async_graphql::connection::Edge::new(IdCursor(e.id).encode(), e.into())),
         );
         Ok(connection)
     }

@@ -10,10 +10,5 @@ use crate::error::AppError;
 
 /// Reads an `ID` argument that must be a numeric id.
 pub fn numeric_id(id: &ID, argument: &str) -> Result<i64, AppError> {
-    id.parse().map_err(|_| {
-        AppError::BadInput(format!(
-            "`{argument}` must be a numeric id, got `{}`",
-            id.as_str()
-        ))
-    })
+    id.parse().map_err(|_| AppError::BadInput(format!("`{argument}` must be a numeric id, got `{}`", id.as_str())))
 }

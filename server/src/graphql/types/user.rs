@@ -40,11 +40,7 @@ impl From<user::Model> for UserNode {
             name: u.name,
             phone: u.phone,
             business_scoped_user_id: u.bsuid,
-            role: if u.role == "admin" {
-                UserRole::Admin
-            } else {
-                UserRole::User
-            },
+            role: if u.role == "admin" { UserRole::Admin } else { UserRole::User },
             current_month_credits: u.current_month_credits,
             monthly_allowance: u.monthly_allowance,
             credits_period: u.credits_period,

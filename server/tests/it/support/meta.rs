@@ -64,11 +64,7 @@ pub fn text(id: &str, from: &str, timestamp: i64, body: &str) -> Value {
 
 /// A notification with one text message from a named contact.
 pub fn text_notification(id: &str, from: &str, timestamp: i64, body: &str) -> Value {
-    envelope(
-        vec![contact(from, "Test Contact")],
-        vec![text(id, from, timestamp, body)],
-        vec![],
-    )
+    envelope(vec![contact(from, "Test Contact")], vec![text(id, from, timestamp, body)], vec![])
 }
 
 /// A status report.
@@ -77,14 +73,7 @@ pub fn status(id: &str, status: &str, timestamp: i64, recipient: &str) -> Value 
 }
 
 /// A failed status with Meta's error.
-pub fn failed_status(
-    id: &str,
-    timestamp: i64,
-    recipient: &str,
-    code: i64,
-    title: &str,
-    details: &str,
-) -> Value {
+pub fn failed_status(id: &str, timestamp: i64, recipient: &str, code: i64, title: &str, details: &str) -> Value {
     let mut s = status(id, "failed", timestamp, recipient);
     s["errors"] = json!([{ "code": code, "title": title, "message": title, "error_data": { "details": details } }]);
     s

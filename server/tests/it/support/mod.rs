@@ -29,6 +29,8 @@ pub struct TestApp {
     pub address: String,
     /// The HTTP client.
     pub client: reqwest::Client,
+    /// The app's `DATABASE_URL`.
+    pub database_url: String,
     app_db: DatabaseConnection,
     domain: Domain,
     _shutdown: oneshot::Sender<()>,
@@ -57,15 +59,13 @@ impl TestAppBuilder {
             ("WHATSAPP_WEBHOOK_TOKEN", VERIFY_TOKEN.into()),
             ("JWT_SECRET", JWT_SECRET.into()),
             ("DEFAULT_MONTHLY_CREDITS", "100".into()),
-            (
-                "ADMIN_UI_DIR",
-                dir.path().join("no-admin-ui").display().to_string(),
-            ),
+            ("ADMIN_UI_DIR", dir.path().join("no-admin-ui").display().to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         env.extend(self.env);
+        let database_url = env["DATABASE_URL"].clone();
         let config = Config::from_lookup(&|name| env.get(name).cloned()).expect("test config");
         let app = App::build(config).await.expect("the app builds");
         let domain = app.state().domain.clone();
@@ -76,40 +76,22 @@ impl TestAppBuilder {
         tokio::spawn(app.serve(listener, async {
             let _ = stop.await;
         }));
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("client");
-        TestApp {
-            address,
-            client,
-            app_db,
-            domain,
-            _shutdown: shutdown,
-            _dir: dir,
-        }
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
+        TestApp { address, client, database_url, app_db, domain, _shutdown: shutdown, _dir: dir }
     }
 }
 
 /// A temp SQLite file, or a new database on `TEST_DATABASE_URL`'s PostgreSQL server.
 async fn fresh_database(dir: &tempfile::TempDir) -> String {
     let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
-        return format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("wagate.db").display()
-        );
+        return format!("sqlite://{}?mode=rwc", dir.path().join("wagate.db").display());
     };
     let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
         panic!("TEST_DATABASE_URL is set but PostgreSQL cannot be reached ({e}); start it or unset the variable")
     });
     let name = format!("wagate_test_{}", uuid::Uuid::new_v4().simple());
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .expect("create a test database");
-    let (base, query) = admin_url
-        .split_once('?')
-        .map_or((admin_url.as_str(), None), |(b, q)| (b, Some(q)));
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create a test database");
+    let (base, query) = admin_url.split_once('?').map_or((admin_url.as_str(), None), |(b, q)| (b, Some(q)));
     let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
     match query {
         Some(q) => format!("{server}/{name}?{q}"),
@@ -139,11 +121,7 @@ impl TestApp {
     }
 
     /// Stores an outbound text as the send service does once Meta accepted it.
-    pub async fn seed_outbound(
-        &self,
-        wamid: &str,
-        to: &str,
-    ) -> wagate::store::entity::conversation::Model {
+    pub async fn seed_outbound(&self, wamid: &str, to: &str) -> wagate::store::entity::conversation::Model {
         self.domain
             .record_outbound(OutboundMessage {
                 message_id: wamid.to_owned(),
@@ -155,11 +133,6 @@ impl TestApp {
             })
             .await
             .expect("record outbound")
-    }
-
-    /// Whether the database is PostgreSQL.
-    pub fn is_postgres(&self) -> bool {
-        self.app_db.get_database_backend() == sea_orm::DbBackend::Postgres
     }
 
     /// A URL on the app.
@@ -175,16 +148,9 @@ impl TestApp {
     }
 
     /// Posts raw bytes with the given signature header (or none).
-    pub async fn post_webhook_raw(
-        &self,
-        body: Vec<u8>,
-        signature: Option<&str>,
-    ) -> reqwest::Response {
-        let mut request = self
-            .client
-            .post(self.url("/api/whatsapp/webhook"))
-            .header("content-type", "application/json")
-            .body(body);
+    pub async fn post_webhook_raw(&self, body: Vec<u8>, signature: Option<&str>) -> reqwest::Response {
+        let mut request =
+            self.client.post(self.url("/api/whatsapp/webhook")).header("content-type", "application/json").body(body);
         if let Some(sig) = signature {
             request = request.header("x-hub-signature-256", sig);
         }
@@ -202,9 +168,7 @@ impl TestApp {
 
     /// A token for `role`, tied to `user` when given.
     pub fn token(&self, role: Role, user: Option<i64>) -> String {
-        JwtKeys::new(&Secret::new(JWT_SECRET))
-            .issue(role, user, Duration::from_secs(3600))
-            .expect("token")
+        JwtKeys::new(&Secret::new(JWT_SECRET)).issue(role, user, Duration::from_secs(3600)).expect("token")
     }
 
     /// An operator admin token.
@@ -223,27 +187,17 @@ impl TestApp {
 
     /// Runs a GraphQL request and returns the whole response body.
     pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
-        let mut request = self
-            .client
-            .post(self.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }));
+        let mut request =
+            self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
         if let Some(t) = token {
             request = request.bearer_auth(t);
         }
-        request
-            .send()
-            .await
-            .expect("graphql request")
-            .json()
-            .await
-            .expect("graphql json")
+        request.send().await.expect("graphql request").json().await.expect("graphql json")
     }
 
     /// Runs a GraphQL request as an admin and insists there are no errors.
     pub async fn graphql_ok(&self, query: &str, variables: Value) -> Value {
-        let body = self
-            .graphql(query, variables, Some(&self.admin_token()))
-            .await;
+        let body = self.graphql(query, variables, Some(&self.admin_token())).await;
         assert!(body.get("errors").is_none(), "GraphQL errors: {body}");
         body["data"].clone()
     }
@@ -253,10 +207,7 @@ impl TestApp {
         let backend = self.app_db.get_database_backend();
         let row = self
             .app_db
-            .query_one_raw(Statement::from_string(
-                backend,
-                format!("SELECT COUNT(*) AS n FROM {table}"),
-            ))
+            .query_one_raw(Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {table}")))
             .await
             .expect("count query")
             .expect("a row");
@@ -277,49 +228,15 @@ impl TestApp {
     /// Asserts that every user's ledger sums to their balance and ends on it.
     pub async fn assert_ledger_matches_balances(&self) {
         let users = user::Entity::find().all(&self.app_db).await.expect("users");
-        let ledger = credit_ledger::Entity::find()
-            .all(&self.app_db)
-            .await
-            .expect("ledger");
+        let ledger = credit_ledger::Entity::find().all(&self.app_db).await.expect("ledger");
         for u in users {
             let rows: Vec<_> = ledger.iter().filter(|e| e.user_id == u.id).collect();
             let sum: i64 = rows.iter().map(|e| e.delta).sum();
-            assert_eq!(
-                sum, u.current_month_credits,
-                "ledger sum of user {} differs from the balance",
-                u.id
-            );
+            assert_eq!(sum, u.current_month_credits, "ledger sum of user {} differs from the balance", u.id);
             if let Some(last) = rows.iter().max_by_key(|e| e.id) {
-                assert_eq!(
-                    last.balance_after, u.current_month_credits,
-                    "last balance_after of user {}",
-                    u.id
-                );
+                assert_eq!(last.balance_after, u.current_month_credits, "last balance_after of user {}", u.id);
             }
-            assert!(
-                u.current_month_credits >= 0,
-                "negative balance for user {}",
-                u.id
-            );
+            assert!(u.current_month_credits >= 0, "negative balance for user {}", u.id);
         }
-    }
-}
-
-/// Polls `check` until it returns `Some`, failing after `deadline`.
-pub async fn eventually<T, F, Fut>(deadline: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let start = std::time::Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            start.elapsed() < deadline,
-            "condition not met within {deadline:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
