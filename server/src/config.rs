@@ -78,11 +78,31 @@ pub struct Config {
     pub prices: PriceTable,
     /// `WEBHOOK_MAX_BODY_BYTES`: larger webhook bodies get 413.
     pub webhook_max_body_bytes: usize,
+    /// Sending through Meta's Graph API.
+    pub whatsapp: WhatsAppConfig,
     /// `ADMIN_UI_DIR`: the built admin SPA served under `/admin`.
     pub admin_ui_dir: PathBuf,
     /// `LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
 }
+
+/// How wagate reaches Meta's Graph API to send.
+#[derive(Debug, Clone)]
+pub struct WhatsAppConfig {
+    /// `WHATSAPP_TOKEN`: the system-user access token; sending is refused without it.
+    pub token: Option<Secret>,
+    /// `WHATSAPP_PHONE_NUMBER_ID`: the business number messages are sent from.
+    pub phone_number_id: Option<String>,
+    /// `WHATSAPP_API_BASE`: the Graph API base URL with its pinned version.
+    pub api_base: String,
+    /// `WHATSAPP_SEND_TIMEOUT_MS`: the deadline of one send, retries included.
+    pub send_timeout: std::time::Duration,
+    /// `WHATSAPP_ENFORCE_SERVICE_WINDOW`: refuse free-form messages outside the 24 h window.
+    pub enforce_service_window: bool,
+}
+
+/// Meta's Graph API, at the version wagate's payloads were checked against.
+pub const DEFAULT_API_BASE: &str = "https://graph.facebook.com/v23.0";
 
 /// Reads one variable.
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -114,6 +134,18 @@ impl Config {
             default_monthly_credits: parse_non_negative(get, "DEFAULT_MONTHLY_CREDITS", 100)?,
             prices: prices(get)?,
             webhook_max_body_bytes: parse(get, "WEBHOOK_MAX_BODY_BYTES", "4194304", "a size in bytes")?,
+            whatsapp: WhatsAppConfig {
+                token: get("WHATSAPP_TOKEN").map(Secret::new),
+                phone_number_id: get("WHATSAPP_PHONE_NUMBER_ID"),
+                api_base: api_base(get)?,
+                send_timeout: std::time::Duration::from_millis(parse(
+                    get,
+                    "WHATSAPP_SEND_TIMEOUT_MS",
+                    "15000",
+                    "a duration in milliseconds",
+                )?),
+                enforce_service_window: parse(get, "WHATSAPP_ENFORCE_SERVICE_WINDOW", "true", "`true` or `false`")?,
+            },
             admin_ui_dir: get("ADMIN_UI_DIR").unwrap_or_else(|| "admin-ui/dist".into()).into(),
             log_format: match get("LOG_FORMAT").as_deref() {
                 None | Some("text") => LogFormat::Text,
@@ -162,6 +194,14 @@ fn prices(get: Lookup<'_>) -> Result<PriceTable, ConfigError> {
     Ok(PriceTable::with_overrides(overrides))
 }
 
+fn api_base(get: Lookup<'_>) -> Result<String, ConfigError> {
+    let base = get("WHATSAPP_API_BASE").unwrap_or_else(|| DEFAULT_API_BASE.into());
+    if !(base.starts_with("https://") || base.starts_with("http://")) {
+        return Err(invalid("WHATSAPP_API_BASE", format!("expected an http(s) URL, got `{base}`")));
+    }
+    Ok(base.trim_end_matches('/').to_owned())
+}
+
 fn random_secret() -> String {
     format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
 }
@@ -183,6 +223,8 @@ mod tests {
         assert_eq!(cfg.database_url, "sqlite://wagate.db?mode=rwc");
         assert_eq!(cfg.jwt_secret_source, JwtSecretSource::Ephemeral);
         assert_eq!(cfg.prices.price_of("image"), 2);
+        assert_eq!(cfg.whatsapp.api_base, DEFAULT_API_BASE);
+        assert!(cfg.whatsapp.enforce_service_window);
     }
 
     #[test]
@@ -193,6 +235,9 @@ mod tests {
         assert_eq!(config(&[("JWT_SECRET", "short")]).unwrap_err().name, "JWT_SECRET");
         assert_eq!(config(&[("DEFAULT_MONTHLY_CREDITS", "-1")]).unwrap_err().name, "DEFAULT_MONTHLY_CREDITS");
         assert_eq!(config(&[("CREDIT_PRICES", "image")]).unwrap_err().name, "CREDIT_PRICES");
+        assert_eq!(config(&[("WHATSAPP_API_BASE", "graph.facebook.com")]).unwrap_err().name, "WHATSAPP_API_BASE");
+        let window = config(&[("WHATSAPP_ENFORCE_SERVICE_WINDOW", "maybe")]).unwrap_err();
+        assert_eq!(window.name, "WHATSAPP_ENFORCE_SERVICE_WINDOW");
     }
 
     #[test]
@@ -205,10 +250,14 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_in_debug_output() {
-        let cfg =
-            config(&[("JWT_SECRET", "0123456789abcdef0123456789abcdef-top"), ("WHATSAPP_APP_SECRET", "appsecret")])
-                .unwrap();
+        let cfg = config(&[
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef-top"),
+            ("WHATSAPP_APP_SECRET", "appsecret"),
+            ("WHATSAPP_TOKEN", "EAAGtoken"),
+        ])
+        .unwrap();
         let shown = format!("{cfg:?}");
         assert!(!shown.contains("appsecret") && !shown.contains("0123456789abcdef"), "{shown}");
+        assert!(!shown.contains("EAAGtoken"), "{shown}");
     }
 }

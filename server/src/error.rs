@@ -26,8 +26,27 @@ pub enum AppError {
     BadInput(String),
     /// The request body is larger than the server accepts.
     PayloadTooLarge(String),
+    /// The balance cannot pay for the message; nothing was sent.
+    InsufficientCredits(String),
+    /// A free-form message outside the 24-hour customer service window; nothing was sent.
+    OutsideServiceWindow(String),
+    /// Meta's Graph API refused the request, failed, or could not be reached.
+    Upstream(UpstreamError),
     /// The database could not be reached or failed; retrying later is safe.
     Unavailable(sea_orm::DbErr),
+}
+
+/// What went wrong on Meta's side of a send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpstreamError {
+    /// The HTTP status wagate answers with (502 refused, 503 not configured, 504 timed out).
+    pub status: StatusCode,
+    /// What happened and what to do.
+    pub message: String,
+    /// Meta's numeric error code, when Meta answered with one.
+    pub meta_code: Option<i64>,
+    /// Meta's trace id, for Meta's support.
+    pub fbtrace_id: Option<String>,
 }
 
 impl AppError {
@@ -39,6 +58,9 @@ impl AppError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadInput(_) => "BAD_USER_INPUT",
             Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
+            Self::InsufficientCredits(_) => "INSUFFICIENT_CREDITS",
+            Self::OutsideServiceWindow(_) => "OUTSIDE_SERVICE_WINDOW",
+            Self::Upstream(_) => "UPSTREAM_ERROR",
             Self::Unavailable(_) => "UNAVAILABLE",
         }
     }
@@ -50,7 +72,10 @@ impl AppError {
             | Self::Forbidden(m)
             | Self::NotFound(m)
             | Self::BadInput(m)
-            | Self::PayloadTooLarge(m) => m.clone(),
+            | Self::PayloadTooLarge(m)
+            | Self::InsufficientCredits(m)
+            | Self::OutsideServiceWindow(m) => m.clone(),
+            Self::Upstream(e) => e.message.clone(),
             Self::Unavailable(_) => "the database is unavailable; nothing was changed, retry later".into(),
         }
     }
@@ -63,14 +88,21 @@ impl AppError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadInput(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::InsufficientCredits(_) => StatusCode::PAYMENT_REQUIRED,
+            Self::OutsideServiceWindow(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Upstream(e) => e.status,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     /// Logs server-side failures with their cause; client errors are not worth a log line.
     fn log(&self) {
-        if let Self::Unavailable(cause) = self {
-            tracing::error!(error = %cause, code = self.code(), "request failed in the store");
+        match self {
+            Self::Unavailable(cause) => {
+                tracing::error!(error = %cause, code = self.code(), "request failed in the store")
+            }
+            Self::Upstream(e) => tracing::warn!(meta_code = ?e.meta_code, fbtrace_id = ?e.fbtrace_id, "{}", e.message),
+            _ => {}
         }
     }
 }
@@ -84,7 +116,10 @@ impl From<sea_orm::DbErr> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
-        let body = json!({ "error": { "code": self.code(), "message": self.message() } });
+        let mut body = json!({ "error": { "code": self.code(), "message": self.message() } });
+        if let Self::Upstream(UpstreamError { meta_code: Some(code), fbtrace_id, .. }) = &self {
+            body["error"]["meta"] = json!({ "code": code, "fbtrace_id": fbtrace_id });
+        }
         (self.status(), Json(body)).into_response()
     }
 }
@@ -93,6 +128,11 @@ impl From<AppError> for async_graphql::Error {
     fn from(err: AppError) -> Self {
         err.log();
         let code = err.code();
-        async_graphql::Error::new(err.message()).extend_with(|_, ext| ext.set("code", code))
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| {
+            ext.set("code", code);
+            if let AppError::Upstream(UpstreamError { meta_code: Some(meta_code), .. }) = &err {
+                ext.set("metaCode", *meta_code);
+            }
+        })
     }
 }

@@ -19,7 +19,12 @@ use std::{future::Future, sync::Arc};
 use axum::Router;
 use tokio::net::TcpListener;
 
-use crate::{auth::JwtKeys, config::Config, domain::Domain, state::AppState};
+use crate::{
+    auth::JwtKeys,
+    config::Config,
+    domain::{Domain, send::Sender},
+    state::AppState,
+};
 
 /// Why the app could not start.
 #[derive(Debug, thiserror::Error)]
@@ -51,8 +56,16 @@ impl App {
             .map_err(|source| StartError::Connect { url: redact_url(&config.database_url), source })?;
         store::migrate(&db).await.map_err(StartError::Migrate)?;
         let domain = Domain::new(db, config.prices.clone(), config.default_monthly_credits);
+        let graph = Arc::new(whatsapp::client::GraphClient::new(&config.whatsapp));
+        let sender = Sender::new(
+            domain.clone(),
+            graph,
+            config.whatsapp.phone_number_id.clone(),
+            config.whatsapp.enforce_service_window,
+        );
         let state = AppState {
             schema: graphql::schema(domain.clone()),
+            sender,
             jwt: JwtKeys::new(&config.jwt_secret),
             config: Arc::new(config),
             domain,

@@ -2,13 +2,20 @@
 
 use std::sync::Arc;
 
-use crate::{auth::JwtKeys, config::Config, domain::Domain, graphql::AppSchema};
+use crate::{
+    auth::JwtKeys,
+    config::Config,
+    domain::{Domain, send::Sender},
+    graphql::AppSchema,
+};
 
 /// The shared state of the running app.
 #[derive(Clone)]
 pub struct AppState {
     /// The domain services (and the database behind them).
     pub domain: Domain,
+    /// Sending through Meta's Graph API.
+    pub sender: Sender,
     /// The configuration read at start.
     pub config: Arc<Config>,
     /// Token signing and checking.

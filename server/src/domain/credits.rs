@@ -66,6 +66,10 @@ impl PriceTable {
 pub enum Reason {
     /// An inbound message was charged.
     Inbound,
+    /// An outbound message was paid for before it was sent.
+    Outbound,
+    /// An outbound message Meta refused, or that failed later, was paid back.
+    Refund,
     /// A new period reset the balance to the allowance (also the first grant).
     MonthlyReset,
 }
@@ -74,6 +78,8 @@ impl Reason {
     fn as_str(self) -> &'static str {
         match self {
             Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+            Self::Refund => "refund",
             Self::MonthlyReset => "monthly_reset",
         }
     }
@@ -140,16 +146,49 @@ pub(crate) async fn charge<C: ConnectionTrait>(
 ) -> Result<i64, DbErr> {
     roll_period(db, user, now).await?;
     let charged = price.min(user.current_month_credits).max(0);
-    if charged == 0 {
+    if charged == 0 || !change(db, user, -charged, reason, message_id, now).await? {
         return Ok(0);
     }
-    user.current_month_credits -= charged;
-    if !append(db, user, -charged, reason, Some(message_id), now).await? {
-        user.current_month_credits += charged;
-        return Ok(0);
+    Ok(charged)
+}
+
+/// Changes the balance by `delta` with a ledger row naming `reference`; `Ok(false)`, and no
+/// change, when (reference, reason) is already in the ledger.
+pub(crate) async fn change<C: ConnectionTrait>(
+    db: &C,
+    user: &mut user::Model,
+    delta: i64,
+    reason: Reason,
+    reference: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    user.current_month_credits += delta;
+    if !append(db, user, delta, reason, Some(reference), now).await? {
+        user.current_month_credits -= delta;
+        return Ok(false);
     }
     save_balance(db, user).await?;
-    Ok(charged)
+    Ok(true)
+}
+
+/// Pays back what an outbound message cost, once, when it failed after Meta accepted it.
+pub(crate) async fn refund_failed<C: ConnectionTrait>(
+    db: &C,
+    message_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use crate::store::entity::conversation;
+    let paid = conversation::Entity::find()
+        .filter(conversation::Column::MessageId.eq(message_id))
+        .filter(conversation::Column::CreditsCharged.gt(0))
+        .one(db)
+        .await?;
+    let Some(message) = paid else { return Ok(()) };
+    let (Some(reference), Some(mut user)) = (message.send_ref, users::lock_by_id(db, message.user_id).await?) else {
+        return Ok(());
+    };
+    change(db, &mut user, message.credits_charged, Reason::Refund, &reference, now).await?;
+    Ok(())
 }
 
 async fn save_balance<C: ConnectionTrait>(db: &C, user: &user::Model) -> Result<(), DbErr> {

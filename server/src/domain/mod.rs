@@ -7,6 +7,7 @@ pub mod credits;
 pub mod ingest;
 pub mod message;
 pub mod outbound;
+pub mod send;
 pub mod statuses;
 pub mod users;
 

@@ -28,6 +28,10 @@ pub struct OutboundMessage {
     pub kind: String,
     /// The message object as sent.
     pub raw: Value,
+    /// Credits paid for it before it was sent.
+    pub credits_charged: i64,
+    /// The reservation the payment (and any refund) names.
+    pub send_ref: Option<String>,
 }
 
 impl Domain {
@@ -52,7 +56,8 @@ impl Domain {
             phone_number_id: Set(message.phone_number_id.clone()),
             reply_to: Set(message.raw.pointer("/context/message_id").and_then(Value::as_str).map(str::to_owned)),
             raw: Set(message.raw.to_string()),
-            credits_charged: Set(0),
+            credits_charged: Set(message.credits_charged),
+            send_ref: Set(message.send_ref.clone()),
             timestamp: Set(now.timestamp()),
             created_at: Set(now),
             updated_at: Set(now),

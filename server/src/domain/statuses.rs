@@ -10,7 +10,10 @@ use crate::{
     whatsapp::payload::StatusUpdate,
 };
 
-use super::message::{ErrorInfo, Status};
+use super::{
+    credits,
+    message::{ErrorInfo, Status},
+};
 
 /// Stores a status report; `Ok(false)` when this (message, status) was already recorded.
 pub(crate) async fn record<C: ConnectionTrait>(
@@ -60,7 +63,11 @@ pub(crate) async fn apply<C: ConnectionTrait>(
             .col_expr(conversation::Column::ErrorTitle, Expr::value(error.title.clone()))
             .col_expr(conversation::Column::ErrorDetails, Expr::value(error.details.clone()));
     }
-    Ok(update.exec(db).await?.rows_affected > 0)
+    let moved = update.exec(db).await?.rows_affected > 0;
+    if moved && status == Status::Failed {
+        credits::refund_failed(db, message_id, now).await?;
+    }
+    Ok(moved)
 }
 
 /// Applies the highest status already recorded for a message that was just stored.

@@ -5,9 +5,16 @@ mod auth;
 mod conversations;
 mod graphql;
 mod health;
+mod send;
 mod webhook;
 
-use axum::{Router, extract::DefaultBodyLimit, http::Request, response::Redirect, routing::get};
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::Request,
+    response::Redirect,
+    routing::{get, post},
+};
 use tower::ServiceBuilder;
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -24,6 +31,7 @@ pub fn router(state: AppState) -> Router {
             "/api/whatsapp/webhook",
             get(webhook::verify).post(webhook::receive).layer(DefaultBodyLimit::max(body_limit)),
         )
+        .route("/api/message/send", post(send::send))
         .route("/api/user/{id}/conversations", get(conversations::list))
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
         .route("/healthz", get(health::alive))

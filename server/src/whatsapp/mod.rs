@@ -1,4 +1,6 @@
 //! Meta's WhatsApp Cloud API: webhook payloads and their signature.
 
+pub mod client;
+pub mod outbound;
 pub mod payload;
 pub mod signature;

@@ -14,6 +14,7 @@ mod inbound_types;
 mod ingest;
 mod rest_read;
 mod schema_drift;
+mod send;
 mod statuses;
 mod users;
 mod webhook_security;

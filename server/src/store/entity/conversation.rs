@@ -47,6 +47,8 @@ pub struct Model {
     pub timestamp: i64,
     /// When wagate stored it.
     pub created_at: DateTimeUtc,
+    /// For an outbound message: the credit reservation its debit and any refund name.
+    pub send_ref: Option<String>,
     /// When wagate last changed it.
     pub updated_at: DateTimeUtc,
 }

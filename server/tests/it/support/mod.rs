@@ -1,6 +1,7 @@
 //! The test harness: the real app on an ephemeral port with a fresh database, and helpers to
 //! drive it the way Meta, API clients and admins do.
 
+pub mod fake_graph;
 pub mod meta;
 
 use std::{collections::HashMap, time::Duration};
@@ -21,6 +22,8 @@ use wagate::{
 pub const APP_SECRET: &str = "test-app-secret";
 /// The verify token every test app expects from Meta.
 pub const VERIFY_TOKEN: &str = "test-verify-token";
+/// The access token the app sends to the fake Graph API.
+pub const GRAPH_TOKEN: &str = "test-graph-token";
 const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdefghijklmnop";
 
 /// A running app and a client for it.
@@ -31,6 +34,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The app's `DATABASE_URL`.
     pub database_url: String,
+    /// The fake Graph API the app sends to.
+    pub graph: fake_graph::FakeGraph,
     app_db: DatabaseConnection,
     domain: Domain,
     _shutdown: oneshot::Sender<()>,
@@ -53,6 +58,7 @@ impl TestAppBuilder {
     /// Starts the app on a fresh database.
     pub async fn spawn(self) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
+        let graph = fake_graph::FakeGraph::start().await;
         let mut env: HashMap<String, String> = [
             ("DATABASE_URL", fresh_database(&dir).await),
             ("WHATSAPP_APP_SECRET", APP_SECRET.into()),
@@ -60,6 +66,10 @@ impl TestAppBuilder {
             ("JWT_SECRET", JWT_SECRET.into()),
             ("DEFAULT_MONTHLY_CREDITS", "100".into()),
             ("ADMIN_UI_DIR", dir.path().join("no-admin-ui").display().to_string()),
+            ("WHATSAPP_API_BASE", format!("{}/v23.0", graph.base)),
+            ("WHATSAPP_TOKEN", GRAPH_TOKEN.into()),
+            ("WHATSAPP_PHONE_NUMBER_ID", meta::PHONE_NUMBER_ID.into()),
+            ("WHATSAPP_SEND_TIMEOUT_MS", "3000".into()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -77,7 +87,7 @@ impl TestAppBuilder {
             let _ = stop.await;
         }));
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        TestApp { address, client, database_url, app_db, domain, _shutdown: shutdown, _dir: dir }
+        TestApp { address, client, database_url, graph, app_db, domain, _shutdown: shutdown, _dir: dir }
     }
 }
 
@@ -130,6 +140,8 @@ impl TestApp {
                 to: to.to_owned(),
                 kind: "text".to_owned(),
                 raw: json!({ "to": to, "type": "text", "text": { "body": "Hello from the business" } }),
+                credits_charged: 0,
+                send_ref: None,
             })
             .await
             .expect("record outbound")
@@ -174,6 +186,15 @@ impl TestApp {
     /// An operator admin token.
     pub fn admin_token(&self) -> String {
         self.token(Role::Admin, None)
+    }
+
+    /// Posts Meta's message object to the legacy send route.
+    pub async fn send(&self, message: &Value, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.post(self.url("/api/message/send")).json(message);
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        request.send().await.expect("send request")
     }
 
     /// GET with an optional bearer token.

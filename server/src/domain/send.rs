@@ -1,0 +1,202 @@
+//! Sending: one service behind every door (REST and GraphQL).
+//!
+//! Order of work: check the message → in one transaction, check the 24-hour window and the
+//! balance and reserve the price (a ledger row) → call Meta → store the accepted message, or
+//! refund the reservation when Meta did not take it. Nothing is sent or charged for a message
+//! that fails a check, and concurrent sends can never overdraw a balance (the reservation is
+//! taken under the user's row lock).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use serde_json::Value;
+
+use crate::{
+    auth::Viewer,
+    error::{AppError, UpstreamError},
+    store::entity::{conversation, user},
+    whatsapp::{
+        client::{GraphApi, GraphError},
+        outbound::{self, OutboundRequest},
+    },
+};
+
+use super::{
+    Domain,
+    credits::{self, Reason},
+    message::Direction,
+    outbound::OutboundMessage,
+    users::{self, ContactIdentity},
+};
+
+/// How long after a contact's last message free-form messages may be sent.
+pub const SERVICE_WINDOW_SECONDS: i64 = 24 * 3600;
+
+/// Sends messages through Meta's Graph API with the rules applied.
+#[derive(Clone, Debug)]
+pub struct Sender {
+    domain: Domain,
+    graph: Arc<dyn GraphApi>,
+    phone_number_id: String,
+    enforce_window: bool,
+}
+
+/// A message Meta accepted and wagate stored.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// The stored outbound message.
+    pub conversation: conversation::Model,
+    /// Meta's response, as legacy clients expect it.
+    pub response: Value,
+    /// The recipient's balance after paying.
+    pub credits_remaining: i64,
+}
+
+/// A price taken from a balance before the call to Meta.
+struct Reservation {
+    user_id: i64,
+    reference: String,
+    price: i64,
+    balance_after: i64,
+}
+
+impl Sender {
+    /// A sender from `phone_number_id` through `graph`.
+    pub fn new(
+        domain: Domain,
+        graph: Arc<dyn GraphApi>,
+        phone_number_id: Option<String>,
+        enforce_window: bool,
+    ) -> Self {
+        Self { domain, graph, phone_number_id: phone_number_id.unwrap_or_default(), enforce_window }
+    }
+
+    /// Sends Meta's message object (as legacy clients post it) on behalf of `viewer`.
+    pub async fn send(&self, viewer: &Viewer, message: Value) -> Result<Sent, AppError> {
+        viewer.require_admin()?;
+        let request = outbound::validate(message)?;
+        let reservation = self.reserve(&request).await?;
+        match self.graph.send_message(&request.body).await {
+            Ok(accepted) => {
+                let stored = self
+                    .domain
+                    .record_outbound(OutboundMessage {
+                        message_id: accepted.message_id,
+                        from: self.business_number().await?,
+                        phone_number_id: self.phone_number_id.clone(),
+                        to: request.to,
+                        kind: request.kind,
+                        raw: request.body,
+                        credits_charged: reservation.price,
+                        send_ref: Some(reservation.reference.clone()),
+                    })
+                    .await?;
+                Ok(Sent {
+                    conversation: stored,
+                    response: accepted.response,
+                    credits_remaining: reservation.balance_after,
+                })
+            }
+            Err(error) => {
+                self.refund(&reservation).await?;
+                Err(upstream(error))
+            }
+        }
+    }
+
+    async fn reserve(&self, request: &OutboundRequest) -> Result<Reservation, AppError> {
+        let price = self.domain.prices.price_of(&request.kind);
+        let _turn = self.domain.gate.enter().await;
+        let txn = self.domain.db.begin().await?;
+        let now = Utc::now();
+        let who = ContactIdentity { phone: Some(&request.to), ..Default::default() };
+        let mut user = users::resolve_locked(&txn, who, self.domain.default_allowance, now).await?;
+        if self.enforce_window && request.kind != "template" {
+            check_window(&txn, &user, now).await?;
+        }
+        credits::roll_period(&txn, &mut user, now).await?;
+        if user.current_month_credits < price {
+            return Err(AppError::InsufficientCredits(format!(
+                "{} has {} credits left and a {} message costs {price}; nothing was sent",
+                request.to, user.current_month_credits, request.kind
+            )));
+        }
+        let reference = format!("send:{}", uuid::Uuid::new_v4());
+        credits::change(&txn, &mut user, -price, Reason::Outbound, &reference, now).await?;
+        txn.commit().await?;
+        Ok(Reservation { user_id: user.id, reference, price, balance_after: user.current_month_credits })
+    }
+
+    async fn refund(&self, reservation: &Reservation) -> Result<(), AppError> {
+        if reservation.price == 0 {
+            return Ok(());
+        }
+        let _turn = self.domain.gate.enter().await;
+        let txn = self.domain.db.begin().await?;
+        if let Some(mut user) = users::lock_by_id(&txn, reservation.user_id).await? {
+            credits::change(&txn, &mut user, reservation.price, Reason::Refund, &reservation.reference, Utc::now())
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The business number as contacts see it: learnt from inbound messages to this number,
+    /// else its phone number id.
+    async fn business_number(&self) -> Result<String, AppError> {
+        let seen = conversation::Entity::find()
+            .filter(conversation::Column::PhoneNumberId.eq(&self.phone_number_id))
+            .filter(conversation::Column::Direction.eq(Direction::Inbound.as_str()))
+            .order_by_desc(conversation::Column::Id)
+            .one(self.domain.db())
+            .await?;
+        Ok(seen.map_or_else(|| self.phone_number_id.clone(), |row| row.to))
+    }
+}
+
+/// Free-form messages need the contact's last inbound message to be under 24 hours old.
+async fn check_window(txn: &DatabaseTransaction, user: &user::Model, now: DateTime<Utc>) -> Result<(), AppError> {
+    let last = conversation::Entity::find()
+        .select_only()
+        .column(conversation::Column::Timestamp)
+        .filter(conversation::Column::UserId.eq(user.id))
+        .filter(conversation::Column::Direction.eq(Direction::Inbound.as_str()))
+        .order_by_desc(conversation::Column::Timestamp)
+        .into_tuple::<i64>()
+        .one(txn)
+        .await?;
+    let contact = user.phone.as_deref().unwrap_or("this contact");
+    match last {
+        Some(ts) if now.timestamp() - ts <= SERVICE_WINDOW_SECONDS => Ok(()),
+        Some(ts) => Err(AppError::OutsideServiceWindow(format!(
+            "{contact}'s last message was {} hours ago: outside the 24-hour customer service window only \
+             approved templates can be sent; send a template (type \"template\") instead",
+            (now.timestamp() - ts) / 3600
+        ))),
+        None => Err(AppError::OutsideServiceWindow(format!(
+            "{contact} has never written to this number: until they do, only approved templates can be \
+             sent; send a template (type \"template\") instead"
+        ))),
+    }
+}
+
+fn upstream(error: GraphError) -> AppError {
+    use axum::http::StatusCode;
+    let (status, meta_code, fbtrace_id) = match &error {
+        GraphError::Refused(r) => (StatusCode::BAD_GATEWAY, Some(r.code), r.fbtrace_id.clone()),
+        GraphError::NotConfigured(_) => (StatusCode::SERVICE_UNAVAILABLE, None, None),
+        GraphError::Timeout(_) => (StatusCode::GATEWAY_TIMEOUT, None, None),
+        GraphError::Unreachable(_) | GraphError::BadResponse(_) => (StatusCode::BAD_GATEWAY, None, None),
+    };
+    let detail = match &error {
+        GraphError::Refused(r) => r.details.as_deref().map(|d| format!(" ({d})")).unwrap_or_default(),
+        _ => String::new(),
+    };
+    AppError::Upstream(UpstreamError {
+        status,
+        message: format!("{error}{detail}; the message was not sent and its credits were refunded"),
+        meta_code,
+        fbtrace_id,
+    })
+}

@@ -1,0 +1,249 @@
+//! Meta's Graph API client for sending.
+//!
+//! Retries only where Meta cannot have taken the message: a connection that failed before the
+//! request was sent, throughput limits (HTTP 429, code 130429) and the transient server errors
+//! Meta documents (codes 1, 2, 131000, 131016, 131057). Each retry waits an exponential,
+//! jittered backoff, and all of them fit inside the send's deadline. Everything else — a
+//! timeout after the request left, re-engagement (131047), undeliverable (131026), template
+//! parameters (132000), a bad token (190) — reaches the caller with Meta's code.
+
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use rand::Rng;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::config::WhatsAppConfig;
+
+/// Sends messages through Meta's Graph API (a fake on loopback in tests).
+#[async_trait]
+pub trait GraphApi: Send + Sync + std::fmt::Debug {
+    /// Posts one message object to `/{phone-number-id}/messages`.
+    async fn send_message(&self, message: &Value) -> Result<Accepted, GraphError>;
+}
+
+/// Meta took the message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accepted {
+    /// The wamid Meta assigned.
+    pub message_id: String,
+    /// Meta's response body, returned as is to legacy clients.
+    pub response: Value,
+}
+
+/// Meta's error object, as parsed from a refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetaRefusal {
+    /// The HTTP status Meta answered with.
+    pub http_status: u16,
+    /// Meta's numeric code (the thing to branch on).
+    pub code: i64,
+    /// Meta's subcode, when given.
+    pub subcode: Option<i64>,
+    /// Meta's message.
+    pub message: String,
+    /// `error_data.details`, when given.
+    pub details: Option<String>,
+    /// Meta's trace id.
+    pub fbtrace_id: Option<String>,
+}
+
+impl MetaRefusal {
+    /// Whether Meta documents that the message was not taken and a later try may succeed.
+    pub fn is_retryable(&self) -> bool {
+        self.http_status == 429 || matches!(self.code, 1 | 2 | 130429 | 131000 | 131016 | 131057)
+    }
+}
+
+/// Why a send did not reach Meta or was not taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GraphError {
+    /// Sending needs a setting that is missing.
+    #[error("sending is not configured: set {0}")]
+    NotConfigured(&'static str),
+    /// Meta answered with an error.
+    #[error("Meta refused the message (code {}): {}", .0.code, .0.message)]
+    Refused(MetaRefusal),
+    /// Meta could not be reached.
+    #[error("Meta's Graph API could not be reached: {0}")]
+    Unreachable(String),
+    /// No answer within the deadline.
+    #[error("Meta's Graph API did not answer within {0:?}")]
+    Timeout(Duration),
+    /// Meta answered something that is not its documented response.
+    #[error("Meta's answer could not be read: {0}")]
+    BadResponse(String),
+}
+
+/// The reqwest implementation.
+#[derive(Debug)]
+pub struct GraphClient {
+    http: reqwest::Client,
+    endpoint: Option<String>,
+    token: Option<crate::config::Secret>,
+    deadline: Duration,
+}
+
+impl GraphClient {
+    /// A client for the configured number and token.
+    pub fn new(config: &WhatsAppConfig) -> Self {
+        let endpoint = config.phone_number_id.as_ref().map(|id| format!("{}/{id}/messages", config.api_base));
+        let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).build().unwrap_or_default();
+        Self { http, endpoint, token: config.token.clone(), deadline: config.send_timeout }
+    }
+
+    async fn attempt(
+        &self,
+        endpoint: &str,
+        token: &str,
+        message: &Value,
+        remaining: Duration,
+    ) -> Result<Accepted, GraphError> {
+        let request = self.http.post(endpoint).bearer_auth(token).json(message).timeout(remaining);
+        let response = request.send().await.map_err(|e| classify_transport(&e, remaining))?;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.map_err(|e| GraphError::BadResponse(e.to_string()))?;
+        if !(200..300).contains(&status) {
+            return Err(GraphError::Refused(refusal(status, &body)));
+        }
+        let message_id = body
+            .pointer("/messages/0/id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| GraphError::BadResponse(format!("no messages[0].id in {body}")))?
+            .to_owned();
+        Ok(Accepted { message_id, response: body })
+    }
+}
+
+#[async_trait]
+impl GraphApi for GraphClient {
+    async fn send_message(&self, message: &Value) -> Result<Accepted, GraphError> {
+        let endpoint = self.endpoint.as_deref().ok_or(GraphError::NotConfigured("WHATSAPP_PHONE_NUMBER_ID"))?;
+        let token = self.token.as_ref().ok_or(GraphError::NotConfigured("WHATSAPP_TOKEN"))?;
+        let started = Instant::now();
+        let mut retry = 0u32;
+        loop {
+            let remaining = self.deadline.saturating_sub(started.elapsed());
+            if remaining.is_zero() {
+                return Err(GraphError::Timeout(self.deadline));
+            }
+            let error = match self.attempt(endpoint, token.expose(), message, remaining).await {
+                Ok(accepted) => return Ok(accepted),
+                Err(error) => error,
+            };
+            let retryable = match &error {
+                GraphError::Refused(refusal) => refusal.is_retryable(),
+                GraphError::Unreachable(_) => true,
+                _ => false,
+            };
+            let wait = backoff(retry);
+            if !retryable || started.elapsed() + wait >= self.deadline {
+                return Err(error);
+            }
+            tracing::warn!(retry, ?wait, %error, "retrying a send Meta did not take");
+            tokio::time::sleep(wait).await;
+            retry += 1;
+        }
+    }
+}
+
+/// Full-jitter exponential backoff: up to 100 ms × 2^retry, capped at 2 s.
+fn backoff(retry: u32) -> Duration {
+    let ceiling = 100u64.saturating_mul(1 << retry.min(5)).min(2_000);
+    Duration::from_millis(rand::rng().random_range(ceiling / 2..=ceiling))
+}
+
+/// A failure to connect means the request never left: safe to retry. Anything after that is
+/// not, because Meta may have taken the message.
+fn classify_transport(error: &reqwest::Error, remaining: Duration) -> GraphError {
+    if error.is_connect() {
+        GraphError::Unreachable(error.to_string())
+    } else if error.is_timeout() {
+        GraphError::Timeout(remaining)
+    } else {
+        GraphError::BadResponse(error.to_string())
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorEnvelope {
+    #[serde(default)]
+    error: ErrorBody,
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorBody {
+    #[serde(default)]
+    code: Option<i64>,
+    #[serde(default)]
+    error_subcode: Option<i64>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    error_data: Option<ErrorData>,
+    #[serde(default)]
+    fbtrace_id: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorData {
+    #[serde(default)]
+    details: Option<String>,
+}
+
+fn refusal(http_status: u16, body: &Value) -> MetaRefusal {
+    let parsed: ErrorEnvelope = serde_json::from_value(body.clone()).unwrap_or_default();
+    let e = parsed.error;
+    MetaRefusal {
+        http_status,
+        code: e.code.unwrap_or(-1),
+        subcode: e.error_subcode,
+        message: e.message.unwrap_or_else(|| format!("HTTP {http_status} without an error message")),
+        details: e.error_data.and_then(|d| d.details),
+        fbtrace_id: e.fbtrace_id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn metas_error_shape_is_parsed() {
+        let body = json!({ "error": { "message": "(#131056) pair rate limit hit", "type": "OAuthException", "code": 131056,
+            "error_data": { "messaging_product": "whatsapp", "details": "Message failed to send" },
+            "error_subcode": 2446079, "fbtrace_id": "A4O5a8RAgePwbcGSu" } });
+        let r = refusal(400, &body);
+        assert_eq!((r.code, r.subcode, r.details.as_deref()), (131056, Some(2446079), Some("Message failed to send")));
+        assert_eq!(r.fbtrace_id.as_deref(), Some("A4O5a8RAgePwbcGSu"));
+        assert!(!r.is_retryable());
+    }
+
+    #[test]
+    fn only_throughput_and_transient_errors_are_retryable() {
+        let with = |http_status, code| MetaRefusal {
+            http_status,
+            code,
+            subcode: None,
+            message: String::new(),
+            details: None,
+            fbtrace_id: None,
+        };
+        for (status, code) in [(400, 130429), (500, 131000), (503, 2), (500, 131016), (429, 4)] {
+            assert!(with(status, code).is_retryable(), "{code}");
+        }
+        for (status, code) in [(400, 131047), (400, 131026), (400, 132000), (401, 190), (400, 100), (400, 131056)] {
+            assert!(!with(status, code).is_retryable(), "{code}");
+        }
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(backoff(0) <= Duration::from_millis(100));
+        assert!(backoff(10) <= Duration::from_secs(2));
+        assert!(backoff(3) >= Duration::from_millis(400));
+    }
+}

@@ -1,0 +1,331 @@
+//! Sending through the legacy REST door: exact requests to Meta, Meta's errors, retries,
+//! credits reserved before the call and refunded when Meta does not take the message, and
+//! the 24-hour service window.
+
+use std::time::Duration;
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+use wagate::{
+    auth::Role,
+    store::entity::{conversation, credit_ledger},
+};
+
+use crate::support::{GRAPH_TOKEN, TestApp, meta};
+
+const ANA: &str = "33612345678";
+
+/// An app in which Ana wrote a minute ago (her service window is open).
+async fn app_with_open_window(env: &[(&str, &str)]) -> TestApp {
+    let mut builder = TestApp::builder();
+    for (k, v) in env {
+        builder = builder.env(k, v);
+    }
+    let app = builder.spawn().await;
+    let now = chrono::Utc::now().timestamp() - 60;
+    app.deliver(&meta::text_notification("wamid.IN1", ANA, now, "Bonjour")).await;
+    app
+}
+
+fn seed_message() -> Value {
+    json!({"to":"33612345678","type":"text","text":{"body":"Bonjour"}})
+}
+
+async fn error_of(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json::<Value>().await.expect("json error")["error"].clone())
+}
+
+async fn ledger(app: &TestApp) -> Vec<(String, i64)> {
+    credit_ledger::Entity::find()
+        .order_by_asc(credit_ledger::Column::Id)
+        .all(app.db())
+        .await
+        .expect("ledger")
+        .into_iter()
+        .map(|e| (e.reason, e.delta))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_legacy_clients_seed_json_is_sent_unchanged_and_answered_in_metas_shape() {
+    let app = app_with_open_window(&[]).await;
+    let response = app.send(&seed_message(), Some(&app.admin_token())).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["messaging_product"], "whatsapp");
+    assert_eq!(body["messages"][0]["id"], "wamid.FAKE1");
+    assert_eq!(body["contacts"][0]["wa_id"], ANA);
+
+    let sent = app.graph.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].path, format!("/v23.0/{}/messages", meta::PHONE_NUMBER_ID));
+    assert_eq!(sent[0].authorization.as_deref(), Some(format!("Bearer {GRAPH_TOKEN}").as_str()));
+    assert_eq!(sent[0].content_type.as_deref(), Some("application/json"));
+    let mut expected = seed_message();
+    expected["messaging_product"] = json!("whatsapp");
+    expected["recipient_type"] = json!("individual");
+    assert_eq!(sent[0].body, expected);
+
+    let row = conversation::Entity::find()
+        .filter(conversation::Column::MessageId.eq("wamid.FAKE1"))
+        .one(app.db())
+        .await
+        .expect("query")
+        .expect("stored");
+    assert_eq!((row.direction.as_str(), row.status.as_str(), row.kind.as_str()), ("outbound", "accepted", "text"));
+    assert_eq!((row.from.as_str(), row.to.as_str(), row.content.as_str()), (meta::BUSINESS_NUMBER, ANA, "Bonjour"));
+    assert_eq!(row.credits_charged, 1);
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 98);
+    app.assert_ledger_matches_balances().await;
+}
+
+#[tokio::test]
+async fn the_messaging_product_and_a_plus_in_the_number_are_accepted() {
+    let app = app_with_open_window(&[]).await;
+    let message = json!({"messaging_product":"whatsapp","recipient_type":"individual","to":"+33612345678","type":"text","text":{"body":"Hi"}});
+    assert_eq!(app.send(&message, Some(&app.admin_token())).await.status(), 200);
+    assert_eq!(app.graph.requests()[0].body, message, "forwarded as given");
+}
+
+/// Meta's own request examples whose body is not a message wagate sends.
+const NOT_MESSAGES: [&str; 1] = ["Send typing indicator and read receipt"];
+
+#[tokio::test]
+async fn every_meta_openapi_send_example_is_forwarded_byte_for_byte() {
+    let app = app_with_open_window(&[("DEFAULT_MONTHLY_CREDITS", "1000")]).await;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/meta-openapi/send-examples.json");
+    let examples: serde_json::Map<String, Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
+    let mut sent = 0;
+    for (name, example) in &examples {
+        if NOT_MESSAGES.contains(&name.as_str()) {
+            assert!(example.get("to").is_none(), "{name} is a message after all");
+            continue;
+        }
+        let mut message = example.clone();
+        message["to"] = json!(ANA);
+        let response = app.send(&message, Some(&app.admin_token())).await;
+        let status = response.status();
+        assert_eq!(status, 200, "{name}: {}", response.text().await.unwrap_or_default());
+        let forwarded = app.graph.requests().pop().expect("forwarded").body;
+        let mut expected = message.clone();
+        let fields = expected.as_object_mut().expect("object");
+        fields.entry("recipient_type").or_insert(json!("individual"));
+        if !fields.contains_key("type") {
+            let kind = ["text", "interactive"].into_iter().find(|k| fields.contains_key(*k)).expect("a payload");
+            fields.insert("type".into(), json!(kind));
+        }
+        assert_eq!(forwarded, expected, "{name}");
+        sent += 1;
+    }
+    assert_eq!(sent, examples.len() - NOT_MESSAGES.len());
+    assert!(sent >= 49, "Meta's file has 49 message examples, {sent} were sent");
+}
+
+#[tokio::test]
+async fn metas_refusal_is_a_502_with_metas_code_and_the_credits_come_back() {
+    let app = app_with_open_window(&[]).await;
+    app.graph.reply_error(400, 131047, "Re-engagement message");
+    let (status, error) = error_of(app.send(&seed_message(), Some(&app.admin_token())).await).await;
+    assert_eq!((status, error["code"].as_str()), (502, Some("UPSTREAM_ERROR")));
+    assert_eq!(error["meta"]["code"], 131047);
+    assert_eq!(error["meta"]["fbtrace_id"], "AbCdEfFake");
+    assert!(error["message"].as_str().unwrap_or_default().contains("refunded"), "{error}");
+    assert_eq!(app.graph.requests().len(), 1, "131047 is never retried");
+    assert_eq!(app.count("conversations").await, 1, "only the inbound message");
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 99);
+    let reasons = ledger(&app).await;
+    assert_eq!(&reasons[2..], &[("outbound".to_owned(), -1), ("refund".to_owned(), 1)]);
+    app.assert_ledger_matches_balances().await;
+}
+
+#[tokio::test]
+async fn errors_meta_marks_final_are_never_retried() {
+    let app = app_with_open_window(&[]).await;
+    for (http, code) in [(400, 131026), (400, 132000), (401, 190), (400, 100), (400, 131056)] {
+        let before = app.graph.requests().len();
+        app.graph.reply_error(http, code, "no");
+        let (status, error) = error_of(app.send(&seed_message(), Some(&app.admin_token())).await).await;
+        assert_eq!((status, error["meta"]["code"].as_i64()), (502, Some(code)));
+        assert_eq!(app.graph.requests().len(), before + 1, "{code} was retried");
+    }
+    app.assert_ledger_matches_balances().await;
+}
+
+#[tokio::test]
+async fn throughput_and_transient_errors_are_retried_until_meta_takes_the_message() {
+    let app = app_with_open_window(&[]).await;
+    app.graph.reply_error(500, 131000, "Something went wrong");
+    app.graph.reply_error(400, 130429, "Rate limit hit");
+    app.graph.reply_error(429, 4, "Too many calls");
+    let response = app.send(&seed_message(), Some(&app.admin_token())).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.graph.requests().len(), 4);
+    let bodies: Vec<Value> = app.graph.requests().into_iter().map(|r| r.body).collect();
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]), "every try sends the same body");
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 98, "charged once");
+}
+
+#[tokio::test]
+async fn a_balance_that_cannot_pay_refuses_the_send_before_meta_is_called() {
+    let app = app_with_open_window(&[("DEFAULT_MONTHLY_CREDITS", "2")]).await;
+    let image = json!({"to": ANA, "type": "image", "image": {"link": "https://example.com/a.jpg"}});
+    let (status, error) = error_of(app.send(&image, Some(&app.admin_token())).await).await;
+    assert_eq!((status, error["code"].as_str()), (402, Some("INSUFFICIENT_CREDITS")));
+    assert!(error["message"].as_str().unwrap_or_default().contains("1 credits left"), "{error}");
+    assert!(app.graph.requests().is_empty());
+    assert_eq!(app.send(&seed_message(), Some(&app.admin_token())).await.status(), 200, "a text still fits");
+}
+
+#[tokio::test]
+async fn concurrent_sends_never_overdraw_the_balance() {
+    let app = app_with_open_window(&[("DEFAULT_MONTHLY_CREDITS", "11")]).await;
+    let token = app.admin_token();
+    let message = seed_message();
+    let responses = futures::future::join_all((0..30).map(|_| app.send(&message, Some(&token)))).await;
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 10, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 402).count(), 20, "{statuses:?}");
+    assert_eq!(app.graph.requests().len(), 10);
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 0);
+    app.assert_ledger_matches_balances().await;
+}
+
+#[tokio::test]
+async fn outside_the_service_window_only_templates_go_out() {
+    let app = TestApp::spawn().await;
+    let old = chrono::Utc::now().timestamp() - 25 * 3600;
+    app.deliver(&meta::text_notification("wamid.OLD", ANA, old, "yesterday")).await;
+    let (status, error) = error_of(app.send(&seed_message(), Some(&app.admin_token())).await).await;
+    assert_eq!((status, error["code"].as_str()), (422, Some("OUTSIDE_SERVICE_WINDOW")));
+    assert!(error["message"].as_str().unwrap_or_default().contains("template"), "{error}");
+    assert!(app.graph.requests().is_empty());
+    let template =
+        json!({"to": ANA, "type": "template", "template": {"name": "hello_world", "language": {"code": "en_US"}}});
+    assert_eq!(app.send(&template, Some(&app.admin_token())).await.status(), 200);
+    let (status, _) = error_of(app.send(&seed_message(), Some(&app.admin_token())).await).await;
+    assert_eq!(status, 422, "the business's own messages never reopen the window");
+    app.assert_ledger_matches_balances().await;
+}
+
+#[tokio::test]
+async fn a_contact_who_never_wrote_gets_templates_only_unless_the_window_check_is_off() {
+    let app = TestApp::spawn().await;
+    let (status, error) = error_of(app.send(&seed_message(), Some(&app.admin_token())).await).await;
+    assert_eq!(status, 422);
+    assert!(error["message"].as_str().unwrap_or_default().contains("never written"), "{error}");
+    let relaxed = TestApp::builder().env("WHATSAPP_ENFORCE_SERVICE_WINDOW", "false").spawn().await;
+    assert_eq!(relaxed.send(&seed_message(), Some(&relaxed.admin_token())).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_later_failed_status_refunds_the_message_once() {
+    let app = app_with_open_window(&[]).await;
+    assert_eq!(app.send(&seed_message(), Some(&app.admin_token())).await.status(), 200);
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 98);
+    let failed = meta::status_notification(vec![meta::failed_status(
+        "wamid.FAKE1",
+        1,
+        ANA,
+        131026,
+        "Message undeliverable",
+        "x",
+    )]);
+    app.deliver(&failed).await;
+    app.deliver(&failed).await;
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 99, "refunded exactly once");
+    app.assert_ledger_matches_balances().await;
+}
+
+#[tokio::test]
+async fn a_status_that_beats_the_send_response_is_applied() {
+    let app = app_with_open_window(&[]).await;
+    app.graph.delay(Duration::from_millis(600));
+    let sending = {
+        let (client, url, token) = (app.client.clone(), app.url("/api/message/send"), app.admin_token());
+        tokio::spawn(async move { client.post(url).bearer_auth(token).json(&seed_message()).send().await })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while app.graph.requests().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the send never reached Meta");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    app.deliver(&meta::status_notification(vec![meta::status("wamid.FAKE1", "delivered", 1, ANA)])).await;
+    let response = sending.await.expect("join").expect("response");
+    assert_eq!(response.status(), 200);
+    let row = conversation::Entity::find()
+        .filter(conversation::Column::MessageId.eq("wamid.FAKE1"))
+        .one(app.db())
+        .await
+        .expect("query")
+        .expect("stored");
+    assert_eq!(row.status, "delivered");
+}
+
+#[tokio::test]
+async fn meta_slow_or_unreachable_is_an_upstream_error_within_the_deadline_and_refunded() {
+    let slow = app_with_open_window(&[("WHATSAPP_SEND_TIMEOUT_MS", "400")]).await;
+    slow.graph.delay(Duration::from_secs(3));
+    let started = std::time::Instant::now();
+    let (status, error) = error_of(slow.send(&seed_message(), Some(&slow.admin_token())).await).await;
+    assert_eq!((status, error["code"].as_str()), (504, Some("UPSTREAM_ERROR")));
+    assert!(started.elapsed() < Duration::from_secs(2), "answered after {:?}", started.elapsed());
+    assert_eq!(slow.user_by_phone(ANA).await.current_month_credits, 99);
+
+    let down = app_with_open_window(&[
+        ("WHATSAPP_API_BASE", "http://127.0.0.1:9/v23.0"),
+        ("WHATSAPP_SEND_TIMEOUT_MS", "1500"),
+    ])
+    .await;
+    let (status, error) = error_of(down.send(&seed_message(), Some(&down.admin_token())).await).await;
+    assert_eq!((status, error["code"].as_str()), (502, Some("UPSTREAM_ERROR")));
+    assert!(error["message"].as_str().unwrap_or_default().contains("could not be reached"), "{error}");
+    assert_eq!(down.user_by_phone(ANA).await.current_month_credits, 99);
+    down.assert_ledger_matches_balances().await;
+}
+
+#[tokio::test]
+async fn sending_without_a_configured_token_says_which_setting_is_missing() {
+    let app = app_with_open_window(&[("WHATSAPP_TOKEN", "")]).await;
+    let (status, error) = error_of(app.send(&seed_message(), Some(&app.admin_token())).await).await;
+    assert_eq!((status, error["code"].as_str()), (503, Some("UPSTREAM_ERROR")));
+    assert!(error["message"].as_str().unwrap_or_default().contains("WHATSAPP_TOKEN"), "{error}");
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 99);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_naming_the_field_and_nothing_is_sent() {
+    let app = app_with_open_window(&[]).await;
+    let cases = [
+        (json!({"type":"text","text":{"body":"x"}}), "`to`"),
+        (json!({"to": ANA, "type":"text","text":{"body":""}}), "`text.body`"),
+        (json!({"to": ANA, "type":"image","image":{}}), "`image`"),
+    ];
+    for (message, field) in cases {
+        let (status, error) = error_of(app.send(&message, Some(&app.admin_token())).await).await;
+        assert_eq!((status, error["code"].as_str()), (400, Some("BAD_USER_INPUT")));
+        assert!(error["message"].as_str().unwrap_or_default().contains(field), "{error}");
+    }
+    let raw = app
+        .client
+        .post(app.url("/api/message/send"))
+        .bearer_auth(app.admin_token())
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(raw.status(), 400);
+    assert!(app.graph.requests().is_empty());
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 99);
+}
+
+#[tokio::test]
+async fn only_admins_may_send() {
+    let app = app_with_open_window(&[]).await;
+    assert_eq!(app.send(&seed_message(), None).await.status(), 401);
+    let ana = app.user_by_phone(ANA).await.id;
+    assert_eq!(app.send(&seed_message(), Some(&app.token(Role::User, Some(ana)))).await.status(), 403);
+    assert!(app.graph.requests().is_empty());
+}
