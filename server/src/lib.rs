@@ -64,7 +64,7 @@ impl App {
             config.whatsapp.enforce_service_window,
         );
         let state = AppState {
-            schema: graphql::schema(domain.clone()),
+            schema: graphql::schema(domain.clone(), sender.clone()),
             sender,
             jwt: JwtKeys::new(&config.jwt_secret),
             config: Arc::new(config),

@@ -100,9 +100,25 @@ impl Sender {
             }
             Err(error) => {
                 self.refund(&reservation).await?;
-                Err(upstream(error))
+                Err(upstream(error, "the message was not sent and its credits were refunded"))
             }
         }
+    }
+
+    /// Marks a stored inbound message as read at Meta (admins only).
+    pub async fn mark_read(&self, viewer: &Viewer, message_id: &str) -> Result<(), AppError> {
+        viewer.require_admin()?;
+        let stored = conversation::Entity::find()
+            .filter(conversation::Column::MessageId.eq(message_id))
+            .one(self.domain.db())
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("no stored message has id {message_id}")))?;
+        if stored.direction != Direction::Inbound.as_str() {
+            return Err(AppError::BadInput(format!(
+                "{message_id} is a message the business sent; only inbound messages are marked read"
+            )));
+        }
+        self.graph.mark_read(message_id).await.map_err(|e| upstream(e, "nothing was marked"))
     }
 
     async fn reserve(&self, request: &OutboundRequest) -> Result<Reservation, AppError> {
@@ -181,7 +197,7 @@ async fn check_window(txn: &DatabaseTransaction, user: &user::Model, now: DateTi
     }
 }
 
-fn upstream(error: GraphError) -> AppError {
+fn upstream(error: GraphError, outcome: &str) -> AppError {
     use axum::http::StatusCode;
     let (status, meta_code, fbtrace_id) = match &error {
         GraphError::Refused(r) => (StatusCode::BAD_GATEWAY, Some(r.code), r.fbtrace_id.clone()),
@@ -193,10 +209,5 @@ fn upstream(error: GraphError) -> AppError {
         GraphError::Refused(r) => r.details.as_deref().map(|d| format!(" ({d})")).unwrap_or_default(),
         _ => String::new(),
     };
-    AppError::Upstream(UpstreamError {
-        status,
-        message: format!("{error}{detail}; the message was not sent and its credits were refunded"),
-        meta_code,
-        fbtrace_id,
-    })
+    AppError::Upstream(UpstreamError { status, message: format!("{error}{detail}; {outcome}"), meta_code, fbtrace_id })
 }

@@ -20,7 +20,28 @@ use crate::config::WhatsAppConfig;
 #[async_trait]
 pub trait GraphApi: Send + Sync + std::fmt::Debug {
     /// Posts one message object to `/{phone-number-id}/messages`.
-    async fn send_message(&self, message: &Value) -> Result<Accepted, GraphError>;
+    async fn send_message(&self, message: &Value) -> Result<Accepted, GraphError> {
+        let response = self.post_messages(message).await?;
+        let message_id = response
+            .pointer("/messages/0/id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| GraphError::BadResponse(format!("no messages[0].id in {response}")))?
+            .to_owned();
+        Ok(Accepted { message_id, response })
+    }
+
+    /// Marks an inbound message (and the ones before it) as read: blue ticks for the contact.
+    async fn mark_read(&self, message_id: &str) -> Result<(), GraphError> {
+        let body = serde_json::json!({ "messaging_product": "whatsapp", "status": "read", "message_id": message_id });
+        let response = self.post_messages(&body).await?;
+        match response.get("success") {
+            Some(Value::Bool(true)) => Ok(()),
+            _ => Err(GraphError::BadResponse(format!("expected {{\"success\": true}}, got {response}"))),
+        }
+    }
+
+    /// Posts to `/{phone-number-id}/messages` and returns Meta's 2xx body.
+    async fn post_messages(&self, body: &Value) -> Result<Value, GraphError>;
 }
 
 /// Meta took the message.
@@ -99,7 +120,7 @@ impl GraphClient {
         token: &str,
         message: &Value,
         remaining: Duration,
-    ) -> Result<Accepted, GraphError> {
+    ) -> Result<Value, GraphError> {
         let request = self.http.post(endpoint).bearer_auth(token).json(message).timeout(remaining);
         let response = request.send().await.map_err(|e| classify_transport(&e, remaining))?;
         let status = response.status().as_u16();
@@ -107,18 +128,13 @@ impl GraphClient {
         if !(200..300).contains(&status) {
             return Err(GraphError::Refused(refusal(status, &body)));
         }
-        let message_id = body
-            .pointer("/messages/0/id")
-            .and_then(Value::as_str)
-            .ok_or_else(|| GraphError::BadResponse(format!("no messages[0].id in {body}")))?
-            .to_owned();
-        Ok(Accepted { message_id, response: body })
+        Ok(body)
     }
 }
 
 #[async_trait]
 impl GraphApi for GraphClient {
-    async fn send_message(&self, message: &Value) -> Result<Accepted, GraphError> {
+    async fn post_messages(&self, message: &Value) -> Result<Value, GraphError> {
         let endpoint = self.endpoint.as_deref().ok_or(GraphError::NotConfigured("WHATSAPP_PHONE_NUMBER_ID"))?;
         let token = self.token.as_ref().ok_or(GraphError::NotConfigured("WHATSAPP_TOKEN"))?;
         let started = Instant::now();
@@ -129,7 +145,7 @@ impl GraphApi for GraphClient {
                 return Err(GraphError::Timeout(self.deadline));
             }
             let error = match self.attempt(endpoint, token.expose(), message, remaining).await {
-                Ok(accepted) => return Ok(accepted),
+                Ok(body) => return Ok(body),
                 Err(error) => error,
             };
             let retryable = match &error {

@@ -9,6 +9,7 @@ mod cli;
 mod credits;
 mod fixtures;
 mod graphql_read;
+mod graphql_send;
 mod health;
 mod inbound_types;
 mod ingest;

@@ -2,6 +2,7 @@
 
 pub mod conversation;
 pub mod credits;
+pub mod send_input;
 pub mod user;
 
 use async_graphql::ID;

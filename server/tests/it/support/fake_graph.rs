@@ -1,5 +1,6 @@
 //! A fake of Meta's Graph API on loopback: records every request and answers from a script
-//! (by default, Meta's success shape with wamids `wamid.FAKE1`, `wamid.FAKE2`, …).
+//! (by default, Meta's success shape with wamids `wamid.FAKE1`, `wamid.FAKE2`, …, and
+//! `{"success": true}` for read receipts).
 
 use std::{
     collections::VecDeque,
@@ -94,7 +95,11 @@ async fn answer(
             content_type: header("content-type"),
             body,
         });
+        let is_read_receipt = s.requests.last().is_some_and(|r| r.body.get("status").is_some());
         let reply = s.replies.pop_front().unwrap_or_else(|| {
+            if is_read_receipt {
+                return (200, json!({ "success": true }));
+            }
             s.accepted += 1;
             let input = to.clone();
             (200, json!({ "messaging_product": "whatsapp", "contacts": [{ "input": input, "wa_id": to.trim_start_matches('+') }],

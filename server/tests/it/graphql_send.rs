@@ -1,0 +1,173 @@
+//! The `sendMessage` and `markAsRead` mutations: typed inputs become exactly Meta's message JSON,
+//! and the send rules answer with `extensions.code`.
+
+use serde_json::{Value, json};
+use wagate::auth::Role;
+
+use crate::support::{TestApp, meta};
+
+const ANA: &str = "33612345678";
+const SEND: &str = "mutation($input: SendMessageInput!) {
+  sendMessage(input: $input) { creditsRemaining conversation { messageId type content direction status to } } }";
+
+async fn app_with_open_window() -> TestApp {
+    let app = TestApp::spawn().await;
+    let recent = chrono::Utc::now().timestamp() - 60;
+    app.deliver(&meta::text_notification("wamid.IN", ANA, recent, "hello")).await;
+    app
+}
+
+async fn send(app: &TestApp, input: Value) -> Value {
+    app.graphql(SEND, json!({ "input": input }), Some(&app.admin_token())).await
+}
+
+fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn each_typed_input_becomes_metas_message_json() {
+    let app = app_with_open_window().await;
+    let cases = [
+        (
+            json!({ "text": { "body": "Bonjour", "previewUrl": true } }),
+            json!({ "text": { "body": "Bonjour", "preview_url": true } }),
+        ),
+        (
+            json!({ "image": { "link": "https://x.test/a.jpg", "caption": "A" } }),
+            json!({ "image": { "link": "https://x.test/a.jpg", "caption": "A" } }),
+        ),
+        (json!({ "video": { "id": "123" } }), json!({ "video": { "id": "123" } })),
+        (json!({ "audio": { "id": "9", "voice": true } }), json!({ "audio": { "id": "9", "voice": true } })),
+        (
+            json!({ "document": { "link": "https://x.test/f.pdf", "filename": "f.pdf", "caption": "F" } }),
+            json!({ "document": { "link": "https://x.test/f.pdf", "filename": "f.pdf", "caption": "F" } }),
+        ),
+        (json!({ "sticker": { "id": "7" } }), json!({ "sticker": { "id": "7" } })),
+        (
+            json!({ "location": { "latitude": 48.85, "longitude": 2.35, "name": "Paris" } }),
+            json!({ "location": { "latitude": 48.85, "longitude": 2.35, "name": "Paris" } }),
+        ),
+        (
+            json!({ "contacts": [{ "formattedName": "Ana B", "phones": [{ "phone": "+33 6 12", "type": "CELL", "waId": "3361" }], "emails": ["a@b.c"] }] }),
+            json!({ "contacts": [{ "name": { "formatted_name": "Ana B" }, "phones": [{ "phone": "+33 6 12", "type": "CELL", "wa_id": "3361" }],
+                                "emails": [{ "email": "a@b.c" }] }] }),
+        ),
+        (
+            json!({ "interactive": { "body": "Pick", "footer": "f", "buttons": [{ "id": "y", "title": "Yes" }, { "id": "n", "title": "No" }] } }),
+            json!({ "interactive": { "type": "button", "body": { "text": "Pick" }, "footer": { "text": "f" },
+                 "action": { "buttons": [{ "type": "reply", "reply": { "id": "y", "title": "Yes" } }, { "type": "reply", "reply": { "id": "n", "title": "No" } }] } } }),
+        ),
+        (
+            json!({ "interactive": { "body": "Menu", "header": "H", "listButton": "Open", "listSections": [{ "title": "S", "rows": [{ "id": "r1", "title": "One", "description": "d" }] }] } }),
+            json!({ "interactive": { "type": "list", "body": { "text": "Menu" }, "header": { "type": "text", "text": "H" },
+                 "action": { "button": "Open", "sections": [{ "title": "S", "rows": [{ "id": "r1", "title": "One", "description": "d" }] }] } } }),
+        ),
+        (
+            json!({ "interactive": { "body": "Site", "ctaDisplayText": "Visit", "ctaUrl": "https://x.test" } }),
+            json!({ "interactive": { "type": "cta_url", "body": { "text": "Site" },
+                 "action": { "name": "cta_url", "parameters": { "display_text": "Visit", "url": "https://x.test" } } } }),
+        ),
+        (
+            json!({ "template": { "name": "order_update", "languageCode": "en_US", "components": [
+            { "type": "body", "parameters": [{ "type": "text", "text": "Ana" },
+              { "type": "currency", "fallbackValue": "$100.99", "currencyCode": "USD", "amount1000": 100990 }] },
+            { "type": "button", "subType": "quick_reply", "index": 0, "parameters": [{ "type": "payload", "payload": "OK" }] }] } }),
+            json!({ "template": { "name": "order_update", "language": { "code": "en_US" }, "components": [
+            { "type": "body", "parameters": [{ "type": "text", "text": "Ana" },
+              { "type": "currency", "currency": { "fallback_value": "$100.99", "code": "USD", "amount_1000": 100990 } }] },
+            { "type": "button", "sub_type": "quick_reply", "index": "0", "parameters": [{ "type": "payload", "payload": "OK" }] }] } }),
+        ),
+        (
+            json!({ "reaction": { "messageId": "wamid.IN", "emoji": "👍" } }),
+            json!({ "reaction": { "message_id": "wamid.IN", "emoji": "👍" } }),
+        ),
+    ];
+    for (i, (input, payload)) in cases.into_iter().enumerate() {
+        let mut input = input;
+        input["to"] = json!(ANA);
+        let body = send(&app, input.clone()).await;
+        assert!(body.get("errors").is_none(), "{input}: {body}");
+        let kind = payload.as_object().and_then(|o| o.keys().next().cloned()).expect("one key");
+        let mut expected =
+            json!({ "messaging_product": "whatsapp", "recipient_type": "individual", "to": ANA, "type": kind });
+        expected[&kind] = payload[&kind].clone();
+        assert_eq!(app.graph.requests()[i].body, expected, "{kind}");
+        assert_eq!(body["data"]["sendMessage"]["conversation"]["type"], json!(kind));
+    }
+    app.assert_ledger_matches_balances().await;
+}
+
+#[tokio::test]
+async fn a_reply_quotes_the_message_and_the_payload_reports_the_stored_row_and_balance() {
+    let app = app_with_open_window().await;
+    let body = send(&app, json!({ "to": ANA, "replyTo": "wamid.IN", "text": { "body": "Merci" } })).await;
+    let sent = &body["data"]["sendMessage"];
+    assert_eq!(sent["creditsRemaining"], 98);
+    assert_eq!(sent["conversation"]["messageId"], "wamid.FAKE1");
+    assert_eq!(
+        (sent["conversation"]["direction"].as_str(), sent["conversation"]["status"].as_str()),
+        (Some("OUTBOUND"), Some("ACCEPTED"))
+    );
+    assert_eq!(app.graph.requests()[0].body["context"], json!({ "message_id": "wamid.IN" }));
+}
+
+#[tokio::test]
+async fn exactly_one_content_field_is_required() {
+    let app = app_with_open_window().await;
+    for input in [
+        json!({ "to": ANA }),
+        json!({ "to": ANA, "text": { "body": "a" }, "reaction": { "messageId": "w", "emoji": "x" } }),
+    ] {
+        let body = send(&app, input).await;
+        assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+        assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("exactly one"));
+    }
+    let too_many = send(&app, json!({ "to": ANA, "interactive": { "body": "?", "buttons": [
+        { "id": "1", "title": "a" }, { "id": "2", "title": "b" }, { "id": "3", "title": "c" }, { "id": "4", "title": "d" }] } })).await;
+    assert_eq!(code(&too_many), "BAD_USER_INPUT");
+    assert!(app.graph.requests().is_empty());
+}
+
+#[tokio::test]
+async fn the_send_rules_answer_with_their_codes() {
+    let app = app_with_open_window().await;
+    app.graph.reply_error(400, 131047, "Re-engagement message");
+    let refused = send(&app, json!({ "to": ANA, "text": { "body": "x" } })).await;
+    assert_eq!(code(&refused), "UPSTREAM_ERROR");
+    assert_eq!(refused["errors"][0]["extensions"]["metaCode"], 131047);
+
+    let stranger = send(&app, json!({ "to": "33700000000", "text": { "body": "x" } })).await;
+    assert_eq!(code(&stranger), "OUTSIDE_SERVICE_WINDOW");
+
+    let poor = TestApp::builder().env("DEFAULT_MONTHLY_CREDITS", "1").spawn().await;
+    poor.deliver(&meta::text_notification("wamid.P", ANA, chrono::Utc::now().timestamp(), "hi")).await;
+    let broke =
+        poor.graphql(SEND, json!({ "input": { "to": ANA, "text": { "body": "x" } } }), Some(&poor.admin_token())).await;
+    assert_eq!(code(&broke), "INSUFFICIENT_CREDITS");
+
+    let ana = app.user_by_phone(ANA).await.id;
+    let forbidden = app
+        .graphql(
+            SEND,
+            json!({ "input": { "to": ANA, "text": { "body": "x" } } }),
+            Some(&app.token(Role::User, Some(ana))),
+        )
+        .await;
+    assert_eq!(code(&forbidden), "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn mark_as_read_sends_metas_read_receipt_for_an_inbound_message() {
+    let app = app_with_open_window().await;
+    let query = "mutation($id: String!) { markAsRead(messageId: $id) }";
+    let body = app.graphql(query, json!({ "id": "wamid.IN" }), Some(&app.admin_token())).await;
+    assert_eq!(body["data"]["markAsRead"], true, "{body}");
+    assert_eq!(
+        app.graph.requests()[0].body,
+        json!({ "messaging_product": "whatsapp", "status": "read", "message_id": "wamid.IN" })
+    );
+    let unknown = app.graphql(query, json!({ "id": "wamid.NOPE" }), Some(&app.admin_token())).await;
+    assert_eq!(code(&unknown), "NOT_FOUND");
+    assert_eq!(app.graph.requests().len(), 1);
+}
