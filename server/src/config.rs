@@ -5,7 +5,7 @@
 
 use std::{collections::BTreeMap, fmt, net::SocketAddr, path::PathBuf};
 
-use crate::domain::credits::PriceTable;
+use crate::{domain::credits::PriceTable, whatsapp::pacing::PacingConfig};
 
 /// A secret string that never shows in logs or `Debug` output.
 #[derive(Clone, PartialEq, Eq)]
@@ -99,6 +99,8 @@ pub struct WhatsAppConfig {
     pub send_timeout: std::time::Duration,
     /// `WHATSAPP_ENFORCE_SERVICE_WINDOW`: refuse free-form messages outside the 24 h window.
     pub enforce_service_window: bool,
+    /// `WHATSAPP_MAX_MPS`, `WHATSAPP_PAIR_BURST`, `WHATSAPP_PAIR_INTERVAL_MS`: send pacing.
+    pub pacing: PacingConfig,
 }
 
 /// Meta's Graph API, at the version wagate's payloads were checked against.
@@ -145,6 +147,7 @@ impl Config {
                     "a duration in milliseconds",
                 )?),
                 enforce_service_window: parse(get, "WHATSAPP_ENFORCE_SERVICE_WINDOW", "true", "`true` or `false`")?,
+                pacing: pacing(get)?,
             },
             admin_ui_dir: get("ADMIN_UI_DIR").unwrap_or_else(|| "admin-ui/dist".into()).into(),
             log_format: match get("LOG_FORMAT").as_deref() {
@@ -194,6 +197,19 @@ fn prices(get: Lookup<'_>) -> Result<PriceTable, ConfigError> {
     Ok(PriceTable::with_overrides(overrides))
 }
 
+fn pacing(get: Lookup<'_>) -> Result<PacingConfig, ConfigError> {
+    let max_mps: u32 = parse(get, "WHATSAPP_MAX_MPS", "80", "messages per second, 1 to 1000")?;
+    if !(1..=1000).contains(&max_mps) {
+        return Err(invalid("WHATSAPP_MAX_MPS", format!("expected 1 to 1000 (Meta's highest tier), got {max_mps}")));
+    }
+    let pair_burst: u32 = parse(get, "WHATSAPP_PAIR_BURST", "45", "a whole number ≥ 1")?;
+    let interval_ms: u64 = parse(get, "WHATSAPP_PAIR_INTERVAL_MS", "6000", "a duration in milliseconds")?;
+    if pair_burst == 0 || interval_ms == 0 {
+        return Err(invalid("WHATSAPP_PAIR_BURST", "the pair burst and interval must be above zero"));
+    }
+    Ok(PacingConfig { max_mps, pair_burst, pair_interval: std::time::Duration::from_millis(interval_ms) })
+}
+
 fn api_base(get: Lookup<'_>) -> Result<String, ConfigError> {
     let base = get("WHATSAPP_API_BASE").unwrap_or_else(|| DEFAULT_API_BASE.into());
     if !(base.starts_with("https://") || base.starts_with("http://")) {
@@ -238,6 +254,7 @@ mod tests {
         assert_eq!(config(&[("WHATSAPP_API_BASE", "graph.facebook.com")]).unwrap_err().name, "WHATSAPP_API_BASE");
         let window = config(&[("WHATSAPP_ENFORCE_SERVICE_WINDOW", "maybe")]).unwrap_err();
         assert_eq!(window.name, "WHATSAPP_ENFORCE_SERVICE_WINDOW");
+        assert_eq!(config(&[("WHATSAPP_MAX_MPS", "5000")]).unwrap_err().name, "WHATSAPP_MAX_MPS");
     }
 
     #[test]

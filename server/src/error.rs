@@ -30,6 +30,8 @@ pub enum AppError {
     InsufficientCredits(String),
     /// A free-form message outside the 24-hour customer service window; nothing was sent.
     OutsideServiceWindow(String),
+    /// Sending now would exceed Meta's rate toward this recipient or number; nothing was sent.
+    RateLimited(String),
     /// Meta's Graph API refused the request, failed, or could not be reached.
     Upstream(UpstreamError),
     /// The database could not be reached or failed; retrying later is safe.
@@ -60,6 +62,7 @@ impl AppError {
             Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             Self::InsufficientCredits(_) => "INSUFFICIENT_CREDITS",
             Self::OutsideServiceWindow(_) => "OUTSIDE_SERVICE_WINDOW",
+            Self::RateLimited(_) => "RATE_LIMITED",
             Self::Upstream(_) => "UPSTREAM_ERROR",
             Self::Unavailable(_) => "UNAVAILABLE",
         }
@@ -74,7 +77,8 @@ impl AppError {
             | Self::BadInput(m)
             | Self::PayloadTooLarge(m)
             | Self::InsufficientCredits(m)
-            | Self::OutsideServiceWindow(m) => m.clone(),
+            | Self::OutsideServiceWindow(m)
+            | Self::RateLimited(m) => m.clone(),
             Self::Upstream(e) => e.message.clone(),
             Self::Unavailable(_) => "the database is unavailable; nothing was changed, retry later".into(),
         }
@@ -90,6 +94,7 @@ impl AppError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::InsufficientCredits(_) => StatusCode::PAYMENT_REQUIRED,
             Self::OutsideServiceWindow(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Upstream(e) => e.status,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }

@@ -57,12 +57,7 @@ impl App {
         store::migrate(&db).await.map_err(StartError::Migrate)?;
         let domain = Domain::new(db, config.prices.clone(), config.default_monthly_credits);
         let graph = Arc::new(whatsapp::client::GraphClient::new(&config.whatsapp));
-        let sender = Sender::new(
-            domain.clone(),
-            graph,
-            config.whatsapp.phone_number_id.clone(),
-            config.whatsapp.enforce_service_window,
-        );
+        let sender = Sender::new(domain.clone(), graph, &config.whatsapp);
         let state = AppState {
             schema: graphql::schema(domain.clone(), sender.clone()),
             sender,

@@ -6,7 +6,7 @@
 //! that fails a check, and concurrent sends can never overdraw a balance (the reservation is
 //! taken under the user's row lock).
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
@@ -14,11 +14,13 @@ use serde_json::Value;
 
 use crate::{
     auth::Viewer,
+    config::WhatsAppConfig,
     error::{AppError, UpstreamError},
     store::entity::{conversation, user},
     whatsapp::{
         client::{GraphApi, GraphError},
         outbound::{self, OutboundRequest},
+        pacing::Pacer,
     },
 };
 
@@ -38,8 +40,10 @@ pub const SERVICE_WINDOW_SECONDS: i64 = 24 * 3600;
 pub struct Sender {
     domain: Domain,
     graph: Arc<dyn GraphApi>,
+    pacer: Arc<Pacer>,
     phone_number_id: String,
     enforce_window: bool,
+    deadline: Duration,
 }
 
 /// A message Meta accepted and wagate stored.
@@ -62,22 +66,41 @@ struct Reservation {
 }
 
 impl Sender {
-    /// A sender from `phone_number_id` through `graph`.
-    pub fn new(
-        domain: Domain,
-        graph: Arc<dyn GraphApi>,
-        phone_number_id: Option<String>,
-        enforce_window: bool,
-    ) -> Self {
-        Self { domain, graph, phone_number_id: phone_number_id.unwrap_or_default(), enforce_window }
+    /// A sender through `graph`, with the configured number, window rule and pacing.
+    pub fn new(domain: Domain, graph: Arc<dyn GraphApi>, config: &WhatsAppConfig) -> Self {
+        Self {
+            domain,
+            graph,
+            pacer: Arc::new(Pacer::new(config.pacing)),
+            phone_number_id: config.phone_number_id.clone().unwrap_or_default(),
+            enforce_window: config.enforce_service_window,
+            deadline: config.send_timeout,
+        }
     }
 
     /// Sends Meta's message object (as legacy clients post it) on behalf of `viewer`.
     pub async fn send(&self, viewer: &Viewer, message: Value) -> Result<Sent, AppError> {
         viewer.require_admin()?;
         let request = outbound::validate(message)?;
-        let reservation = self.reserve(&request).await?;
-        match self.graph.send_message(&request.body).await {
+        self.pacer.take_pair_token(&request.to).map_err(|wait| {
+            AppError::RateLimited(format!(
+                "too many messages to {} in a short time (Meta's pair rate limit); retry in {} s",
+                request.to,
+                wait.as_secs().max(1)
+            ))
+        })?;
+        let reservation = match self.reserve(&request).await {
+            Ok(reservation) => reservation,
+            Err(refusal) => {
+                self.pacer.give_back_pair_token(&request.to);
+                return Err(refusal);
+            }
+        };
+        let outcome = match self.pacer.wait_for_slot(self.deadline).await {
+            Ok(()) => self.graph.send_message(&request.body).await,
+            Err(_) => Err(GraphError::Timeout(self.deadline)),
+        };
+        match outcome {
             Ok(accepted) => {
                 let stored = self
                     .domain

@@ -2,5 +2,6 @@
 
 pub mod client;
 pub mod outbound;
+pub mod pacing;
 pub mod payload;
 pub mod signature;

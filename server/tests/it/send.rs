@@ -93,7 +93,7 @@ const NOT_MESSAGES: [&str; 1] = ["Send typing indicator and read receipt"];
 
 #[tokio::test]
 async fn every_meta_openapi_send_example_is_forwarded_byte_for_byte() {
-    let app = app_with_open_window(&[("DEFAULT_MONTHLY_CREDITS", "1000")]).await;
+    let app = app_with_open_window(&[("DEFAULT_MONTHLY_CREDITS", "1000"), ("WHATSAPP_PAIR_BURST", "100")]).await;
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/meta-openapi/send-examples.json");
     let examples: serde_json::Map<String, Value> =
         serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
@@ -328,4 +328,47 @@ async fn only_admins_may_send() {
     let ana = app.user_by_phone(ANA).await.id;
     assert_eq!(app.send(&seed_message(), Some(&app.token(Role::User, Some(ana)))).await.status(), 403);
     assert!(app.graph.requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_burst_to_one_contact_beyond_the_pair_allowance_is_refused_without_charging() {
+    let app = app_with_open_window(&[("WHATSAPP_PAIR_BURST", "2"), ("WHATSAPP_PAIR_INTERVAL_MS", "60000")]).await;
+    for _ in 0..2 {
+        assert_eq!(app.send(&seed_message(), Some(&app.admin_token())).await.status(), 200);
+    }
+    let (status, error) = error_of(app.send(&seed_message(), Some(&app.admin_token())).await).await;
+    assert_eq!((status, error["code"].as_str()), (429, Some("RATE_LIMITED")));
+    assert!(error["message"].as_str().unwrap_or_default().contains("retry in"), "{error}");
+    assert_eq!(app.graph.requests().len(), 2);
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 97, "only the two sent messages were paid");
+}
+
+#[tokio::test]
+async fn a_refused_send_does_not_use_up_the_pair_allowance() {
+    let app = app_with_open_window(&[
+        ("WHATSAPP_PAIR_BURST", "1"),
+        ("WHATSAPP_PAIR_INTERVAL_MS", "60000"),
+        ("DEFAULT_MONTHLY_CREDITS", "2"),
+    ])
+    .await;
+    let image = json!({"to": ANA, "type": "image", "image": {"link": "https://example.com/a.jpg"}});
+    assert_eq!(app.send(&image, Some(&app.admin_token())).await.status(), 402);
+    assert_eq!(app.send(&seed_message(), Some(&app.admin_token())).await.status(), 200);
+}
+
+#[tokio::test]
+async fn sends_from_one_number_are_spaced_by_the_configured_rate() {
+    let app =
+        TestApp::builder().env("WHATSAPP_MAX_MPS", "20").env("WHATSAPP_ENFORCE_SERVICE_WINDOW", "false").spawn().await;
+    let token = app.admin_token();
+    let messages: Vec<Value> =
+        (0..10).map(|i| json!({"to": format!("3361234560{i}"), "type": "text", "text": {"body": "burst"}})).collect();
+    let responses = futures::future::join_all(messages.iter().map(|m| app.send(m, Some(&token)))).await;
+    assert!(responses.iter().all(|r| r.status() == 200));
+    let mut arrivals: Vec<_> = app.graph.requests().into_iter().map(|r| r.at).collect();
+    arrivals.sort();
+    let spread = arrivals[9] - arrivals[0];
+    assert!(spread >= Duration::from_millis(400), "10 sends at 20/s must span at least 9 × 50 ms, spanned {spread:?}");
+    let closest = arrivals.windows(2).map(|w| w[1] - w[0]).min().expect("pairs");
+    assert!(closest >= Duration::from_millis(25), "two sends {closest:?} apart at 20/s");
 }

@@ -23,6 +23,8 @@ pub struct Recorded {
     pub content_type: Option<String>,
     /// The JSON body.
     pub body: Value,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -94,6 +96,7 @@ async fn answer(
             authorization: header("authorization"),
             content_type: header("content-type"),
             body,
+            at: std::time::Instant::now(),
         });
         let is_read_receipt = s.requests.last().is_some_and(|r| r.body.get("status").is_some());
         let reply = s.replies.pop_front().unwrap_or_else(|| {

@@ -1,0 +1,135 @@
+//! Pacing sends so Meta never answers 130429 (throughput) or 131056 (pair rate).
+//!
+//! Per business number, sends are spaced `1/mps` apart (a virtual schedule: each send takes
+//! the next free slot and waits for it). Per recipient, a token bucket allows Meta's burst and
+//! then one message per interval; an exhausted bucket refuses at once, telling when to retry,
+//! rather than holding the request for minutes.
+
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+/// Buckets kept before idle (full) ones are dropped.
+const MAX_TRACKED_RECIPIENTS: usize = 50_000;
+
+/// The pacing settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PacingConfig {
+    /// Messages per second from one business number.
+    pub max_mps: u32,
+    /// Messages to one recipient that may go out back to back.
+    pub pair_burst: u32,
+    /// After the burst, one message to that recipient per this interval.
+    pub pair_interval: Duration,
+}
+
+/// The pacer shared by every send.
+#[derive(Debug)]
+pub struct Pacer {
+    config: PacingConfig,
+    next_slot: Mutex<Instant>,
+    recipients: Mutex<HashMap<String, Bucket>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+impl Pacer {
+    /// A pacer with these limits.
+    pub fn new(config: PacingConfig) -> Self {
+        Self { config, next_slot: Mutex::new(Instant::now()), recipients: Mutex::new(HashMap::new()) }
+    }
+
+    /// Takes one message from `recipient`'s allowance, or says how long until one is free.
+    pub fn take_pair_token(&self, recipient: &str) -> Result<(), Duration> {
+        let now = Instant::now();
+        let burst = f64::from(self.config.pair_burst.max(1));
+        let per_second = 1.0 / self.config.pair_interval.as_secs_f64().max(f64::EPSILON);
+        let mut recipients = self.recipients.lock().unwrap_or_else(|p| p.into_inner());
+        if recipients.len() >= MAX_TRACKED_RECIPIENTS {
+            recipients.retain(|_, b| b.refilled(now, burst, per_second) < burst);
+        }
+        let bucket = recipients.entry(recipient.to_owned()).or_insert(Bucket { tokens: burst, updated: now });
+        bucket.tokens = bucket.refilled(now, burst, per_second);
+        bucket.updated = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / per_second))
+        }
+    }
+
+    /// Returns a token taken for a message that was not sent after all.
+    pub fn give_back_pair_token(&self, recipient: &str) {
+        let burst = f64::from(self.config.pair_burst.max(1));
+        let mut recipients = self.recipients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(bucket) = recipients.get_mut(recipient) {
+            bucket.tokens = (bucket.tokens + 1.0).min(burst);
+        }
+    }
+
+    /// Waits for the business number's next free slot; refuses when it is further away than
+    /// `max_wait`.
+    pub async fn wait_for_slot(&self, max_wait: Duration) -> Result<(), Duration> {
+        let interval = Duration::from_secs_f64(1.0 / f64::from(self.config.max_mps.max(1)));
+        let slot = {
+            let mut next = self.next_slot.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            let slot = (*next).max(now);
+            if slot - now > max_wait {
+                return Err(slot - now);
+            }
+            *next = slot + interval;
+            slot
+        };
+        tokio::time::sleep_until(slot.into()).await;
+        Ok(())
+    }
+}
+
+impl Bucket {
+    fn refilled(&self, now: Instant, burst: f64, per_second: f64) -> f64 {
+        (self.tokens + now.duration_since(self.updated).as_secs_f64() * per_second).min(burst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pacer(max_mps: u32, pair_burst: u32, pair_interval: Duration) -> Pacer {
+        Pacer::new(PacingConfig { max_mps, pair_burst, pair_interval })
+    }
+
+    #[test]
+    fn a_recipients_burst_is_allowed_then_refused_with_the_wait() {
+        let p = pacer(80, 3, Duration::from_secs(6));
+        for _ in 0..3 {
+            assert_eq!(p.take_pair_token("33612345678"), Ok(()));
+        }
+        let wait = p.take_pair_token("33612345678").unwrap_err();
+        assert!(wait > Duration::from_secs(5) && wait <= Duration::from_secs(6), "{wait:?}");
+        assert_eq!(p.take_pair_token("33687654321"), Ok(()), "other recipients are not affected");
+        p.give_back_pair_token("33612345678");
+        assert_eq!(p.take_pair_token("33612345678"), Ok(()), "a returned token can be taken again");
+    }
+
+    #[tokio::test]
+    async fn slots_are_spaced_by_the_rate_and_far_slots_are_refused() {
+        let p = pacer(10, 45, Duration::from_secs(6));
+        let start = Instant::now();
+        for _ in 0..4 {
+            p.wait_for_slot(Duration::from_secs(5)).await.unwrap();
+        }
+        assert!(start.elapsed() >= Duration::from_millis(290), "{:?}", start.elapsed());
+        let busy = pacer(1, 45, Duration::from_secs(6));
+        busy.wait_for_slot(Duration::from_secs(5)).await.unwrap();
+        assert!(busy.wait_for_slot(Duration::from_millis(100)).await.is_err());
+    }
+}
