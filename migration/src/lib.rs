@@ -10,6 +10,7 @@ mod m20261125_000003_create_conversations;
 mod m20261125_000004_create_status_events;
 mod m20261125_000005_create_credit_ledger;
 mod m20261125_000006_add_send_ref_to_conversations;
+mod m20261125_000007_create_media_files;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_create_status_events::Migration),
             Box::new(m20261125_000005_create_credit_ledger::Migration),
             Box::new(m20261125_000006_add_send_ref_to_conversations::Migration),
+            Box::new(m20261125_000007_create_media_files::Migration),
         ]
     }
 }

@@ -82,6 +82,8 @@ pub struct Config {
     pub whatsapp: WhatsAppConfig,
     /// `ADMIN_UI_DIR`: the built admin SPA served under `/admin`.
     pub admin_ui_dir: PathBuf,
+    /// `MEDIA_DIR`, `MEDIA_MAX_BYTES`, `MEDIA_POLL_MS`: where inbound media is kept.
+    pub media: MediaConfig,
     /// `LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
 }
@@ -101,6 +103,19 @@ pub struct WhatsAppConfig {
     pub enforce_service_window: bool,
     /// `WHATSAPP_MAX_MPS`, `WHATSAPP_PAIR_BURST`, `WHATSAPP_PAIR_INTERVAL_MS`: send pacing.
     pub pacing: PacingConfig,
+}
+
+/// Where and how inbound media is kept.
+#[derive(Debug, Clone)]
+pub struct MediaConfig {
+    /// The folder files are stored in.
+    pub dir: PathBuf,
+    /// Larger files are refused (Meta's largest, documents, is 100 MB).
+    pub max_bytes: u64,
+    /// How often the fetch job looks for work.
+    pub poll_interval: std::time::Duration,
+    /// The first retry's wait; each further retry doubles it (capped at an hour).
+    pub retry_base: std::time::Duration,
 }
 
 /// Meta's Graph API, at the version wagate's payloads were checked against.
@@ -148,6 +163,22 @@ impl Config {
                 )?),
                 enforce_service_window: parse(get, "WHATSAPP_ENFORCE_SERVICE_WINDOW", "true", "`true` or `false`")?,
                 pacing: pacing(get)?,
+            },
+            media: MediaConfig {
+                dir: get("MEDIA_DIR").unwrap_or_else(|| "media".into()).into(),
+                max_bytes: parse(get, "MEDIA_MAX_BYTES", "104857600", "a size in bytes")?,
+                poll_interval: std::time::Duration::from_millis(parse(
+                    get,
+                    "MEDIA_POLL_MS",
+                    "1000",
+                    "a duration in milliseconds",
+                )?),
+                retry_base: std::time::Duration::from_millis(parse(
+                    get,
+                    "MEDIA_RETRY_BASE_MS",
+                    "2000",
+                    "a duration in milliseconds",
+                )?),
             },
             admin_ui_dir: get("ADMIN_UI_DIR").unwrap_or_else(|| "admin-ui/dist".into()).into(),
             log_format: match get("LOG_FORMAT").as_deref() {

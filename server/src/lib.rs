@@ -22,8 +22,9 @@ use tokio::net::TcpListener;
 use crate::{
     auth::JwtKeys,
     config::Config,
-    domain::{Domain, send::Sender},
+    domain::{Domain, media::MediaService, send::Sender},
     state::AppState,
+    whatsapp::client::GraphApi,
 };
 
 /// Why the app could not start.
@@ -56,9 +57,11 @@ impl App {
             .map_err(|source| StartError::Connect { url: redact_url(&config.database_url), source })?;
         store::migrate(&db).await.map_err(StartError::Migrate)?;
         let domain = Domain::new(db, config.prices.clone(), config.default_monthly_credits);
-        let graph = Arc::new(whatsapp::client::GraphClient::new(&config.whatsapp));
-        let sender = Sender::new(domain.clone(), graph, &config.whatsapp);
+        let graph: Arc<dyn GraphApi> = Arc::new(whatsapp::client::GraphClient::new(&config.whatsapp));
+        let sender = Sender::new(domain.clone(), graph.clone(), &config.whatsapp);
+        let media = MediaService::new(domain.clone(), graph, &config.media);
         let state = AppState {
+            media,
             schema: graphql::schema(domain.clone(), sender.clone()),
             sender,
             jwt: JwtKeys::new(&config.jwt_secret),
@@ -73,13 +76,28 @@ impl App {
         &self.state
     }
 
-    /// Serves on `listener` until `shutdown` completes.
+    /// Serves on `listener` until `shutdown` completes, with the media fetch job running.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, self.router).with_graceful_shutdown(shutdown).await
+        let media_job = tokio::spawn(run_media_job(self.state.media.clone(), self.state.config.media.poll_interval));
+        let served = axum::serve(listener, self.router).with_graceful_shutdown(shutdown).await;
+        media_job.abort();
+        served
+    }
+}
+
+/// Fetches inbound media in the background, a batch per tick, until aborted.
+async fn run_media_job(media: MediaService, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(error) = media.run_once(50).await {
+            tracing::warn!(code = error.code(), "media job round failed: {}", error.message());
+        }
     }
 }
 

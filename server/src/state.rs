@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::{
     auth::JwtKeys,
     config::Config,
-    domain::{Domain, send::Sender},
+    domain::{Domain, media::MediaService, send::Sender},
     graphql::AppSchema,
 };
 
@@ -16,6 +16,8 @@ pub struct AppState {
     pub domain: Domain,
     /// Sending through Meta's Graph API.
     pub sender: Sender,
+    /// Inbound media, kept locally.
+    pub media: MediaService,
     /// The configuration read at start.
     pub config: Arc<Config>,
     /// Token signing and checking.

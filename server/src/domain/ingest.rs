@@ -234,11 +234,19 @@ fn inbound_row(
         error_code: Set(error.code),
         error_title: Set(error.title),
         error_details: Set(error.details),
+        media_id: Set(media_id_of(&message.kind, raw)),
         timestamp: Set(message.timestamp.unwrap_or_else(|| now.timestamp())),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
+}
+
+/// The media id of an image, video, audio, document or sticker message.
+fn media_id_of(kind: &str, raw: &Value) -> Option<String> {
+    matches!(kind, "image" | "video" | "audio" | "document" | "sticker")
+        .then(|| raw.pointer(&format!("/{kind}/id")).and_then(Value::as_str).map(str::to_owned))
+        .flatten()
 }
 
 async fn write_delivery<C: ConnectionTrait>(

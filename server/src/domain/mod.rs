@@ -5,6 +5,7 @@ pub mod content;
 pub mod conversations;
 pub mod credits;
 pub mod ingest;
+pub mod media;
 pub mod message;
 pub mod outbound;
 pub mod send;

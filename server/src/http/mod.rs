@@ -5,6 +5,7 @@ mod auth;
 mod conversations;
 mod graphql;
 mod health;
+mod media;
 mod send;
 mod webhook;
 
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
             get(webhook::verify).post(webhook::receive).layer(DefaultBodyLimit::max(body_limit)),
         )
         .route("/api/message/send", post(send::send))
+        .route("/api/media/{media_id}", get(media::get))
         .route("/api/user/{id}/conversations", get(conversations::list))
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
         .route("/healthz", get(health::alive))

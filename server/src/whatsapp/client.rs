@@ -42,6 +42,25 @@ pub trait GraphApi: Send + Sync + std::fmt::Debug {
 
     /// Posts to `/{phone-number-id}/messages` and returns Meta's 2xx body.
     async fn post_messages(&self, body: &Value) -> Result<Value, GraphError>;
+
+    /// Looks a media id up: its short-lived download URL and what Meta knows of the file.
+    async fn media_info(&self, media_id: &str) -> Result<MediaInfo, GraphError>;
+
+    /// Downloads a media URL with the access token, refusing more than `max_bytes`.
+    async fn download(&self, url: &str, max_bytes: u64) -> Result<Vec<u8>, GraphError>;
+}
+
+/// Meta's answer to a media id look-up.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MediaInfo {
+    /// The download URL; it lives about five minutes.
+    pub url: String,
+    /// The content type.
+    #[serde(default)]
+    pub mime_type: Option<String>,
+    /// The SHA-256 of the bytes, hex.
+    #[serde(default)]
+    pub sha256: Option<String>,
 }
 
 /// Meta took the message.
@@ -101,6 +120,7 @@ pub enum GraphError {
 #[derive(Debug)]
 pub struct GraphClient {
     http: reqwest::Client,
+    api_base: String,
     endpoint: Option<String>,
     token: Option<crate::config::Secret>,
     deadline: Duration,
@@ -111,7 +131,51 @@ impl GraphClient {
     pub fn new(config: &WhatsAppConfig) -> Self {
         let endpoint = config.phone_number_id.as_ref().map(|id| format!("{}/{id}/messages", config.api_base));
         let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).build().unwrap_or_default();
-        Self { http, endpoint, token: config.token.clone(), deadline: config.send_timeout }
+        Self {
+            http,
+            api_base: config.api_base.clone(),
+            endpoint,
+            token: config.token.clone(),
+            deadline: config.send_timeout,
+        }
+    }
+
+    fn token(&self) -> Result<&str, GraphError> {
+        self.token.as_ref().map(|t| t.expose()).ok_or(GraphError::NotConfigured("WHATSAPP_TOKEN"))
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or the deadline leaves no room for
+    /// another backoff. `idempotent` calls (GETs) also retry server errors.
+    async fn retrying<T, F, Fut>(&self, idempotent: bool, attempt: F) -> Result<T, GraphError>
+    where
+        F: Fn(Duration) -> Fut + Send + Sync,
+        Fut: std::future::Future<Output = Result<T, GraphError>> + Send,
+        T: Send,
+    {
+        let started = Instant::now();
+        let mut retry = 0u32;
+        loop {
+            let remaining = self.deadline.saturating_sub(started.elapsed());
+            if remaining.is_zero() {
+                return Err(GraphError::Timeout(self.deadline));
+            }
+            let error = match attempt(remaining).await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            let retryable = match &error {
+                GraphError::Refused(refusal) => refusal.is_retryable() || (idempotent && refusal.http_status >= 500),
+                GraphError::Unreachable(_) => true,
+                _ => false,
+            };
+            let wait = backoff(retry);
+            if !retryable || started.elapsed() + wait >= self.deadline {
+                return Err(error);
+            }
+            tracing::warn!(retry, ?wait, %error, "retrying a Graph API call that did not go through");
+            tokio::time::sleep(wait).await;
+            retry += 1;
+        }
     }
 
     async fn attempt(
@@ -136,31 +200,60 @@ impl GraphClient {
 impl GraphApi for GraphClient {
     async fn post_messages(&self, message: &Value) -> Result<Value, GraphError> {
         let endpoint = self.endpoint.as_deref().ok_or(GraphError::NotConfigured("WHATSAPP_PHONE_NUMBER_ID"))?;
-        let token = self.token.as_ref().ok_or(GraphError::NotConfigured("WHATSAPP_TOKEN"))?;
-        let started = Instant::now();
-        let mut retry = 0u32;
-        loop {
-            let remaining = self.deadline.saturating_sub(started.elapsed());
-            if remaining.is_zero() {
-                return Err(GraphError::Timeout(self.deadline));
+        let token = self.token()?;
+        self.retrying(false, |remaining| self.attempt(endpoint, token, message, remaining)).await
+    }
+
+    async fn media_info(&self, media_id: &str) -> Result<MediaInfo, GraphError> {
+        let token = self.token()?;
+        let url = format!("{}/{media_id}", self.api_base);
+        let url = url.as_str();
+        let body = self
+            .retrying(true, |remaining| async move {
+                let response = self
+                    .http
+                    .get(url)
+                    .bearer_auth(token)
+                    .timeout(remaining)
+                    .send()
+                    .await
+                    .map_err(|e| classify_transport(&e, remaining))?;
+                let status = response.status().as_u16();
+                let body: Value = response.json().await.map_err(|e| GraphError::BadResponse(e.to_string()))?;
+                if (200..300).contains(&status) { Ok(body) } else { Err(GraphError::Refused(refusal(status, &body))) }
+            })
+            .await?;
+        serde_json::from_value(body).map_err(|e| GraphError::BadResponse(format!("media look-up: {e}")))
+    }
+
+    async fn download(&self, url: &str, max_bytes: u64) -> Result<Vec<u8>, GraphError> {
+        let token = self.token()?;
+        self.retrying(true, |remaining| async move {
+            let mut response = self
+                .http
+                .get(url)
+                .bearer_auth(token)
+                .timeout(remaining)
+                .send()
+                .await
+                .map_err(|e| classify_transport(&e, remaining))?;
+            let status = response.status().as_u16();
+            if !(200..300).contains(&status) {
+                let body: Value = response.json().await.unwrap_or_default();
+                return Err(GraphError::Refused(refusal(status, &body)));
             }
-            let error = match self.attempt(endpoint, token.expose(), message, remaining).await {
-                Ok(body) => return Ok(body),
-                Err(error) => error,
-            };
-            let retryable = match &error {
-                GraphError::Refused(refusal) => refusal.is_retryable(),
-                GraphError::Unreachable(_) => true,
-                _ => false,
-            };
-            let wait = backoff(retry);
-            if !retryable || started.elapsed() + wait >= self.deadline {
-                return Err(error);
+            let mut bytes = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(|e| classify_transport(&e, remaining))? {
+                if bytes.len() as u64 + chunk.len() as u64 > max_bytes {
+                    return Err(GraphError::BadResponse(format!(
+                        "the media is larger than {max_bytes} bytes (MEDIA_MAX_BYTES)"
+                    )));
+                }
+                bytes.extend_from_slice(&chunk);
             }
-            tracing::warn!(retry, ?wait, %error, "retrying a send Meta did not take");
-            tokio::time::sleep(wait).await;
-            retry += 1;
-        }
+            Ok(bytes)
+        })
+        .await
     }
 }
 

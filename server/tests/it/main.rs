@@ -13,6 +13,7 @@ mod graphql_send;
 mod health;
 mod inbound_types;
 mod ingest;
+mod media;
 mod rest_read;
 mod schema_drift;
 mod send;

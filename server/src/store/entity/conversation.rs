@@ -49,6 +49,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// For an outbound message: the credit reservation its debit and any refund name.
     pub send_ref: Option<String>,
+    /// For a media message: Meta's media id.
+    pub media_id: Option<String>,
     /// When wagate last changed it.
     pub updated_at: DateTimeUtc,
 }

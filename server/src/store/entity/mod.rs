@@ -2,6 +2,7 @@
 
 pub mod conversation;
 pub mod credit_ledger;
+pub mod media_file;
 pub mod status_event;
 pub mod user;
 pub mod webhook_delivery;

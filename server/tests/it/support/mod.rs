@@ -36,6 +36,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The fake Graph API the app sends to.
     pub graph: fake_graph::FakeGraph,
+    /// Where the app keeps inbound media.
+    pub media_dir: std::path::PathBuf,
     app_db: DatabaseConnection,
     domain: Domain,
     _shutdown: oneshot::Sender<()>,
@@ -70,12 +72,16 @@ impl TestAppBuilder {
             ("WHATSAPP_TOKEN", GRAPH_TOKEN.into()),
             ("WHATSAPP_PHONE_NUMBER_ID", meta::PHONE_NUMBER_ID.into()),
             ("WHATSAPP_SEND_TIMEOUT_MS", "3000".into()),
+            ("MEDIA_DIR", dir.path().join("media").display().to_string()),
+            ("MEDIA_POLL_MS", "50".into()),
+            ("MEDIA_RETRY_BASE_MS", "50".into()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         env.extend(self.env);
         let database_url = env["DATABASE_URL"].clone();
+        let media_dir = std::path::PathBuf::from(&env["MEDIA_DIR"]);
         let config = Config::from_lookup(&|name| env.get(name).cloned()).expect("test config");
         let app = App::build(config).await.expect("the app builds");
         let domain = app.state().domain.clone();
@@ -87,7 +93,7 @@ impl TestAppBuilder {
             let _ = stop.await;
         }));
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        TestApp { address, client, database_url, graph, app_db, domain, _shutdown: shutdown, _dir: dir }
+        TestApp { address, client, database_url, graph, media_dir, app_db, domain, _shutdown: shutdown, _dir: dir }
     }
 }
 

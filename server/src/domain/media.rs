@@ -1,0 +1,213 @@
+//! Inbound media, kept locally: Meta's download URLs live minutes and its media ids 7 days, so
+//! a background job fetches each media message's file into `MEDIA_DIR`, retrying with backoff,
+//! and records its progress in `media_files` (so it survives restarts). Viewers who may see the
+//! message get the file through the API; one not fetched yet is fetched on demand.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::{OnConflict, Query},
+};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    auth::Viewer,
+    config::MediaConfig,
+    error::AppError,
+    store::entity::{conversation, media_file},
+    whatsapp::client::GraphApi,
+};
+
+use super::Domain;
+
+/// Attempts before the job gives up on a file (the API can still fetch it on demand).
+pub const MAX_ATTEMPTS: i32 = 8;
+
+/// Fetches, stores and serves inbound media.
+#[derive(Clone, Debug)]
+pub struct MediaService {
+    domain: Domain,
+    graph: Arc<dyn GraphApi>,
+    dir: PathBuf,
+    max_bytes: u64,
+    retry_base: Duration,
+}
+
+/// A stored media file.
+#[derive(Debug, Clone)]
+pub struct MediaFile {
+    /// Its content type.
+    pub mime_type: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl MediaService {
+    /// A service storing files as `config` says.
+    pub fn new(domain: Domain, graph: Arc<dyn GraphApi>, config: &MediaConfig) -> Self {
+        Self { domain, graph, dir: config.dir.clone(), max_bytes: config.max_bytes, retry_base: config.retry_base }
+    }
+
+    /// One round of the job: notes new media messages, then fetches up to `batch` due files.
+    /// Returns how many files were stored.
+    pub async fn run_once(&self, batch: u64) -> Result<usize, AppError> {
+        self.discover(batch).await?;
+        let due = media_file::Entity::find()
+            .filter(media_file::Column::Path.is_null())
+            .filter(media_file::Column::Attempts.lt(MAX_ATTEMPTS))
+            .filter(media_file::Column::NextAttemptAt.lte(Utc::now()))
+            .limit(batch)
+            .all(self.domain.db())
+            .await?;
+        let mut stored = 0;
+        for file in due {
+            match self.fetch(&file.media_id).await {
+                Ok(_) => stored += 1,
+                Err(error) => self.record_failure(&file, &error.message()).await?,
+            }
+        }
+        Ok(stored)
+    }
+
+    /// The media, for a viewer who may see the message that carried it.
+    pub async fn get(&self, viewer: &Viewer, media_id: &str) -> Result<MediaFile, AppError> {
+        let message = conversation::Entity::find()
+            .filter(conversation::Column::MediaId.eq(media_id))
+            .one(self.domain.db())
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("no stored message carries media {media_id}")))?;
+        viewer.scope_for(message.user_id)?;
+        let known = media_file::Entity::find_by_id(media_id).one(self.domain.db()).await?;
+        if let Some(media_file::Model { path: Some(path), mime_type, .. }) = known
+            && let Ok(bytes) = tokio::fs::read(self.dir.join(&path)).await
+        {
+            return Ok(MediaFile { mime_type: mime_type.unwrap_or_else(|| "application/octet-stream".into()), bytes });
+        }
+        self.note(media_id, &message.message_id).await?;
+        self.fetch(media_id).await
+    }
+
+    /// Notes media messages that have no `media_files` row yet.
+    async fn discover(&self, batch: u64) -> Result<(), AppError> {
+        let known = Query::select().column(media_file::Column::MediaId).from(media_file::Entity).to_owned();
+        let fresh = conversation::Entity::find()
+            .filter(conversation::Column::MediaId.is_not_null())
+            .filter(conversation::Column::MediaId.not_in_subquery(known))
+            .limit(batch)
+            .all(self.domain.db())
+            .await?;
+        for message in fresh {
+            if let Some(media_id) = &message.media_id {
+                self.note(media_id, &message.message_id).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn note(&self, media_id: &str, message_id: &str) -> Result<(), AppError> {
+        let row = media_file::ActiveModel {
+            media_id: Set(media_id.to_owned()),
+            message_id: Set(message_id.to_owned()),
+            attempts: Set(0),
+            next_attempt_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        media_file::Entity::insert(row)
+            .on_conflict(OnConflict::column(media_file::Column::MediaId).do_nothing().to_owned())
+            .exec_without_returning(self.domain.db())
+            .await?;
+        Ok(())
+    }
+
+    /// Looks the media up at Meta, downloads it, checks it and stores it.
+    async fn fetch(&self, media_id: &str) -> Result<MediaFile, AppError> {
+        let info = self.graph.media_info(media_id).await.map_err(|e| upstream(media_id, &e.to_string()))?;
+        let bytes =
+            self.graph.download(&info.url, self.max_bytes).await.map_err(|e| upstream(media_id, &e.to_string()))?;
+        let digest = hex::encode(Sha256::digest(&bytes));
+        if let Some(expected) = info.sha256.as_deref().filter(|h| h.len() == 64)
+            && !expected.eq_ignore_ascii_case(&digest)
+        {
+            return Err(upstream(media_id, "the downloaded bytes do not match Meta's SHA-256"));
+        }
+        let name = file_name(media_id);
+        write_atomically(&self.dir, &name, &bytes).await.map_err(|e| {
+            AppError::Upstream(crate::error::UpstreamError {
+                status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                message: format!("media {media_id} could not be written to MEDIA_DIR ({}): {e}", self.dir.display()),
+                meta_code: None,
+                fbtrace_id: None,
+            })
+        })?;
+        let mime_type = info.mime_type.unwrap_or_else(|| "application/octet-stream".into());
+        media_file::Entity::update_many()
+            .col_expr(media_file::Column::Path, name.into())
+            .col_expr(media_file::Column::MimeType, mime_type.clone().into())
+            .col_expr(media_file::Column::Sha256, digest.into())
+            .col_expr(media_file::Column::Size, (bytes.len() as i64).into())
+            .col_expr(media_file::Column::FetchedAt, Some(Utc::now()).into())
+            .col_expr(media_file::Column::LastError, Option::<String>::None.into())
+            .filter(media_file::Column::MediaId.eq(media_id))
+            .exec(self.domain.db())
+            .await?;
+        Ok(MediaFile { mime_type, bytes })
+    }
+
+    async fn record_failure(&self, file: &media_file::Model, error: &str) -> Result<(), AppError> {
+        let attempts = file.attempts + 1;
+        let wait = self.retry_base.saturating_mul(1 << (attempts - 1).clamp(0, 20)).min(Duration::from_secs(3600));
+        tracing::warn!(media_id = %file.media_id, attempts, ?wait, error, "media fetch failed; will retry");
+        media_file::Entity::update_many()
+            .col_expr(media_file::Column::Attempts, attempts.into())
+            .col_expr(media_file::Column::LastError, Some(error.to_owned()).into())
+            .col_expr(media_file::Column::NextAttemptAt, (Utc::now() + wait).into())
+            .filter(media_file::Column::MediaId.eq(&file.media_id))
+            .exec(self.domain.db())
+            .await?;
+        Ok(())
+    }
+}
+
+fn upstream(media_id: &str, why: &str) -> AppError {
+    AppError::Upstream(crate::error::UpstreamError {
+        status: axum::http::StatusCode::BAD_GATEWAY,
+        message: format!("media {media_id} could not be fetched from Meta: {why}"),
+        meta_code: None,
+        fbtrace_id: None,
+    })
+}
+
+/// A file name safe on any file system: Meta's ids are digits, anything else is hex-encoded.
+fn file_name(media_id: &str) -> String {
+    if !media_id.is_empty() && media_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        media_id.to_owned()
+    } else {
+        format!("x{}", hex::encode(media_id))
+    }
+}
+
+async fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    tokio::fs::create_dir_all(dir).await?;
+    let partial = dir.join(format!(".{name}.partial"));
+    tokio::fs::write(&partial, bytes).await?;
+    tokio::fs::rename(&partial, dir.join(name)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_cannot_escape_the_media_dir() {
+        assert_eq!(file_name("1234567890"), "1234567890");
+        assert_eq!(file_name("../etc/passwd"), format!("x{}", hex::encode("../etc/passwd")));
+        assert!(!file_name("a/b").contains('/'));
+    }
+}

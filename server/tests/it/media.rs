@@ -1,0 +1,126 @@
+//! Inbound media: fetched from Meta into MEDIA_DIR by the background job (retried on failure),
+//! and served only to viewers who may see the message.
+
+use std::time::{Duration, Instant};
+
+use sea_orm::EntityTrait;
+use serde_json::json;
+use wagate::{auth::Role, store::entity::media_file};
+
+use crate::support::{GRAPH_TOKEN, TestApp, meta};
+
+const ANA: &str = "33612345678";
+const JPEG: &[u8] = b"\xff\xd8\xff\xe0 not really a jpeg, but bytes all the same";
+
+async fn deliver_image(app: &TestApp, wamid: &str, media_id: &str) {
+    let image = meta::message(
+        wamid,
+        ANA,
+        1_700_000_000,
+        "image",
+        json!({ "id": media_id, "mime_type": "image/jpeg", "sha256": "x" }),
+    );
+    app.deliver(&meta::envelope(vec![meta::contact(ANA, "Ana")], vec![image], vec![])).await;
+}
+
+/// Waits until the job has stored `media_id`, and returns its row.
+async fn fetched(app: &TestApp, media_id: &str) -> media_file::Model {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let row = media_file::Entity::find_by_id(media_id).one(app.db()).await.expect("query");
+        if let Some(row) = row.filter(|r| r.path.is_some()) {
+            return row;
+        }
+        assert!(Instant::now() < deadline, "media {media_id} was not fetched within 10 s");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_inbound_image_is_fetched_into_the_media_dir_and_served_with_its_type() {
+    let app = TestApp::spawn().await;
+    app.graph.add_media("1001", "image/jpeg", JPEG);
+    deliver_image(&app, "wamid.M1", "1001").await;
+    let row = fetched(&app, "1001").await;
+    assert_eq!(std::fs::read(app.media_dir.join(row.path.expect("path"))).expect("stored file"), JPEG);
+    assert_eq!(row.size, Some(JPEG.len() as i64));
+    assert_eq!(app.graph.downloads(), vec![Some(format!("Bearer {GRAPH_TOKEN}"))], "downloads carry the token");
+
+    let response = app.get("/api/media/1001", Some(&app.admin_token())).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    assert_eq!(response.bytes().await.expect("bytes").as_ref(), JPEG);
+}
+
+#[tokio::test]
+async fn stored_media_outlives_metas_copy() {
+    let app = TestApp::spawn().await;
+    app.graph.add_media("1002", "image/jpeg", JPEG);
+    deliver_image(&app, "wamid.M2", "1002").await;
+    fetched(&app, "1002").await;
+    app.graph.remove_media("1002");
+    let response = app.get("/api/media/1002", Some(&app.admin_token())).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.bytes().await.expect("bytes").as_ref(), JPEG);
+}
+
+#[tokio::test]
+async fn only_viewers_of_the_message_get_its_media() {
+    let app = TestApp::spawn().await;
+    app.graph.add_media("1003", "image/jpeg", JPEG);
+    deliver_image(&app, "wamid.M3", "1003").await;
+    app.deliver(&meta::text_notification("wamid.B1", "33687654321", 1, "I am Bob")).await;
+    let ana = app.user_by_phone(ANA).await.id;
+    let bob = app.user_by_phone("33687654321").await.id;
+    assert_eq!(app.get("/api/media/1003", None).await.status(), 401);
+    assert_eq!(app.get("/api/media/1003", Some(&app.token(Role::User, Some(bob)))).await.status(), 403);
+    assert_eq!(app.get("/api/media/1003", Some(&app.token(Role::User, Some(ana)))).await.status(), 200);
+    assert_eq!(app.get("/api/media/9999", Some(&app.admin_token())).await.status(), 404);
+}
+
+#[tokio::test]
+async fn a_failed_fetch_is_retried_with_backoff_until_it_succeeds() {
+    let app = TestApp::spawn().await;
+    app.graph.add_media("1004", "image/png", b"png bytes");
+    app.graph.fail_media_lookups(40);
+    deliver_image(&app, "wamid.M4", "1004").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let row = media_file::Entity::find_by_id("1004").one(app.db()).await.expect("query");
+        if row.as_ref().is_some_and(|r| r.attempts >= 1) {
+            let row = row.expect("row");
+            assert!(row.last_error.unwrap_or_default().contains("could not be fetched"));
+            break;
+        }
+        assert!(Instant::now() < deadline, "no failed attempt recorded");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    app.graph.fail_media_lookups(0);
+    let row = fetched(&app, "1004").await;
+    assert!(row.attempts >= 1);
+    assert_eq!(row.last_error, None);
+}
+
+#[tokio::test]
+async fn a_download_that_does_not_match_metas_hash_is_not_kept() {
+    let app = TestApp::builder().env("MEDIA_POLL_MS", "3600000").spawn().await;
+    app.graph.add_media("1005", "image/jpeg", JPEG);
+    app.graph.corrupt_media_hash("1005");
+    deliver_image(&app, "wamid.M5", "1005").await;
+    let response = app.get("/api/media/1005", Some(&app.admin_token())).await;
+    assert_eq!(response.status(), 502);
+    let error: serde_json::Value = response.json().await.expect("json");
+    assert!(error["error"]["message"].as_str().unwrap_or_default().contains("SHA-256"), "{error}");
+    assert!(!app.media_dir.join("1005").exists());
+}
+
+#[tokio::test]
+async fn media_the_job_has_not_reached_yet_is_fetched_on_demand() {
+    let app = TestApp::builder().env("MEDIA_POLL_MS", "3600000").spawn().await;
+    app.graph.add_media("1006", "video/mp4", b"mp4");
+    deliver_image(&app, "wamid.M6", "1006").await;
+    let response = app.get("/api/media/1006", Some(&app.admin_token())).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "video/mp4");
+    assert!(app.media_dir.join("1006").exists(), "kept for next time");
+}
