@@ -372,3 +372,31 @@ async fn sends_from_one_number_are_spaced_by_the_configured_rate() {
     let closest = arrivals.windows(2).map(|w| w[1] - w[0]).min().expect("pairs");
     assert!(closest >= Duration::from_millis(25), "two sends {closest:?} apart at 20/s");
 }
+
+#[tokio::test]
+async fn a_failed_status_that_beats_the_send_response_refunds_the_message_once() {
+    let app = app_with_open_window(&[]).await;
+    app.graph.delay(Duration::from_millis(600));
+    let sending = {
+        let (client, url, token) = (app.client.clone(), app.url("/api/message/send"), app.admin_token());
+        tokio::spawn(async move { client.post(url).bearer_auth(token).json(&seed_message()).send().await })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while app.graph.requests().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the send never reached Meta");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let failed = meta::status_notification(vec![meta::failed_status(
+        "wamid.FAKE1",
+        1,
+        ANA,
+        131026,
+        "Message undeliverable",
+        "x",
+    )]);
+    app.deliver(&failed).await;
+    assert_eq!(sending.await.expect("join").expect("response").status(), 200, "Meta did accept it first");
+    app.deliver(&failed).await;
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 99, "paid, then refunded exactly once");
+    app.assert_ledger_matches_balances().await;
+}
