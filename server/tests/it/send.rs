@@ -238,19 +238,24 @@ async fn a_later_failed_status_refunds_the_message_once() {
     app.assert_ledger_matches_balances().await;
 }
 
-#[tokio::test]
-async fn a_status_that_beats_the_send_response_is_applied() {
-    let app = app_with_open_window(&[]).await;
+/// Starts a send that Meta answers only after 600 ms, and returns once Meta has it: a status
+/// webhook posted now beats the send response.
+async fn send_held_at_meta(app: &TestApp) -> tokio::task::JoinHandle<reqwest::Result<reqwest::Response>> {
     app.graph.delay(Duration::from_millis(600));
-    let sending = {
-        let (client, url, token) = (app.client.clone(), app.url("/api/message/send"), app.admin_token());
-        tokio::spawn(async move { client.post(url).bearer_auth(token).json(&seed_message()).send().await })
-    };
+    let (client, url, token) = (app.client.clone(), app.url("/api/message/send"), app.admin_token());
+    let sending = tokio::spawn(async move { client.post(url).bearer_auth(token).json(&seed_message()).send().await });
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while app.graph.requests().is_empty() {
         assert!(std::time::Instant::now() < deadline, "the send never reached Meta");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    sending
+}
+
+#[tokio::test]
+async fn a_status_that_beats_the_send_response_is_applied() {
+    let app = app_with_open_window(&[]).await;
+    let sending = send_held_at_meta(&app).await;
     app.deliver(&meta::status_notification(vec![meta::status("wamid.FAKE1", "delivered", 1, ANA)])).await;
     let response = sending.await.expect("join").expect("response");
     assert_eq!(response.status(), 200);
@@ -376,16 +381,7 @@ async fn sends_from_one_number_are_spaced_by_the_configured_rate() {
 #[tokio::test]
 async fn a_failed_status_that_beats_the_send_response_refunds_the_message_once() {
     let app = app_with_open_window(&[]).await;
-    app.graph.delay(Duration::from_millis(600));
-    let sending = {
-        let (client, url, token) = (app.client.clone(), app.url("/api/message/send"), app.admin_token());
-        tokio::spawn(async move { client.post(url).bearer_auth(token).json(&seed_message()).send().await })
-    };
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while app.graph.requests().is_empty() {
-        assert!(std::time::Instant::now() < deadline, "the send never reached Meta");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let sending = send_held_at_meta(&app).await;
     let failed = meta::status_notification(vec![meta::failed_status(
         "wamid.FAKE1",
         1,
