@@ -86,6 +86,9 @@ pub struct Config {
     pub media: MediaConfig,
     /// `LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
+    /// `LIVE_EVENT_BUFFER`: how many events a live subscriber may fall behind before it is
+    /// told it lagged and must re-query.
+    pub live_event_buffer: usize,
 }
 
 /// How wagate reaches Meta's Graph API to send.
@@ -151,6 +154,7 @@ impl Config {
             default_monthly_credits: parse_non_negative(get, "DEFAULT_MONTHLY_CREDITS", 100)?,
             prices: prices(get)?,
             webhook_max_body_bytes: parse(get, "WEBHOOK_MAX_BODY_BYTES", "4194304", "a size in bytes")?,
+            live_event_buffer: parse(get, "LIVE_EVENT_BUFFER", "1024", "a number of events of at least 1")?,
             whatsapp: WhatsAppConfig {
                 token: get("WHATSAPP_TOKEN").map(Secret::new),
                 phone_number_id: get("WHATSAPP_PHONE_NUMBER_ID"),

@@ -36,6 +36,8 @@ pub enum AppError {
     Upstream(UpstreamError),
     /// The database could not be reached or failed; retrying later is safe.
     Unavailable(sea_orm::DbErr),
+    /// A live subscriber fell behind and missed events; it should re-query.
+    Lagged(String),
 }
 
 /// What went wrong on Meta's side of a send.
@@ -65,6 +67,7 @@ impl AppError {
             Self::RateLimited(_) => "RATE_LIMITED",
             Self::Upstream(_) => "UPSTREAM_ERROR",
             Self::Unavailable(_) => "UNAVAILABLE",
+            Self::Lagged(_) => "LAGGED",
         }
     }
 
@@ -78,7 +81,8 @@ impl AppError {
             | Self::PayloadTooLarge(m)
             | Self::InsufficientCredits(m)
             | Self::OutsideServiceWindow(m)
-            | Self::RateLimited(m) => m.clone(),
+            | Self::RateLimited(m)
+            | Self::Lagged(m) => m.clone(),
             Self::Upstream(e) => e.message.clone(),
             Self::Unavailable(_) => "the database is unavailable; nothing was changed, retry later".into(),
         }
@@ -97,6 +101,7 @@ impl AppError {
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Upstream(e) => e.status,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Lagged(_) => StatusCode::CONFLICT,
         }
     }
 

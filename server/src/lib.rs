@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod state;
@@ -56,7 +57,8 @@ impl App {
             .await
             .map_err(|source| StartError::Connect { url: redact_url(&config.database_url), source })?;
         store::migrate(&db).await.map_err(StartError::Migrate)?;
-        let domain = Domain::new(db, config.prices.clone(), config.default_monthly_credits);
+        let events = events::EventBus::new(config.live_event_buffer);
+        let domain = Domain::new(db, config.prices.clone(), config.default_monthly_credits, events);
         let graph: Arc<dyn GraphApi> = Arc::new(whatsapp::client::GraphClient::new(&config.whatsapp));
         let sender = Sender::new(domain.clone(), graph.clone(), &config.whatsapp);
         let media = MediaService::new(domain.clone(), graph, &config.media);
@@ -83,8 +85,14 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let media_job = tokio::spawn(run_media_job(self.state.media.clone(), self.state.config.media.poll_interval));
+        let relay = (self.state.domain.db().get_database_backend() == sea_orm::DbBackend::Postgres).then(|| {
+            let domain = &self.state.domain;
+            let bus = domain.events().clone();
+            tokio::spawn(bus.relay_from_postgres(self.state.config.database_url.clone(), domain.db().clone()))
+        });
         let served = axum::serve(listener, self.router).with_graceful_shutdown(shutdown).await;
         media_job.abort();
+        relay.into_iter().for_each(|task| task.abort());
         served
     }
 }

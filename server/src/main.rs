@@ -141,7 +141,8 @@ async fn serve(config: Config) -> Result<(), String> {
 async fn replay(config: Config, id: Option<i64>) -> Result<(), String> {
     let db = store::connect(&config.database_url).await.map_err(|e| e.to_string())?;
     store::migrate(&db).await.map_err(|e| e.to_string())?;
-    let domain = Domain::new(db, config.prices, config.default_monthly_credits);
+    let events = wagate::events::EventBus::new(config.live_event_buffer);
+    let domain = Domain::new(db, config.prices, config.default_monthly_credits, events);
     let ids = match id {
         Some(id) => vec![id],
         None => domain.unprocessed_deliveries().await.map_err(|e| e.message())?,

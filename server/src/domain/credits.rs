@@ -15,6 +15,7 @@ use sea_orm::{
 use crate::{
     auth::UserScope,
     error::AppError,
+    events::Changes,
     store::{
         entity::{credit_ledger, user},
         pagination::{IdCursor, Page},
@@ -98,6 +99,7 @@ pub(crate) async fn append<C: ConnectionTrait>(
     reason: Reason,
     message_id: Option<&str>,
     now: DateTime<Utc>,
+    changes: &mut Changes,
 ) -> Result<bool, DbErr> {
     let row = credit_ledger::ActiveModel {
         user_id: Set(user.id),
@@ -111,9 +113,15 @@ pub(crate) async fn append<C: ConnectionTrait>(
     };
     let inserted = credit_ledger::Entity::insert(row)
         .on_conflict_do_nothing_on([credit_ledger::Column::MessageId, credit_ledger::Column::Reason])
-        .exec_without_returning(db)
+        .exec_with_returning(db)
         .await?;
-    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+    match inserted {
+        sea_orm::TryInsertResult::Inserted(entry) => {
+            changes.ledger_entry(entry.id);
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
 }
 
 /// Resets the balance to the allowance when `now` is in a later period than the balance.
@@ -121,6 +129,7 @@ pub(crate) async fn roll_period<C: ConnectionTrait>(
     db: &C,
     user: &mut user::Model,
     now: DateTime<Utc>,
+    changes: &mut Changes,
 ) -> Result<(), DbErr> {
     let period = period_of(now);
     if user.credits_period >= period {
@@ -130,7 +139,7 @@ pub(crate) async fn roll_period<C: ConnectionTrait>(
     user.current_month_credits = user.monthly_allowance;
     user.credits_period = period;
     save_balance(db, user).await?;
-    append(db, user, delta, Reason::MonthlyReset, None, now).await?;
+    append(db, user, delta, Reason::MonthlyReset, None, now, changes).await?;
     Ok(())
 }
 
@@ -143,10 +152,11 @@ pub(crate) async fn charge<C: ConnectionTrait>(
     reason: Reason,
     message_id: &str,
     now: DateTime<Utc>,
+    changes: &mut Changes,
 ) -> Result<i64, DbErr> {
-    roll_period(db, user, now).await?;
+    roll_period(db, user, now, changes).await?;
     let charged = price.min(user.current_month_credits).max(0);
-    if charged == 0 || !change(db, user, -charged, reason, message_id, now).await? {
+    if charged == 0 || !change(db, user, -charged, reason, message_id, now, changes).await? {
         return Ok(0);
     }
     Ok(charged)
@@ -161,9 +171,10 @@ pub(crate) async fn change<C: ConnectionTrait>(
     reason: Reason,
     reference: &str,
     now: DateTime<Utc>,
+    changes: &mut Changes,
 ) -> Result<bool, DbErr> {
     user.current_month_credits += delta;
-    if !append(db, user, delta, reason, Some(reference), now).await? {
+    if !append(db, user, delta, reason, Some(reference), now, changes).await? {
         user.current_month_credits -= delta;
         return Ok(false);
     }
@@ -176,6 +187,7 @@ pub(crate) async fn refund_failed<C: ConnectionTrait>(
     db: &C,
     message_id: &str,
     now: DateTime<Utc>,
+    changes: &mut Changes,
 ) -> Result<(), DbErr> {
     use crate::store::entity::conversation;
     let paid = conversation::Entity::find()
@@ -187,7 +199,7 @@ pub(crate) async fn refund_failed<C: ConnectionTrait>(
     let (Some(reference), Some(mut user)) = (message.send_ref, users::lock_by_id(db, message.user_id).await?) else {
         return Ok(());
     };
-    change(db, &mut user, message.credits_charged, Reason::Refund, &reference, now).await?;
+    change(db, &mut user, message.credits_charged, Reason::Refund, &reference, now, changes).await?;
     Ok(())
 }
 
@@ -208,8 +220,9 @@ impl Domain {
         let txn = self.db.begin().await?;
         let mut user =
             users::lock_by_id(&txn, scope.user_id()).await?.ok_or_else(|| users::not_found(scope.user_id()))?;
-        roll_period(&txn, &mut user, Utc::now()).await?;
-        txn.commit().await?;
+        let mut changes = Changes::default();
+        roll_period(&txn, &mut user, Utc::now(), &mut changes).await?;
+        self.commit(txn, changes).await?;
         Ok(user)
     }
 

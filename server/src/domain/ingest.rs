@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::{
     error::AppError,
+    events::Changes,
     store::{
         self,
         entity::{conversation, webhook_delivery},
@@ -119,6 +120,7 @@ impl Domain {
         let _turn = self.gate.enter().await;
         let txn = self.db.begin().await?;
         let now = Utc::now();
+        let mut changes = Changes::default();
         let mut report = IngestReport {
             problems: notification.problems.clone(),
             ignored_fields: notification.ignored_fields.clone(),
@@ -126,7 +128,7 @@ impl Domain {
         };
         for change in &notification.changes {
             for message in &change.messages {
-                if self.store_inbound(&txn, change, message, now).await? {
+                if self.store_inbound(&txn, change, message, now, &mut changes).await? {
                     report.messages_stored += 1;
                 } else {
                     report.messages_duplicate += 1;
@@ -136,14 +138,15 @@ impl Domain {
                 report.statuses_recorded += usize::from(statuses::record(&txn, update, now).await?);
                 if let Some(status) = Status::parse(&update.status) {
                     let error = update.errors.first().map(ErrorInfo::from).unwrap_or_default();
-                    report.statuses_applied +=
-                        usize::from(statuses::apply(&txn, &update.message_id, status, &error, now).await?);
+                    report.statuses_applied += usize::from(
+                        statuses::apply(&txn, &update.message_id, status, &error, now, &mut changes).await?,
+                    );
                 }
             }
         }
         report.outcome = if report.problems.is_empty() { "processed" } else { "failed" };
         report.delivery_id = write_delivery(&txn, target, notification, &report, now).await?;
-        txn.commit().await?;
+        self.commit(txn, changes).await?;
         Ok(report)
     }
 
@@ -154,6 +157,7 @@ impl Domain {
         change: &MessagesChange,
         message: &InboundMessage,
         now: DateTime<Utc>,
+        changes: &mut Changes,
     ) -> Result<bool, DbErr> {
         let contact = change.contacts.iter().find(|c| {
             (message.from.is_some() && c.wa_id == message.from)
@@ -164,7 +168,7 @@ impl Domain {
             bsuid: message.from_user_id.as_deref().or_else(|| contact.and_then(|c| c.user_id.as_deref())),
             name: contact.and_then(|c| c.name()),
         };
-        let mut user = users::resolve_locked(txn, who, self.default_allowance, now).await?;
+        let mut user = users::resolve_locked(txn, who, self.default_allowance, now, changes).await?;
         let inserted = conversation::Entity::insert(inbound_row(change, message, &who, user.id, now))
             .on_conflict_do_nothing_on([conversation::Column::MessageId])
             .exec_without_returning(txn)
@@ -172,8 +176,9 @@ impl Domain {
         if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
             return Ok(false);
         }
+        changes.new_message(&message.id);
         let price = self.prices.price_of(&message.kind);
-        let charged = credits::charge(txn, &mut user, price, Reason::Inbound, &message.id, now).await?;
+        let charged = credits::charge(txn, &mut user, price, Reason::Inbound, &message.id, now, changes).await?;
         if charged > 0 {
             conversation::Entity::update_many()
                 .col_expr(conversation::Column::CreditsCharged, Expr::value(charged))
@@ -181,7 +186,7 @@ impl Domain {
                 .exec(txn)
                 .await?;
         }
-        statuses::apply_recorded(txn, &message.id, now).await?;
+        statuses::apply_recorded(txn, &message.id, now, changes).await?;
         Ok(true)
     }
 

@@ -16,9 +16,10 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::store::WriteGate;
+use crate::{events::EventBus, store::WriteGate};
 
 use self::credits::PriceTable;
+use crate::events::Changes;
 
 /// The domain services over one database.
 #[derive(Clone, Debug)]
@@ -27,13 +28,32 @@ pub struct Domain {
     gate: WriteGate,
     prices: Arc<PriceTable>,
     default_allowance: i64,
+    events: EventBus,
 }
 
 impl Domain {
-    /// Services over `db`, charging by `prices`, giving new contacts `default_allowance`.
-    pub fn new(db: DatabaseConnection, prices: PriceTable, default_allowance: i64) -> Self {
+    /// Services over `db`, charging by `prices`, giving new contacts `default_allowance`,
+    /// publishing what they commit on `events`.
+    pub fn new(db: DatabaseConnection, prices: PriceTable, default_allowance: i64, events: EventBus) -> Self {
         let gate = WriteGate::for_backend(db.get_database_backend());
-        Self { db, gate, prices: Arc::new(prices), default_allowance }
+        Self { db, gate, prices: Arc::new(prices), default_allowance, events }
+    }
+
+    /// The live event bus.
+    pub fn events(&self) -> &EventBus {
+        &self.events
+    }
+
+    /// Commits `txn` after announcing `changes` to other instances, then publishes them here.
+    pub(crate) async fn commit(
+        &self,
+        txn: sea_orm::DatabaseTransaction,
+        changes: Changes,
+    ) -> Result<(), sea_orm::DbErr> {
+        self.events.announce(&txn, &changes).await?;
+        txn.commit().await?;
+        self.events.publish(&self.db, changes).await;
+        Ok(())
     }
 
     /// The database connection.

@@ -4,7 +4,7 @@ use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::Value;
 
-use crate::{error::AppError, store::entity::conversation};
+use crate::{error::AppError, events::Changes, store::entity::conversation};
 
 use super::{
     Domain, content,
@@ -42,8 +42,9 @@ impl Domain {
         let _turn = self.gate.enter().await;
         let txn = self.db.begin().await?;
         let now = Utc::now();
+        let mut changes = Changes::default();
         let who = ContactIdentity { phone: Some(&message.to), ..Default::default() };
-        let user = users::resolve_locked(&txn, who, self.default_allowance, now).await?;
+        let user = users::resolve_locked(&txn, who, self.default_allowance, now, &mut changes).await?;
         let row = conversation::ActiveModel {
             user_id: Set(user.id),
             from: Set(message.from.clone()),
@@ -63,17 +64,20 @@ impl Domain {
             updated_at: Set(now),
             ..Default::default()
         };
-        conversation::Entity::insert(row)
+        let inserted = conversation::Entity::insert(row)
             .on_conflict_do_nothing_on([conversation::Column::MessageId])
             .exec_without_returning(&txn)
             .await?;
-        statuses::apply_recorded(&txn, &message.message_id, now).await?;
+        if matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+            changes.new_message(&message.message_id);
+        }
+        statuses::apply_recorded(&txn, &message.message_id, now, &mut changes).await?;
         let stored = conversation::Entity::find()
             .filter(conversation::Column::MessageId.eq(&message.message_id))
             .one(&txn)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("message {} vanished while being stored", message.message_id)))?;
-        txn.commit().await?;
+        self.commit(txn, changes).await?;
         Ok(stored)
     }
 }

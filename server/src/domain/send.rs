@@ -16,6 +16,7 @@ use crate::{
     auth::Viewer,
     config::WhatsAppConfig,
     error::{AppError, UpstreamError},
+    events::Changes,
     store::entity::{conversation, user},
     whatsapp::{
         client::{GraphApi, GraphError},
@@ -149,12 +150,13 @@ impl Sender {
         let _turn = self.domain.gate.enter().await;
         let txn = self.domain.db.begin().await?;
         let now = Utc::now();
+        let mut changes = Changes::default();
         let who = ContactIdentity { phone: Some(&request.to), ..Default::default() };
-        let mut user = users::resolve_locked(&txn, who, self.domain.default_allowance, now).await?;
+        let mut user = users::resolve_locked(&txn, who, self.domain.default_allowance, now, &mut changes).await?;
         if self.enforce_window && request.kind != "template" {
             check_window(&txn, &user, now).await?;
         }
-        credits::roll_period(&txn, &mut user, now).await?;
+        credits::roll_period(&txn, &mut user, now, &mut changes).await?;
         if user.current_month_credits < price {
             return Err(AppError::InsufficientCredits(format!(
                 "{} has {} credits left and a {} message costs {price}; nothing was sent",
@@ -162,8 +164,8 @@ impl Sender {
             )));
         }
         let reference = format!("send:{}", uuid::Uuid::new_v4());
-        credits::change(&txn, &mut user, -price, Reason::Outbound, &reference, now).await?;
-        txn.commit().await?;
+        credits::change(&txn, &mut user, -price, Reason::Outbound, &reference, now, &mut changes).await?;
+        self.domain.commit(txn, changes).await?;
         Ok(Reservation { user_id: user.id, reference, price, balance_after: user.current_month_credits })
     }
 
@@ -173,11 +175,13 @@ impl Sender {
         }
         let _turn = self.domain.gate.enter().await;
         let txn = self.domain.db.begin().await?;
+        let mut changes = Changes::default();
         if let Some(mut user) = users::lock_by_id(&txn, reservation.user_id).await? {
-            credits::change(&txn, &mut user, reservation.price, Reason::Refund, &reservation.reference, Utc::now())
+            let reference = &reservation.reference;
+            credits::change(&txn, &mut user, reservation.price, Reason::Refund, reference, Utc::now(), &mut changes)
                 .await?;
         }
-        txn.commit().await?;
+        self.domain.commit(txn, changes).await?;
         Ok(())
     }
 

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
 
 use crate::{
+    events::Changes,
     store::entity::{conversation, status_event},
     whatsapp::payload::StatusUpdate,
 };
@@ -50,6 +51,7 @@ pub(crate) async fn apply<C: ConnectionTrait>(
     status: Status,
     error: &ErrorInfo,
     now: DateTime<Utc>,
+    changes: &mut Changes,
 ) -> Result<bool, DbErr> {
     let lower: Vec<&str> = status.predecessors().map(Status::as_str).collect();
     let mut update = conversation::Entity::update_many()
@@ -64,8 +66,11 @@ pub(crate) async fn apply<C: ConnectionTrait>(
             .col_expr(conversation::Column::ErrorDetails, Expr::value(error.details.clone()));
     }
     let moved = update.exec(db).await?.rows_affected > 0;
+    if moved {
+        changes.status_moved(message_id);
+    }
     if moved && status == Status::Failed {
-        credits::refund_failed(db, message_id, now).await?;
+        credits::refund_failed(db, message_id, now, changes).await?;
     }
     Ok(moved)
 }
@@ -75,6 +80,7 @@ pub(crate) async fn apply_recorded<C: ConnectionTrait>(
     db: &C,
     message_id: &str,
     now: DateTime<Utc>,
+    changes: &mut Changes,
 ) -> Result<(), DbErr> {
     let events = status_event::Entity::find().filter(status_event::Column::MessageId.eq(message_id)).all(db).await?;
     let highest = events.iter().filter_map(|e| Status::parse(&e.status).map(|s| (s, e))).max_by_key(|(s, _)| *s);
@@ -84,7 +90,7 @@ pub(crate) async fn apply_recorded<C: ConnectionTrait>(
             title: event.error_title.clone(),
             details: event.error_details.clone(),
         };
-        apply(db, message_id, status, &error, now).await?;
+        apply(db, message_id, status, &error, now, changes).await?;
     }
     Ok(())
 }

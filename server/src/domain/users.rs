@@ -11,6 +11,7 @@ use sea_orm::{
 use crate::{
     auth::{UserScope, Viewer},
     error::AppError,
+    events::Changes,
     store::{
         entity::{conversation, credit_ledger, user},
         pagination::{IdCursor, Page},
@@ -60,13 +61,14 @@ pub(crate) async fn resolve_locked<C: ConnectionTrait>(
     who: ContactIdentity<'_>,
     default_allowance: i64,
     now: DateTime<Utc>,
+    changes: &mut Changes,
 ) -> Result<user::Model, DbErr> {
     let by_phone = lock_where(db, user::Column::Phone, who.phone).await?;
     let by_bsuid = lock_where(db, user::Column::Bsuid, who.bsuid).await?;
     let mut found = match (by_phone, by_bsuid) {
-        (Some(a), Some(b)) if a.id != b.id => merge(db, a, b, now).await?,
+        (Some(a), Some(b)) if a.id != b.id => merge(db, a, b, now, changes).await?,
         (Some(a), _) | (None, Some(a)) => a,
-        (None, None) => create(db, who, default_allowance, now).await?,
+        (None, None) => create(db, who, default_allowance, now, changes).await?,
     };
     let phone = who.phone.filter(|p| found.phone.as_deref() != Some(*p));
     let bsuid = who.bsuid.filter(|b| found.bsuid.as_deref() != Some(*b));
@@ -96,6 +98,7 @@ async fn create<C: ConnectionTrait>(
     who: ContactIdentity<'_>,
     allowance: i64,
     now: DateTime<Utc>,
+    changes: &mut Changes,
 ) -> Result<user::Model, DbErr> {
     let row = user::ActiveModel {
         name: Set(who.name.map(str::to_owned)),
@@ -117,7 +120,7 @@ async fn create<C: ConnectionTrait>(
     }
     .ok_or_else(|| DbErr::RecordNotFound("the user just created is not visible".into()))?;
     if created {
-        credits::append(db, &found, allowance, Reason::MonthlyReset, None, now).await?;
+        credits::append(db, &found, allowance, Reason::MonthlyReset, None, now, changes).await?;
     }
     Ok(found)
 }
@@ -130,6 +133,7 @@ async fn merge<C: ConnectionTrait>(
     keep: user::Model,
     mut other: user::Model,
     now: DateTime<Utc>,
+    changes: &mut Changes,
 ) -> Result<user::Model, DbErr> {
     conversation::Entity::update_many()
         .col_expr(conversation::Column::UserId, Expr::value(keep.id))
@@ -145,7 +149,7 @@ async fn merge<C: ConnectionTrait>(
         .exec(db)
         .await?;
     if closed != 0 {
-        credit_ledger::Entity::insert(credit_ledger::ActiveModel {
+        let entry = credit_ledger::Entity::insert(credit_ledger::ActiveModel {
             user_id: Set(other.id),
             delta: Set(closed),
             reason: Set("adjustment".into()),
@@ -155,8 +159,9 @@ async fn merge<C: ConnectionTrait>(
             created_at: Set(now),
             ..Default::default()
         })
-        .exec_without_returning(db)
+        .exec_with_returning(db)
         .await?;
+        changes.ledger_entry(entry.id);
     }
     tracing::info!(kept = keep.id, merged = other.id, "merged two records of one contact");
     Ok(keep)

@@ -3,14 +3,15 @@
 pub mod auth;
 mod mutation;
 mod query;
+mod subscription;
 mod types;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 
 use crate::domain::{Domain, send::Sender};
 
 /// The schema served at `/graphql`.
-pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+pub type AppSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
 
 /// How deep a query may nest.
 pub const MAX_DEPTH: usize = 10;
@@ -19,7 +20,7 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 
 /// The schema over `domain` and `sender`, with depth and complexity limits.
 pub fn schema(domain: Domain, sender: Sender) -> AppSchema {
-    Schema::build(query::Query::default(), mutation::Mutation::default(), EmptySubscription)
+    Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription)
         .data(domain)
         .data(sender)
         .limit_depth(MAX_DEPTH)
@@ -29,5 +30,5 @@ pub fn schema(domain: Domain, sender: Sender) -> AppSchema {
 
 /// The schema's SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(query::Query::default(), mutation::Mutation::default(), EmptySubscription).finish().sdl()
+    Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription).finish().sdl()
 }

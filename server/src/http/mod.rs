@@ -4,6 +4,7 @@ mod admin_ui;
 mod auth;
 mod conversations;
 mod graphql;
+mod graphql_ws;
 mod health;
 mod media;
 mod send;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/media/{media_id}", get(media::get))
         .route("/api/user/{id}/conversations", get(conversations::list))
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route("/graphql/ws", get(graphql_ws::subscribe))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .route("/", get(|| async { Redirect::temporary("/admin/") }))

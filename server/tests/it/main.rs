@@ -18,5 +18,6 @@ mod rest_read;
 mod schema_drift;
 mod send;
 mod statuses;
+mod subscriptions;
 mod users;
 mod webhook_security;

@@ -119,6 +119,9 @@ pub struct ConversationNode {
     pub reply_to: Option<String>,
     /// Credits charged for this message.
     pub credits_charged: i64,
+    /// Meta's media id, for image, video, audio, document and sticker messages; the file is
+    /// served by `GET /api/media/{mediaId}` (with the same bearer token).
+    pub media_id: Option<String>,
     /// Meta's error, for failed or unsupported messages.
     pub error: Option<MessageError>,
     /// Meta's JSON for the message, as received.
@@ -153,6 +156,7 @@ impl From<conversation::Model> for ConversationNode {
             contact_name: c.contact_name,
             reply_to: c.reply_to,
             credits_charged: c.credits_charged,
+            media_id: c.media_id,
             created_at: c.created_at,
             updated_at: c.updated_at,
         }

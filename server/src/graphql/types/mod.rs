@@ -2,6 +2,7 @@
 
 pub mod conversation;
 pub mod credits;
+pub mod events;
 pub mod send_input;
 pub mod user;
 

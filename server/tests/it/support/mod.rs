@@ -3,6 +3,7 @@
 
 pub mod fake_graph;
 pub mod meta;
+pub mod ws;
 
 use std::{collections::HashMap, time::Duration};
 
@@ -134,6 +135,15 @@ impl TestApp {
     /// The app's domain services.
     pub fn domain(&self) -> &Domain {
         &self.domain
+    }
+
+    /// Waits until `count` live subscriptions are registered, so events sent next reach them.
+    pub async fn wait_for_subscribers(&self, count: usize) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while self.domain.events().subscriber_count() < count {
+            assert!(tokio::time::Instant::now() < deadline, "{count} subscriptions were not registered within 5 s");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     /// Stores an outbound text as the send service does once Meta accepted it.

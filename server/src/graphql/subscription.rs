@@ -1,0 +1,111 @@
+//! The subscription root: live message and credit events over `/graphql/ws`.
+
+use async_graphql::{Context, ID, Result, Subscription, futures_util::Stream};
+
+use crate::{
+    auth::Viewer,
+    domain::Domain,
+    error::AppError,
+    events::{LiveEvent, Received, Subscriber},
+    graphql::{
+        auth::viewer,
+        types::{
+            events::{CreditsEvent, MessageEvent},
+            numeric_id,
+        },
+    },
+};
+
+/// Every subscription.
+#[derive(Default)]
+pub struct Subscription;
+
+#[Subscription]
+impl Subscription {
+    /// New messages and status changes as they are committed: one user's, or, for admins who
+    /// leave out `userId`, everyone's. A user may only follow their own. A subscriber that falls
+    /// behind receives a `LAGGED` error and keeps receiving; it should re-query what it shows.
+    async fn message_events(
+        &self,
+        ctx: &Context<'_>,
+        user_id: Option<ID>,
+    ) -> Result<impl Stream<Item = Result<MessageEvent>> + use<>> {
+        let audience = Audience::of(&viewer(ctx)?, user_id.as_ref())?;
+        let subscriber = ctx.data::<Domain>()?.events().subscribe();
+        Ok(live(subscriber, audience, |event| match event {
+            LiveEvent::Message { kind, conversation } => Some(MessageEvent::new(*kind, conversation)),
+            LiveEvent::Credits(_) => None,
+        }))
+    }
+
+    /// Balance changes as they are committed, each with its ledger row: one user's, or, for
+    /// admins who leave out `userId`, everyone's. Same rules as `messageEvents`.
+    async fn credits_changed(
+        &self,
+        ctx: &Context<'_>,
+        user_id: Option<ID>,
+    ) -> Result<impl Stream<Item = Result<CreditsEvent>> + use<>> {
+        let audience = Audience::of(&viewer(ctx)?, user_id.as_ref())?;
+        let subscriber = ctx.data::<Domain>()?.events().subscribe();
+        Ok(live(subscriber, audience, |event| match event {
+            LiveEvent::Credits(entry) => Some(CreditsEvent::from(entry.as_ref())),
+            LiveEvent::Message { .. } => None,
+        }))
+    }
+}
+
+/// Whose events a subscription receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    Everyone,
+    User(i64),
+}
+
+impl Audience {
+    /// Admins may follow anyone or everyone; a user only themselves (their own id, or none).
+    fn of(viewer: &Viewer, user_id: Option<&ID>) -> Result<Self, AppError> {
+        match (user_id, viewer.user_id) {
+            (Some(id), _) => Ok(Self::User(viewer.scope_for(numeric_id(id, "userId")?)?.user_id())),
+            (None, _) if viewer.require_admin().is_ok() => Ok(Self::Everyone),
+            (None, Some(own)) => Ok(Self::User(own)),
+            (None, None) => Err(AppError::Forbidden(
+                "this token names no user: pass `userId`, or use an admin token to follow everyone".into(),
+            )),
+        }
+    }
+
+    fn includes(self, event: &LiveEvent) -> bool {
+        match self {
+            Self::Everyone => true,
+            Self::User(id) => event.user_id() == id,
+        }
+    }
+}
+
+/// The stream of `audience`'s events that `pick` turns into items, with a `LAGGED` error
+/// whenever the subscriber fell behind.
+fn live<T>(
+    subscriber: Subscriber,
+    audience: Audience,
+    pick: fn(&LiveEvent) -> Option<T>,
+) -> impl Stream<Item = Result<T>> + use<T> {
+    async_graphql::futures_util::stream::unfold(subscriber, move |mut subscriber| async move {
+        loop {
+            match subscriber.next().await? {
+                Received::Event(event) if audience.includes(&event) => {
+                    if let Some(item) = pick(&event) {
+                        return Some((Ok(item), subscriber));
+                    }
+                }
+                Received::Event(_) => {}
+                Received::Lagged(missed) => {
+                    let error = AppError::Lagged(format!(
+                        "this subscription fell behind and {missed} events were dropped; \
+                         re-query what you show, the subscription goes on"
+                    ));
+                    return Some((Err(error.into()), subscriber));
+                }
+            }
+        }
+    })
+}
