@@ -1,0 +1,84 @@
+// Merging what arrives (pages, live events, send results) into the lists on screen without
+// duplicates, in order, and without ever moving a status backwards.
+import { canAdvance } from './status';
+import type { Message, MessageEvent } from './types';
+import { matchesFilters, type Filters } from './filters';
+
+/** `newest-first` for the table, `oldest-first` for a chat thread. */
+export type Order = 'newest-first' | 'oldest-first';
+
+/** The newer version of one message: a status never moves back, FAILED stays. */
+export function newerOf(current: Message, incoming: Message): Message {
+  if (incoming.status === current.status) {
+    return Date.parse(incoming.updatedAt) >= Date.parse(current.updatedAt) ? incoming : current;
+  }
+  return canAdvance(current.status, incoming.status) ? incoming : current;
+}
+
+/** Puts `message` in the list: replaces its older version, or inserts it in order. */
+export function upsert(list: readonly Message[], message: Message, order: Order): Message[] {
+  const index = list.findIndex((m) => m.id === message.id);
+  if (index >= 0) {
+    const merged = newerOf(list[index], message);
+    if (merged === list[index]) return list as Message[];
+    const next = list.slice();
+    next[index] = merged;
+    return next;
+  }
+  const next = list.slice();
+  const at = next.findIndex((m) => comesBefore(message, m, order));
+  next.splice(at < 0 ? next.length : at, 0, message);
+  return next;
+}
+
+/** Applies a status change only to a message already in the list. */
+export function updateIfPresent(list: readonly Message[], message: Message): Message[] {
+  return list.some((m) => m.id === message.id) ? upsert(list, message, 'newest-first') : (list as Message[]);
+}
+
+/** Appends a further page (from a cursor), skipping rows already there (live arrivals). */
+export function appendPage(list: readonly Message[], page: readonly Message[]): Message[] {
+  const seen = new Set(list.map((m) => m.id));
+  return [...list, ...page.filter((m) => !seen.has(m.id))];
+}
+
+/**
+ * A live event applied to the table: a new message that the filters admit goes in at its
+ * place; a status change updates the row it concerns, if shown.
+ */
+export function applyToTable(list: readonly Message[], event: MessageEvent, filters: Filters): Message[] {
+  const message = event.conversation;
+  const present = list.some((m) => m.id === message.id);
+  if (present) return upsert(list, message, 'newest-first');
+  if (event.kind === 'NEW_MESSAGE' && matchesFilters(message, filters)) {
+    return upsert(list, message, 'newest-first');
+  }
+  return list as Message[];
+}
+
+/** A live event applied to the thread with `contact`; other contacts' messages are ignored. */
+export function applyToThread(list: readonly Message[], event: MessageEvent, contact: string): Message[] {
+  if (!involves(event.conversation, contact)) return list as Message[];
+  return upsert(list, event.conversation, 'oldest-first');
+}
+
+/** The contact a message was exchanged with: its sender inbound, its recipient outbound. */
+export function contactOf(message: Pick<Message, 'direction' | 'from' | 'to'>): string {
+  return message.direction === 'INBOUND' ? message.from : message.to;
+}
+
+function involves(message: Message, contact: string): boolean {
+  return message.from === contact || message.to === contact;
+}
+
+function comesBefore(a: Message, b: Message, order: Order): boolean {
+  const byTime = Math.sign(Date.parse(a.timestamp) - Date.parse(b.timestamp)) || compareIds(a.id, b.id);
+  return order === 'newest-first' ? byTime > 0 : byTime < 0;
+}
+
+function compareIds(a: string, b: string): number {
+  const x = Number(a);
+  const y = Number(b);
+  if (Number.isFinite(x) && Number.isFinite(y)) return Math.sign(x - y);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
