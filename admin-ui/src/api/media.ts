@@ -1,0 +1,63 @@
+// Media bytes from `GET /api/media/{mediaId}`: the route wants the bearer token, which an
+// <img src> cannot send, so the bytes are fetched and shown through a blob URL.
+import { useEffect, useState } from 'react';
+import { currentToken, endSession } from './session';
+
+export type MediaState =
+  | { status: 'idle' }
+  | { status: 'loading' }
+  | { status: 'ready'; url: string; type: string }
+  | { status: 'error'; message: string };
+
+/** Fetches one media file; the caller revokes the URL. */
+export async function fetchMedia(mediaId: string, signal?: AbortSignal): Promise<{ url: string; type: string }> {
+  const token = currentToken();
+  const response = await fetch(`/api/media/${encodeURIComponent(mediaId)}`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    signal,
+  });
+  if (response.status === 401) {
+    endSession('expired');
+    throw new Error('Your session has ended.');
+  }
+  if (!response.ok) {
+    throw new Error(response.status === 404 ? 'The file is not available (yet).' : `The file could not be loaded (HTTP ${response.status}).`);
+  }
+  const blob = await response.blob();
+  return { url: URL.createObjectURL(blob), type: blob.type };
+}
+
+/** The blob URL of a media file while the component is shown; `enabled` defers the download. */
+export function useMedia(mediaId: string | null, enabled = true): MediaState {
+  const [state, setState] = useState<MediaState>({ status: 'idle' });
+  useEffect(() => {
+    if (!mediaId || !enabled) return;
+    const controller = new AbortController();
+    let url: string | null = null;
+    setState({ status: 'loading' });
+    fetchMedia(mediaId, controller.signal).then(
+      (file) => {
+        url = file.url;
+        setState({ status: 'ready', ...file });
+      },
+      (error: Error) => {
+        if (!controller.signal.aborted) setState({ status: 'error', message: error.message });
+      },
+    );
+    return () => {
+      controller.abort();
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [mediaId, enabled]);
+  return state;
+}
+
+/** Downloads a file under its name (documents). */
+export async function downloadMedia(mediaId: string, fileName: string) {
+  const file = await fetchMedia(mediaId);
+  const link = document.createElement('a');
+  link.href = file.url;
+  link.download = fileName;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(file.url), 10_000);
+}

@@ -1,0 +1,40 @@
+// The frame of every signed-in page: a skip link, the header (navigation, live state,
+// sign-out) and the main region.
+import type { ReactNode } from 'react';
+import { endSession } from '../api/session';
+import { useLiveState } from '../api/live';
+import type { Session } from '../lib/session';
+import { displayName } from '../lib/format';
+import { Link } from '../routes/router';
+
+const LIVE_TEXT = { connecting: 'Connecting…', connected: 'Live', reconnecting: 'Reconnecting…' } as const;
+
+export function Layout({ session, children }: { session: Session; children: ReactNode }) {
+  const live = useLiveState();
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="app-header">
+        <Link to="/users" className="brand">
+          wagate <span className="brand__sub">admin</span>
+        </Link>
+        <nav aria-label="Main">
+          <Link to="/users">Users</Link>
+        </nav>
+        <span className={`live live--${live}`} role="status" data-live={live} title="Updates from the server">
+          <span className="live__dot" aria-hidden="true" />
+          {LIVE_TEXT[live]}
+        </span>
+        <span className="app-header__who">{displayName(session.user.name, session.user.phone)}</span>
+        <button type="button" className="button button--quiet" onClick={() => endSession('signed-out')}>
+          Sign out
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}

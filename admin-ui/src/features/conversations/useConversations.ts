@@ -1,0 +1,42 @@
+// The user's messages under the current filters: pages by cursor, then live events merged in.
+import { useCallback, useMemo, useState } from 'react';
+import { useClient } from 'urql';
+import { ConversationsQuery } from '../../api/operations';
+import { useMessageEvents } from '../../api/events';
+import { usePagedList, type PageResult } from '../../components/usePagedList';
+import { toConversationFilter, type Filters } from '../../lib/filters';
+import { appendPage, applyToTable } from '../../lib/merge';
+import type { Message, MessageEvent } from '../../lib/types';
+
+const PAGE_SIZE = 50;
+
+export function useConversations(userId: string, filters: Filters) {
+  const client = useClient();
+  const filterKey = JSON.stringify(filters);
+  const filter = useMemo(() => toConversationFilter(JSON.parse(filterKey) as Filters), [filterKey]);
+
+  const fetchPage = useCallback(
+    async (after: string | null): Promise<PageResult<Message>> => {
+      const result = await client
+        .query(ConversationsQuery, { userId, filter, first: PAGE_SIZE, after }, { requestPolicy: 'network-only' })
+        .toPromise();
+      return result.data ? { page: result.data.conversations } : { error: result.error ?? { message: 'No data' } };
+    },
+    [client, userId, filter],
+  );
+  const list = usePagedList(fetchPage, appendPage);
+
+  const [arrived, setArrived] = useState<{ ids: Set<string>; last: Message | null }>({ ids: new Set(), last: null });
+  const onEvent = (event: MessageEvent) => {
+    list.update((items) => {
+      const next = applyToTable(items, event, filters);
+      return next;
+    });
+    if (event.kind === 'NEW_MESSAGE') {
+      setArrived((current) => ({ ids: new Set(current.ids).add(event.conversation.id), last: event.conversation }));
+    }
+  };
+  useMessageEvents(userId, onEvent, list.reload);
+
+  return { ...list, arrived };
+}

@@ -1,0 +1,73 @@
+// The inside of a bubble, by message type.
+import { bodyOf, mapLink } from '../../lib/messageView';
+import type { Message } from '../../lib/types';
+import { MediaView } from './MediaView';
+
+export function MessageBody({ message }: { message: Message }) {
+  const body = bodyOf(message);
+  switch (body.kind) {
+    case 'text':
+      return <p className="bubble__text">{body.text}</p>;
+    case 'media':
+      return (
+        <>
+          <MediaView media={body.media} mediaId={body.mediaId} fileName={body.fileName} caption={body.caption} voice={body.voice} />
+          {body.caption && <p className="bubble__text bubble__caption">{body.caption}</p>}
+        </>
+      );
+    case 'location':
+      return (
+        <p className="bubble__location">
+          <span aria-hidden="true">📍 </span>
+          {body.name && <strong>{body.name}</strong>}
+          {body.address && <span className="muted"> {body.address}</span>}
+          <br />
+          <a href={mapLink(body.latitude, body.longitude)} target="_blank" rel="noreferrer noopener">
+            {body.latitude}, {body.longitude}
+            <span className="sr-only"> (opens a map)</span>
+          </a>
+        </p>
+      );
+    case 'contacts':
+      return (
+        <ul className="cards" aria-label="Contact cards">
+          {body.cards.map((card, i) => (
+            <li key={i} className="contact-card">
+              <span aria-hidden="true">👤 </span>
+              <strong>{card.name}</strong>
+              {card.phones.map((p) => (
+                <span key={p} className="contact-card__phone">
+                  {p}
+                </span>
+              ))}
+            </li>
+          ))}
+        </ul>
+      );
+    case 'interactive':
+      return (
+        <div className="bubble__interactive">
+          {body.prompt && <p className="bubble__text">{body.prompt}</p>}
+          {body.title && (
+            <p className="choice">
+              <span aria-hidden="true">↩ </span>
+              <span className="sr-only">Choice: </span>
+              {body.title}
+            </p>
+          )}
+          {body.description && <p className="muted">{body.description}</p>}
+        </div>
+      );
+    case 'reaction':
+      return <p className="bubble__text">Reacted {body.emoji || '(removed)'}</p>;
+    case 'template':
+      return (
+        <p className="bubble__text">
+          <span className="muted">Template </span>
+          <strong>{body.name}</strong>
+        </p>
+      );
+    default:
+      return <p className="bubble__text muted">{body.text}</p>;
+  }
+}

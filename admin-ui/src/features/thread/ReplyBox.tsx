@@ -1,0 +1,90 @@
+// The reply box: a text message while the 24-hour window is open, an approved template
+// otherwise; refusals (no credits, window closed) are said in plain sentences.
+import { useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useMutation } from 'urql';
+import { SendMessageMutation } from '../../api/operations';
+import type { SendMessageInput } from '../../gql/graphql';
+import { describeError, errorCode } from '../../lib/errors';
+import { formatDateTime } from '../../lib/format';
+import { serviceWindow } from '../../lib/serviceWindow';
+import type { Message } from '../../lib/types';
+import { TemplateForm } from './TemplateForm';
+
+interface Props {
+  userId: string;
+  contact: string;
+  thread: Message[];
+  onSent: (message: Message) => void;
+}
+
+export function ReplyBox({ contact, thread, onSent }: Props) {
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [refusedWindow, setRefusedWindow] = useState(false);
+  const [{ fetching }, send] = useMutation(SendMessageMutation);
+  const service = serviceWindow(thread, new Date());
+  const templateOnly = refusedWindow || !service.open;
+
+  const submit = async (input: Omit<SendMessageInput, 'to'>) => {
+    setError(null);
+    const result = await send({ input: { to: contact, ...input } });
+    if (result.error || !result.data) {
+      if (errorCode(result.error) === 'OUTSIDE_SERVICE_WINDOW') setRefusedWindow(true);
+      setError(describeError(result.error));
+      return false;
+    }
+    onSent(result.data.sendMessage.conversation);
+    return true;
+  };
+
+  const sendText = async (event?: FormEvent) => {
+    event?.preventDefault();
+    const body = text.trim();
+    if (!body || fetching) return;
+    if (await submit({ text: { body } })) setText('');
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      void sendText();
+    }
+  };
+
+  return (
+    <div className="reply">
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {templateOnly ? (
+        <>
+          <p className="notice">
+            {service.closesAt
+              ? `The 24-hour window closed ${formatDateTime(service.closesAt.toISOString())}: WhatsApp accepts only an approved template until the contact writes again.`
+              : 'This contact has not written yet: WhatsApp accepts only an approved template.'}
+          </p>
+          <TemplateForm busy={fetching} onSend={(template) => submit({ template })} />
+        </>
+      ) : (
+        <form className="reply__form" onSubmit={sendText} aria-label="Reply">
+          <label className="field field--grow">
+            <span className="sr-only">Reply to {contact}</span>
+            <textarea
+              name="reply"
+              rows={2}
+              placeholder="Write a reply (Enter sends, Shift+Enter for a new line)"
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              onKeyDown={onKeyDown}
+            />
+          </label>
+          <button type="submit" className="button button--primary" disabled={fetching || !text.trim()}>
+            {fetching ? 'Sending…' : 'Send'}
+          </button>
+        </form>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+// The header of every page about one user: who they are, their balance (live), and the tabs.
+import { useState, type ReactNode } from 'react';
+import { useQuery } from 'urql';
+import { UserQuery } from '../../api/operations';
+import { useCreditsEvents } from '../../api/events';
+import { ErrorNotice, Loading } from '../../components/States';
+import { describeError } from '../../lib/errors';
+import { displayName, formatCredits, formatPhone } from '../../lib/format';
+import { paths } from '../../lib/routes';
+import { Link } from '../../routes/router';
+
+export function UserFrame({ userId, tab, children }: { userId: string; tab: 'conversations' | 'credits'; children: ReactNode }) {
+  const [{ data, error, fetching }, refetch] = useQuery({ query: UserQuery, variables: { id: userId } });
+  const [liveBalance, setLiveBalance] = useState<number | null>(null);
+  useCreditsEvents(
+    userId,
+    (change) => setLiveBalance(change.balance),
+    () => refetch({ requestPolicy: 'network-only' }),
+  );
+
+  if (fetching && !data) return <Loading label="Loading user…" />;
+  if (error || !data) return <ErrorNotice message={describeError(error)} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
+  const user = data.user;
+  const balance = liveBalance ?? user.currentMonthCredits;
+  return (
+    <>
+      <div className="user-head">
+        <div>
+          <p className="crumbs">
+            <Link to="/users">Users</Link> <span aria-hidden="true">›</span>
+          </p>
+          <h1 className="user-head__name">{displayName(user.name, user.phone)}</h1>
+          <p className="user-head__meta">
+            {formatPhone(user.phone ?? user.businessScopedUserId)}
+            <span className="sep" aria-hidden="true">·</span>
+            <span data-testid="user-balance">
+              {formatCredits(balance, user.monthlyAllowance)} credits ({user.creditsPeriod})
+            </span>
+          </p>
+        </div>
+        <nav className="tabs" aria-label="User">
+          <Link to={paths.conversations(userId)} aria-current={tab === 'conversations' ? 'page' : undefined}>
+            Messages
+          </Link>
+          <Link to={paths.credits(userId)} aria-current={tab === 'credits' ? 'page' : undefined}>
+            Credits
+          </Link>
+        </nav>
+      </div>
+      {children}
+    </>
+  );
+}
