@@ -21,6 +21,11 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role a `users.role` word names; anything but `admin` is a user.
+    pub fn from_stored(word: &str) -> Self {
+        if word == "admin" { Self::Admin } else { Self::User }
+    }
+
     /// The word stored in `users.role` and in tokens.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -153,6 +158,25 @@ impl JwtKeys {
             .or_else(|| header.strip_prefix("bearer "))
             .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
         self.verify(token.trim())
+    }
+}
+
+/// Signs people in: the token a `login` gets, and how long it lasts.
+#[derive(Clone, Debug)]
+pub struct Sessions {
+    /// The keys tokens are signed with.
+    pub keys: JwtKeys,
+    /// How long a signed-in token lasts.
+    pub ttl: Duration,
+}
+
+impl Sessions {
+    /// A token for the user row `id` with `role`, and when it expires.
+    pub fn issue_for(&self, role: Role, id: i64) -> Result<(String, chrono::DateTime<chrono::Utc>), AppError> {
+        let token = self.keys.issue(role, Some(id), self.ttl)?;
+        let expires_at =
+            chrono::Utc::now() + chrono::Duration::seconds(i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX));
+        Ok((token, expires_at))
     }
 }
 

@@ -86,6 +86,10 @@ pub struct Config {
     pub media: MediaConfig,
     /// `LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
+    /// `LOGIN_TOKEN_TTL`: how long a token from the `login` mutation lasts (`12h`, `30m`…).
+    pub login_token_ttl: std::time::Duration,
+    /// `ADMIN_EMAIL`: the email of the admin created at first start when none exists.
+    pub admin_email: String,
     /// `LIVE_EVENT_BUFFER`: how many events a live subscriber may fall behind before it is
     /// told it lagged and must re-query.
     pub live_event_buffer: usize,
@@ -154,6 +158,9 @@ impl Config {
             default_monthly_credits: parse_non_negative(get, "DEFAULT_MONTHLY_CREDITS", 100)?,
             prices: prices(get)?,
             webhook_max_body_bytes: parse(get, "WEBHOOK_MAX_BODY_BYTES", "4194304", "a size in bytes")?,
+            login_token_ttl: crate::auth::parse_ttl(&get("LOGIN_TOKEN_TTL").unwrap_or_else(|| "12h".into()))
+                .map_err(|e| invalid("LOGIN_TOKEN_TTL", e))?,
+            admin_email: get("ADMIN_EMAIL").unwrap_or_else(|| "admin@localhost".into()),
             live_event_buffer: parse(get, "LIVE_EVENT_BUFFER", "1024", "a number of events of at least 1")?,
             whatsapp: WhatsAppConfig {
                 token: get("WHATSAPP_TOKEN").map(Secret::new),

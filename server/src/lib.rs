@@ -21,7 +21,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::{
-    auth::JwtKeys,
+    auth::{JwtKeys, Sessions},
     config::Config,
     domain::{Domain, media::MediaService, send::Sender},
     state::AppState,
@@ -62,11 +62,16 @@ impl App {
         let graph: Arc<dyn GraphApi> = Arc::new(whatsapp::client::GraphClient::new(&config.whatsapp));
         let sender = Sender::new(domain.clone(), graph.clone(), &config.whatsapp);
         let media = MediaService::new(domain.clone(), graph, &config.media);
+        let jwt = JwtKeys::new(&config.jwt_secret);
         let state = AppState {
             media,
-            schema: graphql::schema(domain.clone(), sender.clone()),
+            schema: graphql::schema(
+                domain.clone(),
+                sender.clone(),
+                Sessions { keys: jwt.clone(), ttl: config.login_token_ttl },
+            ),
             sender,
-            jwt: JwtKeys::new(&config.jwt_secret),
+            jwt,
             config: Arc::new(config),
             domain,
         };

@@ -126,7 +126,14 @@ async fn serve(config: Config) -> Result<(), String> {
         tracing::warn!("JWT_SECRET is not set: using a random secret, so tokens stop working at restart");
     }
     let addr = config.bind_addr;
+    let admin_email = config.admin_email.clone();
     let app = App::build(config).await.map_err(|e| e.to_string())?;
+    if let Some(password) = app.state().domain.ensure_admin(&admin_email).await.map_err(|e| e.message())? {
+        tracing::warn!(
+            "first admin created: email={admin_email} password={password} (shown once: sign in at /admin \
+             and change it with the changePassword mutation)"
+        );
+    }
     let listener =
         tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr} (BIND_ADDR): {e}"))?;
     let bound = listener.local_addr().map_err(|e| format!("cannot read the bound address: {e}"))?;

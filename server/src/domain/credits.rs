@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use crate::{
-    auth::UserScope,
+    auth::{UserScope, Viewer},
     error::AppError,
     events::Changes,
     store::{
@@ -86,6 +86,9 @@ impl Reason {
     }
 }
 
+/// The ledger reason of a change made by hand (an admin's adjustment, a merge).
+pub(crate) const ADJUSTMENT: &str = "adjustment";
+
 /// The period (`YYYY-MM`, UTC) a moment belongs to.
 pub fn period_of(now: DateTime<Utc>) -> String {
     now.format("%Y-%m").to_string()
@@ -111,6 +114,15 @@ pub(crate) async fn append<C: ConnectionTrait>(
         created_at: Set(now),
         ..Default::default()
     };
+    insert_entry(db, row, changes).await
+}
+
+/// Inserts a ledger row unless (message, reason) is there already; `Ok(false)` then.
+pub(crate) async fn insert_entry<C: ConnectionTrait>(
+    db: &C,
+    row: credit_ledger::ActiveModel,
+    changes: &mut Changes,
+) -> Result<bool, DbErr> {
     let inserted = credit_ledger::Entity::insert(row)
         .on_conflict_do_nothing_on([credit_ledger::Column::MessageId, credit_ledger::Column::Reason])
         .exec_with_returning(db)
@@ -222,6 +234,57 @@ impl Domain {
             users::lock_by_id(&txn, scope.user_id()).await?.ok_or_else(|| users::not_found(scope.user_id()))?;
         let mut changes = Changes::default();
         roll_period(&txn, &mut user, Utc::now(), &mut changes).await?;
+        self.commit(txn, changes).await?;
+        Ok(user)
+    }
+
+    /// Adds or removes credits by hand (admins only), as an `adjustment` ledger row noting
+    /// `reason`. The balance never goes below zero.
+    pub async fn adjust_credits(
+        &self,
+        viewer: &Viewer,
+        user_id: i64,
+        delta: i64,
+        reason: &str,
+    ) -> Result<user::Model, AppError> {
+        viewer.require_admin()?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(AppError::BadInput(
+                "`reason` must say why the balance changes (1 to 500 characters); it is kept in the ledger".into(),
+            ));
+        }
+        if delta == 0 {
+            return Err(AppError::BadInput(
+                "`delta` must not be zero: give the credits to add (or remove, negative)".into(),
+            ));
+        }
+        let _turn = self.gate.enter().await;
+        let txn = self.db.begin().await?;
+        let now = Utc::now();
+        let mut changes = Changes::default();
+        let mut user = users::lock_by_id(&txn, user_id).await?.ok_or_else(|| users::not_found(user_id))?;
+        roll_period(&txn, &mut user, now, &mut changes).await?;
+        let balance = user.current_month_credits;
+        if balance + delta < 0 {
+            return Err(AppError::BadInput(format!(
+                "user {user_id} has {balance} credits: removing {} would make the balance negative; remove at most {balance}",
+                -delta
+            )));
+        }
+        user.current_month_credits += delta;
+        save_balance(&txn, &user).await?;
+        let row = credit_ledger::ActiveModel {
+            user_id: Set(user.id),
+            delta: Set(delta),
+            reason: Set(ADJUSTMENT.to_owned()),
+            balance_after: Set(user.current_month_credits),
+            period: Set(user.credits_period.clone()),
+            note: Set(Some(reason.to_owned())),
+            created_at: Set(now),
+            ..Default::default()
+        };
+        insert_entry(&txn, row, &mut changes).await?;
         self.commit(txn, changes).await?;
         Ok(user)
     }

@@ -1,6 +1,7 @@
 //! The rules of wagate, independent of HTTP and GraphQL: ingest, statuses, credits, users and
 //! the conversation queries. Every entry point is a method of [`Domain`].
 
+pub mod accounts;
 pub mod content;
 pub mod conversations;
 pub mod credits;
@@ -29,6 +30,7 @@ pub struct Domain {
     prices: Arc<PriceTable>,
     default_allowance: i64,
     events: EventBus,
+    login_throttle: accounts::LoginThrottle,
 }
 
 impl Domain {
@@ -36,7 +38,7 @@ impl Domain {
     /// publishing what they commit on `events`.
     pub fn new(db: DatabaseConnection, prices: PriceTable, default_allowance: i64, events: EventBus) -> Self {
         let gate = WriteGate::for_backend(db.get_database_backend());
-        Self { db, gate, prices: Arc::new(prices), default_allowance, events }
+        Self { db, gate, prices: Arc::new(prices), default_allowance, events, login_throttle: Default::default() }
     }
 
     /// The live event bus.

@@ -149,19 +149,17 @@ async fn merge<C: ConnectionTrait>(
         .exec(db)
         .await?;
     if closed != 0 {
-        let entry = credit_ledger::Entity::insert(credit_ledger::ActiveModel {
+        let row = credit_ledger::ActiveModel {
             user_id: Set(other.id),
             delta: Set(closed),
-            reason: Set("adjustment".into()),
+            reason: Set(credits::ADJUSTMENT.into()),
             balance_after: Set(0),
             period: Set(other.credits_period.clone()),
             note: Set(Some(format!("merged into user {}", keep.id))),
             created_at: Set(now),
             ..Default::default()
-        })
-        .exec_with_returning(db)
-        .await?;
-        changes.ledger_entry(entry.id);
+        };
+        credits::insert_entry(db, row, changes).await?;
     }
     tracing::info!(kept = keep.id, merged = other.id, "merged two records of one contact");
     Ok(keep)

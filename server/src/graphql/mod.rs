@@ -8,7 +8,10 @@ mod types;
 
 use async_graphql::Schema;
 
-use crate::domain::{Domain, send::Sender};
+use crate::{
+    auth::Sessions,
+    domain::{Domain, send::Sender},
+};
 
 /// The schema served at `/graphql`.
 pub type AppSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
@@ -18,11 +21,12 @@ pub const MAX_DEPTH: usize = 10;
 /// How much work one query may ask for (each field costs 1, lists multiply by their size).
 pub const MAX_COMPLEXITY: usize = 5_000;
 
-/// The schema over `domain` and `sender`, with depth and complexity limits.
-pub fn schema(domain: Domain, sender: Sender) -> AppSchema {
+/// The schema over `domain`, `sender` and `sessions`, with depth and complexity limits.
+pub fn schema(domain: Domain, sender: Sender, sessions: Sessions) -> AppSchema {
     Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription)
         .data(domain)
         .data(sender)
+        .data(sessions)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .finish()

@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+use crate::support::process::ServerProcess;
+
 fn wagate() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wagate"));
     command.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
@@ -53,33 +55,13 @@ fn migrate_creates_the_schema_in_a_fresh_sqlite_file() {
     assert!(dir.path().join("m.db").exists());
 }
 
-#[test]
-fn serve_migrates_a_fresh_sqlite_file_and_answers_healthz() {
-    use std::io::{BufRead, BufReader};
+#[tokio::test]
+async fn serve_migrates_a_fresh_sqlite_file_and_answers_healthz() {
     let dir = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("fresh.db").display());
-    let mut child = wagate()
-        .envs([("DATABASE_URL", url.as_str()), ("BIND_ADDR", "127.0.0.1:0"), ("LOG_FORMAT", "json")])
-        .arg("serve")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("start wagate serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let addr = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line).ok())
-        .find_map(|log| log["fields"]["addr"].as_str().map(str::to_owned))
-        .expect("the listening line names the address");
-    let health = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        runtime.block_on(async { reqwest::get(format!("http://{addr}/healthz")).await.map(|r| r.status().as_u16()) })
-    })
-    .join()
-    .expect("join");
-    child.kill().expect("stop");
-    child.wait().expect("reap");
-    assert_eq!(health.expect("healthz answers"), 200);
+    let server = ServerProcess::start(&[("DATABASE_URL", &url)]);
+    let health = reqwest::get(format!("{}/healthz", server.address)).await.expect("healthz answers");
+    assert_eq!(health.status(), 200);
     assert!(dir.path().join("fresh.db").exists());
 }
 

@@ -1,9 +1,11 @@
 //! The mutation root.
 
+mod account;
+mod credits;
 mod send;
 
 use async_graphql::MergedObject;
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
-pub struct Mutation(send::SendMutation);
+pub struct Mutation(send::SendMutation, account::AccountMutation, credits::CreditsMutation);

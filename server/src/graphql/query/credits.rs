@@ -18,12 +18,6 @@ impl CreditsQuery {
     async fn credits(&self, ctx: &Context<'_>, user_id: ID) -> Result<Credits> {
         let scope = viewer(ctx)?.scope_for(numeric_id(&user_id, "userId")?)?;
         let user = ctx.data::<Domain>()?.credits(scope).await?;
-        Ok(Credits {
-            user_id: ID(user.id.to_string()),
-            balance: user.current_month_credits,
-            monthly_allowance: user.monthly_allowance,
-            period: user.credits_period,
-            scope,
-        })
+        Ok(Credits::of(user, scope))
     }
 }

@@ -5,7 +5,7 @@ use crate::{
     auth::UserScope,
     domain::Domain,
     store::{
-        entity::credit_ledger,
+        entity::{credit_ledger, user},
         pagination::{IdCursor, page_size},
     },
 };
@@ -60,6 +60,19 @@ pub struct Credits {
     pub period: String,
     #[graphql(skip)]
     pub scope: UserScope,
+}
+
+impl Credits {
+    /// The credits of `user`, whose ledger `scope` lets the viewer read.
+    pub fn of(user: user::Model, scope: UserScope) -> Self {
+        Self {
+            user_id: ID(user.id.to_string()),
+            balance: user.current_month_credits,
+            monthly_allowance: user.monthly_allowance,
+            period: user.credits_period,
+            scope,
+        }
+    }
 }
 
 #[ComplexObject]

@@ -3,6 +3,7 @@
 
 pub mod fake_graph;
 pub mod meta;
+pub mod process;
 pub mod ws;
 
 use std::{collections::HashMap, time::Duration};

@@ -1,0 +1,210 @@
+//! Staff sign-in: argon2id password hashes on user rows, the first admin, and the checks a
+//! login goes through (a throttle per identifier, the same work for unknown identifiers).
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use argon2::{
+    Argon2,
+    password_hash::{PasswordHasher, PasswordVerifier},
+};
+use chrono::Utc;
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, TransactionTrait};
+
+use crate::{auth::Role, error::AppError, events::Changes, store::entity::user};
+
+use super::{Domain, credits};
+
+/// Failed sign-ins allowed per identifier within [`THROTTLE_WINDOW`].
+pub const MAX_FAILED_LOGINS: usize = 5;
+/// The window failed sign-ins are counted over.
+pub const THROTTLE_WINDOW: Duration = Duration::from_secs(60);
+/// The shortest password accepted.
+pub const MIN_PASSWORD_LENGTH: usize = 12;
+
+/// Recent failed sign-ins, per identifier.
+#[derive(Debug, Default, Clone)]
+pub struct LoginThrottle(Arc<Mutex<HashMap<String, Vec<Instant>>>>);
+
+impl LoginThrottle {
+    /// Refuses when `key` failed too often lately; says how long to wait.
+    fn check(&self, key: &str) -> Result<(), AppError> {
+        let mut failures = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        failures.retain(|_, times| {
+            times.retain(|t| now.duration_since(*t) < THROTTLE_WINDOW);
+            !times.is_empty()
+        });
+        match failures.get(key) {
+            Some(times) if times.len() >= MAX_FAILED_LOGINS => {
+                let wait = THROTTLE_WINDOW.saturating_sub(now.duration_since(times[0]));
+                Err(AppError::RateLimited(format!(
+                    "too many failed sign-ins for this account; wait {} s and try again",
+                    wait.as_secs().max(1)
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn failed(&self, key: &str) {
+        let mut failures = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        failures.entry(key.to_owned()).or_default().push(Instant::now());
+    }
+}
+
+/// An argon2id hash of `password` in PHC form.
+fn hash(password: &str) -> Result<String, AppError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::BadInput(format!("the password could not be hashed ({e})")))
+}
+
+/// Whether `password` matches `phc`; a malformed hash never matches.
+fn matches(password: &str, phc: &str) -> bool {
+    Argon2::default().verify_password(password.as_bytes(), phc).is_ok()
+}
+
+/// Runs argon2 off the async workers (it takes tens of milliseconds of CPU by design).
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::BadInput(format!("the password check was interrupted ({e}); try again")))
+}
+
+/// A random password of 20 letters and digits.
+fn random_password() -> String {
+    use rand::{Rng, distr::Alphanumeric};
+    rand::rng().sample_iter(&Alphanumeric).take(20).map(char::from).collect()
+}
+
+fn check_new_password(password: &str) -> Result<(), AppError> {
+    if password.chars().count() < MIN_PASSWORD_LENGTH {
+        return Err(AppError::BadInput(format!(
+            "`newPassword` must be at least {MIN_PASSWORD_LENGTH} characters long"
+        )));
+    }
+    Ok(())
+}
+
+impl Domain {
+    /// Creates an admin who signs in with `email` when no admin has a password yet, and
+    /// returns the one-time password to show; `None` when an admin exists.
+    pub async fn ensure_admin(&self, email: &str) -> Result<Option<String>, AppError> {
+        let exists = user::Entity::find()
+            .filter(user::Column::Role.eq(Role::Admin.as_str()))
+            .filter(user::Column::PasswordHash.is_not_null())
+            .one(&self.db)
+            .await?;
+        if exists.is_some() {
+            return Ok(None);
+        }
+        let password = random_password();
+        let phc = {
+            let password = password.clone();
+            blocking(move || hash(&password)).await??
+        };
+        let _turn = self.gate.enter().await;
+        let now = Utc::now();
+        let row = user::ActiveModel {
+            name: Set(Some("Administrator".into())),
+            role: Set(Role::Admin.as_str().into()),
+            email: Set(Some(email.trim().to_lowercase())),
+            password_hash: Set(Some(phc)),
+            current_month_credits: Set(0),
+            monthly_allowance: Set(0),
+            credits_period: Set(credits::period_of(now)),
+            created_at: Set(now),
+            ..Default::default()
+        };
+        user::Entity::insert(row).exec(&self.db).await?;
+        Ok(Some(password))
+    }
+
+    /// The user an email (or phone) and password sign in as. Unknown identifiers cost the
+    /// same hash check as known ones, and every failure reads the same.
+    pub async fn authenticate(&self, identifier: &str, password: &str) -> Result<user::Model, AppError> {
+        let key = identifier.trim().to_lowercase();
+        self.login_throttle.check(&key)?;
+        let digits: String = key.chars().filter(char::is_ascii_digit).collect();
+        let mut who = Condition::any().add(user::Column::Email.eq(&key));
+        if !digits.is_empty() {
+            who = who.add(user::Column::Phone.eq(&digits));
+        }
+        let found =
+            user::Entity::find().filter(who).filter(user::Column::PasswordHash.is_not_null()).one(&self.db).await?;
+        // A fixed hash of a random password, so unknown identifiers take as long as known ones.
+        let phc = found.as_ref().and_then(|u| u.password_hash.clone()).unwrap_or_else(|| DECOY_HASH.to_owned());
+        let attempt = password.to_owned();
+        let valid = blocking(move || matches(&attempt, &phc)).await?;
+        match found {
+            Some(user) if valid => Ok(user),
+            _ => {
+                self.login_throttle.failed(&key);
+                Err(AppError::Unauthenticated("wrong email, phone or password; check them and try again".into()))
+            }
+        }
+    }
+
+    /// Replaces a signed-in user's password after checking the current one.
+    pub async fn change_password(&self, user_id: i64, current: &str, new: &str) -> Result<(), AppError> {
+        check_new_password(new)?;
+        let user =
+            user::Entity::find_by_id(user_id).one(&self.db).await?.ok_or_else(|| super::users::not_found(user_id))?;
+        let phc = user.password_hash.clone().unwrap_or_else(|| DECOY_HASH.to_owned());
+        let attempt = current.to_owned();
+        if !blocking(move || matches(&attempt, &phc)).await? {
+            return Err(AppError::Forbidden("the current password is wrong; nothing was changed".into()));
+        }
+        let new = new.to_owned();
+        let phc = blocking(move || hash(&new)).await??;
+        let _turn = self.gate.enter().await;
+        let txn = self.db.begin().await?;
+        user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, sea_orm::sea_query::Expr::value(phc))
+            .filter(user::Column::Id.eq(user_id))
+            .exec(&txn)
+            .await?;
+        self.commit(txn, Changes::default()).await?;
+        Ok(())
+    }
+}
+
+/// The argon2id hash of a password nobody knows, checked against when no account matches.
+const DECOY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$RB0iaSDrOK0Q1yrYYNUs9QmLZ5I4MJqWqkAdYOoqLrA";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_matches_its_password_only() {
+        let phc = hash("correct horse battery").unwrap();
+        assert!(phc.starts_with("$argon2id$"));
+        assert!(matches("correct horse battery", &phc));
+        assert!(!matches("correct horse battery!", &phc));
+        assert!(!matches("anything", "not a hash"));
+    }
+
+    #[test]
+    fn the_decoy_hash_is_a_well_formed_argon2id_hash() {
+        assert!(argon2::password_hash::phc::PasswordHash::new(DECOY_HASH).is_ok());
+        assert!(!matches("", DECOY_HASH));
+    }
+
+    #[test]
+    fn the_throttle_refuses_after_too_many_failures_for_one_identifier_only() {
+        let throttle = LoginThrottle::default();
+        for _ in 0..MAX_FAILED_LOGINS {
+            assert!(throttle.check("a@x").is_ok());
+            throttle.failed("a@x");
+        }
+        assert_eq!(throttle.check("a@x").unwrap_err().code(), "RATE_LIMITED");
+        assert!(throttle.check("b@x").is_ok());
+    }
+}

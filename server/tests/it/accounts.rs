@@ -1,0 +1,120 @@
+//! Signing in: the first admin, `login`, `changePassword`, and what a wrong password meets.
+
+use serde_json::{Value, json};
+use wagate::auth::Role;
+
+use crate::support::{TestApp, meta, process::ServerProcess};
+
+const LOGIN: &str = "mutation($id: String!, $pw: String!) {
+  login(identifier: $id, password: $pw) { token expiresAt user { id role } } }";
+
+async fn graphql(address: &str, query: &str, variables: Value, token: Option<&str>) -> Value {
+    let mut request = reqwest::Client::new()
+        .post(format!("{address}/graphql"))
+        .json(&json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.expect("graphql request").json().await.expect("graphql json")
+}
+
+fn first_admin_password(server: &ServerProcess) -> Option<(String, String)> {
+    server.log_messages().iter().find(|m| m.contains("first admin created")).map(|line| {
+        let field = |name: &str| {
+            line.split_whitespace()
+                .find_map(|word| word.strip_prefix(&format!("{name}=")))
+                .map(str::to_owned)
+                .expect("the line names the field")
+        };
+        (field("email"), field("password"))
+    })
+}
+
+#[tokio::test]
+async fn the_first_start_creates_one_admin_whose_printed_password_signs_in() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+    let secret = "a-jwt-secret-of-at-least-thirty-two-chars";
+    let env = [("DATABASE_URL", url.as_str()), ("JWT_SECRET", secret), ("ADMIN_EMAIL", "Boss@Example.com")];
+    let server = ServerProcess::start(&env);
+    let (email, password) = first_admin_password(&server).expect("a first-admin line in the log");
+    assert_eq!(email, "Boss@Example.com");
+
+    let signed_in = graphql(&server.address, LOGIN, json!({ "id": "boss@example.com", "pw": password }), None).await;
+    let token = signed_in["data"]["login"]["token"].as_str().unwrap_or_else(|| panic!("{signed_in}")).to_owned();
+    assert_eq!(signed_in["data"]["login"]["user"]["role"], "ADMIN");
+    let me = graphql(&server.address, "{ me { role } users { nodes { id } } }", json!({}), Some(&token)).await;
+    assert_eq!(me["data"]["me"]["role"], "ADMIN", "{me}");
+    drop(server);
+
+    let again = ServerProcess::start(&env);
+    assert_eq!(first_admin_password(&again), None, "an admin exists: no second one is created");
+}
+
+#[tokio::test]
+async fn a_password_can_be_changed_and_the_old_one_stops_working() {
+    let app = TestApp::spawn().await;
+    let password = app.domain().ensure_admin("ops@example.com").await.unwrap().expect("a new admin");
+    let login = |pw: &str| app.graphql(LOGIN, json!({ "id": "ops@example.com", "pw": pw }), None);
+    let token = login(&password).await["data"]["login"]["token"].as_str().unwrap().to_owned();
+    let change = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }";
+
+    let short = app.graphql(change, json!({ "c": password, "n": "short" }), Some(&token)).await;
+    assert_eq!(short["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{short}");
+    let wrong = app.graphql(change, json!({ "c": "not it", "n": "a much longer password" }), Some(&token)).await;
+    assert_eq!(wrong["errors"][0]["extensions"]["code"], "FORBIDDEN", "{wrong}");
+    let changed = app.graphql(change, json!({ "c": password, "n": "a much longer password" }), Some(&token)).await;
+    assert_eq!(changed["data"]["changePassword"], true, "{changed}");
+
+    assert_eq!(login(&password).await["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert!(login("a much longer password").await["data"]["login"]["token"].is_string());
+}
+
+#[tokio::test]
+async fn wrong_credentials_read_the_same_and_repeated_failures_are_throttled() {
+    let app = TestApp::spawn().await;
+    app.domain().ensure_admin("ops@example.com").await.unwrap();
+    let unknown = app.graphql(LOGIN, json!({ "id": "nobody@example.com", "pw": "x" }), None).await;
+    let wrong = app.graphql(LOGIN, json!({ "id": "ops@example.com", "pw": "x" }), None).await;
+    assert_eq!(unknown["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_eq!(unknown["errors"][0]["message"], wrong["errors"][0]["message"], "no hint whether the account exists");
+    for _ in 0..4 {
+        app.graphql(LOGIN, json!({ "id": "ops@example.com", "pw": "x" }), None).await;
+    }
+    let throttled = app.graphql(LOGIN, json!({ "id": "ops@example.com", "pw": "x" }), None).await;
+    assert_eq!(throttled["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{throttled}");
+}
+
+#[tokio::test]
+async fn a_contact_without_a_password_cannot_sign_in_by_phone() {
+    let app = TestApp::spawn().await;
+    app.deliver(&meta::text_notification("wamid.1", "33612345678", 1_760_000_000, "hi")).await;
+    let refused = app.graphql(LOGIN, json!({ "id": "33612345678", "pw": "" }), None).await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{refused}");
+}
+
+#[tokio::test]
+async fn admins_adjust_balances_with_a_reason_and_never_below_zero() {
+    let app = TestApp::spawn().await;
+    app.deliver(&meta::text_notification("wamid.1", "33612345678", chrono::Utc::now().timestamp(), "hi")).await;
+    let user = app.user_by_phone("33612345678").await;
+    let adjust = "mutation($u: ID!, $d: Int!, $r: String!) {
+      adjustCredits(userId: $u, delta: $d, reason: $r) { balance ledger(first: 1) { nodes { delta reason note balanceAfter } } } }";
+    let vars = |d: i64, r: &str| json!({ "u": user.id.to_string(), "d": d, "r": r });
+
+    let added = app.graphql(adjust, vars(25, "goodwill"), Some(&app.admin_token())).await;
+    assert_eq!(added["data"]["adjustCredits"]["balance"], 124, "{added}");
+    assert_eq!(
+        added["data"]["adjustCredits"]["ledger"]["nodes"][0],
+        json!({ "delta": 25, "reason": "adjustment", "note": "goodwill", "balanceAfter": 124 })
+    );
+    let overdrawn = app.graphql(adjust, vars(-125, "too much"), Some(&app.admin_token())).await;
+    assert_eq!(overdrawn["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert!(overdrawn["errors"][0]["message"].as_str().unwrap().contains("at most 124"), "{overdrawn}");
+    let no_reason = app.graphql(adjust, vars(1, "  "), Some(&app.admin_token())).await;
+    assert_eq!(no_reason["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    let by_user = app.graphql(adjust, vars(5, "self-service"), Some(&app.token(Role::User, Some(user.id)))).await;
+    assert_eq!(by_user["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    assert_eq!(app.user_by_phone("33612345678").await.current_month_credits, 124);
+    app.assert_ledger_matches_balances().await;
+}

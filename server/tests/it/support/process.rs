@@ -1,0 +1,66 @@
+//! `wagate serve` as a real process: started with an environment of its own, its JSON log
+//! captured, killed when dropped.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex, mpsc},
+    time::Duration,
+};
+
+use serde_json::Value;
+
+/// A running `wagate serve`.
+pub struct ServerProcess {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    child: Child,
+    log: Arc<Mutex<Vec<Value>>>,
+}
+
+impl ServerProcess {
+    /// Starts the binary with only `env` (plus `PATH`, JSON logs and a free port) and waits
+    /// until it listens.
+    pub fn start(env: &[(&str, &str)]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wagate"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs([("LOG_FORMAT", "json"), ("BIND_ADDR", "127.0.0.1:0")])
+            .envs(env.iter().copied())
+            .arg("serve")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start wagate serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (listening, address) = mpsc::channel();
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let Ok(entry) = serde_json::from_str::<Value>(&line) else { continue };
+                if let Some(addr) = entry["fields"]["addr"].as_str() {
+                    let _ = listening.send(format!("http://{addr}"));
+                }
+                lines.lock().expect("log lock").push(entry);
+            }
+        });
+        let address = address.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("wagate serve did not log its address within 30 s");
+        });
+        Self { address, child, log }
+    }
+
+    /// The `message` of every log line so far.
+    pub fn log_messages(&self) -> Vec<String> {
+        let log = self.log.lock().expect("log lock");
+        log.iter().filter_map(|entry| entry["fields"]["message"].as_str().map(str::to_owned)).collect()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
