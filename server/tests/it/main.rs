@@ -8,6 +8,7 @@ mod support;
 mod cli;
 mod credits;
 mod fixtures;
+mod graphql_http;
 mod graphql_read;
 mod graphql_send;
 mod health;
