@@ -1,17 +1,22 @@
 # wagate — thin wrappers; the logic lives in the code and in scripts/.
 CARGO ?= cargo
 
-.PHONY: run test lint schema ui test-rust test-postgres
+.PHONY: run test lint schema ui test-rust test-postgres graphql-audit
 
 ## run: build everything and serve on SQLite (wagate.db) with the admin UI, on http://127.0.0.1:8080
 run: ui
 	$(CARGO) run --bin wagate -- serve
 
-## test: every check and test (lint, unit, integration on SQLite and on a throwaway PostgreSQL)
-test: lint ui test-rust test-postgres
+## test: every check and test (lint, unit, integration on SQLite, the GraphQL-over-HTTP audit,
+## integration on a throwaway PostgreSQL)
+test: lint ui test-rust graphql-audit test-postgres
 
 test-rust:
 	$(CARGO) test --workspace --all-targets
+
+## graphql-audit: graphql-http's GraphQL-over-HTTP audit against the real server (needs Node.js 20+)
+graphql-audit:
+	CARGO="$(CARGO)" scripts/graphql-audit.sh
 
 test-postgres:
 	scripts/with-postgres.sh $(CARGO) test -p wagate --test it

@@ -26,6 +26,12 @@ pub enum AppError {
     BadInput(String),
     /// The request body is larger than the server accepts.
     PayloadTooLarge(String),
+    /// The route exists but not for this HTTP method (or this operation over this method).
+    MethodNotAllowed(String),
+    /// The server cannot answer in any media type the `Accept` header allows.
+    NotAcceptable(String),
+    /// The request body's `Content-Type` is not one the route reads.
+    UnsupportedMediaType(String),
     /// The balance cannot pay for the message; nothing was sent.
     InsufficientCredits(String),
     /// A free-form message outside the 24-hour customer service window; nothing was sent.
@@ -62,6 +68,9 @@ impl AppError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadInput(_) => "BAD_USER_INPUT",
             Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
+            Self::MethodNotAllowed(_) => "METHOD_NOT_ALLOWED",
+            Self::NotAcceptable(_) => "NOT_ACCEPTABLE",
+            Self::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
             Self::InsufficientCredits(_) => "INSUFFICIENT_CREDITS",
             Self::OutsideServiceWindow(_) => "OUTSIDE_SERVICE_WINDOW",
             Self::RateLimited(_) => "RATE_LIMITED",
@@ -79,6 +88,9 @@ impl AppError {
             | Self::NotFound(m)
             | Self::BadInput(m)
             | Self::PayloadTooLarge(m)
+            | Self::MethodNotAllowed(m)
+            | Self::NotAcceptable(m)
+            | Self::UnsupportedMediaType(m)
             | Self::InsufficientCredits(m)
             | Self::OutsideServiceWindow(m)
             | Self::RateLimited(m)
@@ -96,6 +108,9 @@ impl AppError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadInput(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::InsufficientCredits(_) => StatusCode::PAYMENT_REQUIRED,
             Self::OutsideServiceWindow(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,

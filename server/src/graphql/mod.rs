@@ -1,6 +1,7 @@
 //! The GraphQL API: schema assembly, limits and the exported SDL.
 
 pub mod auth;
+pub mod execution;
 mod mutation;
 mod query;
 mod subscription;
@@ -21,7 +22,8 @@ pub const MAX_DEPTH: usize = 10;
 /// How much work one query may ask for (each field costs 1, lists multiply by their size).
 pub const MAX_COMPLEXITY: usize = 5_000;
 
-/// The schema over `domain`, `sender` and `sessions`, with depth and complexity limits.
+/// The schema over `domain`, `sender` and `sessions`, with depth and complexity limits, telling
+/// the HTTP door which requests reached execution.
 pub fn schema(domain: Domain, sender: Sender, sessions: Sessions) -> AppSchema {
     Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription)
         .data(domain)
@@ -29,6 +31,7 @@ pub fn schema(domain: Domain, sender: Sender, sessions: Sessions) -> AppSchema {
         .data(sessions)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .extension(execution::TrackExecution)
         .finish()
 }
 

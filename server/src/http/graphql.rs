@@ -1,26 +1,127 @@
-//! `POST /graphql` (GraphQL over HTTP) and GraphiQL on `GET /graphql`.
+//! `/graphql`: GraphQL over HTTP (POST with a JSON body; GET with query-string parameters, for
+//! queries only) and GraphiQL for a browser.
+//!
+//! The answer's media type comes from `Accept` ([`accept`]); the request is read and checked
+//! ([`request`]); the schema runs it with the caller's credentials; the status code follows from
+//! how far it got ([`reply`]).
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+mod accept;
+mod reply;
+mod request;
+
+use async_graphql::{http::GraphiQLSource, parser::types::OperationType};
 use axum::{
-    extract::State,
-    http::{HeaderMap, header},
-    response::Html,
+    body::Bytes,
+    extract::{
+        Query, State,
+        rejection::{BytesRejection, QueryRejection},
+    },
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    response::{Html, IntoResponse, Response},
 };
 
-use crate::{graphql::auth::Credentials, state::AppState};
+use self::{accept::ResponseMedia, request::GetParams};
+use crate::{
+    error::AppError,
+    graphql::{auth::Credentials, execution::ExecutionStarted},
+    state::AppState,
+};
 
-/// Runs one GraphQL request with the caller's credentials in the context.
-pub async fn execute(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest) -> GraphQLResponse {
-    let header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let credentials = match state.jwt.viewer_from_header(header) {
-        Ok(viewer) => Credentials::Viewer(viewer),
-        Err(refusal) => Credentials::Refused(refusal.message()),
+/// The largest request body `/graphql` reads.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// `POST /graphql`: one operation, as a JSON object.
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let media = match accept::negotiate(&headers) {
+        Ok(media) => media,
+        Err(refusal) => return reply::refused(ResponseMedia::Json, refusal),
     };
-    state.schema.execute(request.into_inner().data(credentials)).await.into()
+    let request =
+        body.map_err(unreadable_body).and_then(|body| request::from_post(headers.get(header::CONTENT_TYPE), &body));
+    match request {
+        Ok(request) => run(&state, &headers, media, request, &Method::POST).await,
+        Err(refusal) => reply::refused(media, refusal),
+    }
 }
 
-/// The GraphiQL explorer.
-pub async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+/// `GET /graphql`: GraphiQL for a browser that sends no `query`, otherwise one query from the
+/// query string.
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Result<Query<GetParams>, QueryRejection>,
+) -> Response {
+    let no_query = params.as_ref().is_ok_and(|Query(params)| params.query.is_none());
+    if no_query && accept::accepts_html(&headers) {
+        return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+    }
+    let media = match accept::negotiate(&headers) {
+        Ok(media) => media,
+        Err(refusal) => return reply::refused(ResponseMedia::Json, refusal),
+    };
+    let request = params
+        .map_err(|rejection| {
+            AppError::BadInput(format!(
+                "the query string cannot be read ({}): send `query`, `operationName`, `variables` \
+                 and `extensions` once each",
+                rejection.body_text()
+            ))
+        })
+        .and_then(|Query(params)| params.into_request());
+    match request {
+        Ok(request) => run(&state, &headers, media, request, &Method::GET).await,
+        Err(refusal) => reply::refused(media, refusal),
+    }
+}
+
+/// Any other method on `/graphql` (axum adds the `Allow` header).
+pub async fn other_method(headers: HeaderMap) -> Response {
+    let media = accept::negotiate(&headers).unwrap_or(ResponseMedia::Json);
+    let refusal = AppError::MethodNotAllowed("/graphql takes POST (any operation) or GET (queries only)".into());
+    reply::refused(media, refusal)
+}
+
+/// Runs one well-formed request with the caller's credentials in its data.
+async fn run(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: ResponseMedia,
+    mut request: async_graphql::Request,
+    method: &Method,
+) -> Response {
+    match request::operation_type(&mut request) {
+        Err(parse_error) => return reply::not_executed(media, vec![parse_error]),
+        Ok(Some(kind)) if method == Method::GET && kind != OperationType::Query => {
+            let refusal = AppError::MethodNotAllowed(format!(
+                "a {kind} cannot run over GET, which is for queries only: send it with POST"
+            ));
+            let mut response = reply::refused(media, refusal);
+            response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
+        Ok(_) => {}
+    }
+    let started = ExecutionStarted::default();
+    let request = request.data(credentials(state, headers)).data(started.clone());
+    let response = state.schema.execute(request).await;
+    if started.has_started() { reply::executed(media, response) } else { reply::not_executed(media, response.errors) }
+}
+
+/// The outcome of the request's bearer token, for resolvers to check.
+fn credentials(state: &AppState, headers: &HeaderMap) -> Credentials {
+    let header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    match state.jwt.viewer_from_header(header) {
+        Ok(viewer) => Credentials::Viewer(viewer),
+        Err(refusal) => Credentials::Refused(refusal.message()),
+    }
+}
+
+/// A body over [`MAX_BODY_BYTES`] is 413; one that could not be read is 400.
+fn unreadable_body(rejection: BytesRejection) -> AppError {
+    match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(format!(
+            "the request body is larger than {MAX_BODY_BYTES} bytes, the most /graphql reads: send a smaller request"
+        )),
+        _ => AppError::BadInput(format!("the request body could not be read: {}", rejection.body_text())),
+    }
 }

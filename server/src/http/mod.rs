@@ -36,7 +36,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/message/send", post(send::send))
         .route("/api/media/{media_id}", get(media::get))
         .route("/api/user/{id}/conversations", get(conversations::list))
-        .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route(
+            "/graphql",
+            get(graphql::get)
+                .post(graphql::post)
+                .fallback(graphql::other_method)
+                .layer(DefaultBodyLimit::max(graphql::MAX_BODY_BYTES)),
+        )
         .route("/graphql/ws", get(graphql_ws::subscribe))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))

@@ -9,6 +9,7 @@ mod accounts;
 mod cli;
 mod credits;
 mod fixtures;
+mod graphql_http;
 mod graphql_read;
 mod graphql_send;
 mod health;
