@@ -1,15 +1,15 @@
 # wagate — thin wrappers; the logic lives in the code and in scripts/.
 CARGO ?= cargo
 
-.PHONY: run test lint schema ui test-rust test-postgres graphql-audit
+.PHONY: run test lint schema ui ui-test ui-e2e test-rust test-postgres graphql-audit
 
 ## run: build everything and serve on SQLite (wagate.db) with the admin UI, on http://127.0.0.1:8080
 run: ui
 	$(CARGO) run --bin wagate -- serve
 
 ## test: every check and test (lint, unit, integration on SQLite, the GraphQL-over-HTTP audit,
-## integration on a throwaway PostgreSQL)
-test: lint ui test-rust graphql-audit test-postgres
+## integration on a throwaway PostgreSQL, the admin UI's unit tests and its browser test)
+test: lint ui test-rust graphql-audit test-postgres ui-test ui-e2e
 
 test-rust:
 	$(CARGO) test --workspace --all-targets
@@ -19,7 +19,7 @@ graphql-audit:
 	CARGO="$(CARGO)" scripts/graphql-audit.sh
 
 test-postgres:
-	scripts/with-postgres.sh $(CARGO) test -p wagate --test it
+	scripts/with-postgres.sh $(CARGO) test -p wagate --test it --test multi_instance
 
 ## lint: formatting and clippy with warnings as errors
 lint:
@@ -30,7 +30,24 @@ lint:
 schema:
 	$(CARGO) run --quiet --bin wagate -- export-schema --out schema.graphql
 
-## ui: build the admin UI into admin-ui/dist (a static placeholder page for now)
-ui:
-	mkdir -p admin-ui/dist
-	cp admin-ui/index.html admin-ui/dist/index.html
+## ui: build the admin UI into admin-ui/dist when it is missing or older than its sources
+ui: admin-ui/dist/index.html
+
+UI_SOURCES := $(shell find admin-ui/src -type f -not -path 'admin-ui/src/gql/*') \
+	$(wildcard admin-ui/index.html admin-ui/*.ts admin-ui/*.json admin-ui/*.graphql) schema.graphql
+
+admin-ui/node_modules/.package-lock.json: admin-ui/package-lock.json
+	cd admin-ui && npm ci --no-audit --no-fund
+	touch $@
+
+admin-ui/dist/index.html: admin-ui/node_modules/.package-lock.json $(UI_SOURCES)
+	cd admin-ui && npm run build
+
+## ui-test: the admin UI's generated types match schema.graphql (drift check), type-check, unit tests
+ui-test: admin-ui/node_modules/.package-lock.json
+	cd admin-ui && npm run --silent codegen && git diff --exit-code -- src/gql
+	cd admin-ui && npm run --silent typecheck && npm test
+
+## ui-e2e: the admin UI in headless Chromium against the real server (scripts/ui-e2e.sh)
+ui-e2e: ui
+	scripts/ui-e2e.sh

@@ -3,12 +3,13 @@
 
 pub mod fake_graph;
 pub mod meta;
+pub mod postgres;
 pub mod process;
 pub mod ws;
 
 use std::{collections::HashMap, time::Duration};
 
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Statement};
 use serde_json::{Value, json};
 use tokio::{net::TcpListener, sync::oneshot};
 use wagate::{
@@ -101,19 +102,9 @@ impl TestAppBuilder {
 
 /// A temp SQLite file, or a new database on `TEST_DATABASE_URL`'s PostgreSQL server.
 async fn fresh_database(dir: &tempfile::TempDir) -> String {
-    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
-        return format!("sqlite://{}?mode=rwc", dir.path().join("wagate.db").display());
-    };
-    let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
-        panic!("TEST_DATABASE_URL is set but PostgreSQL cannot be reached ({e}); start it or unset the variable")
-    });
-    let name = format!("wagate_test_{}", uuid::Uuid::new_v4().simple());
-    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create a test database");
-    let (base, query) = admin_url.split_once('?').map_or((admin_url.as_str(), None), |(b, q)| (b, Some(q)));
-    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
-    match query {
-        Some(q) => format!("{server}/{name}?{q}"),
-        None => format!("{server}/{name}"),
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) => postgres::create_database(&admin_url).await,
+        Err(_) => format!("sqlite://{}?mode=rwc", dir.path().join("wagate.db").display()),
     }
 }
 

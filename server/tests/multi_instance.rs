@@ -1,0 +1,87 @@
+//! Two `wagate serve` processes on one PostgreSQL database: a webhook ingested by one reaches
+//! a subscription held on the other, through LISTEN/NOTIFY.
+//!
+//! PostgreSQL only: `make test-postgres` runs it with a throwaway cluster
+//! (`scripts/with-postgres.sh cargo test -p wagate --test multi_instance`).
+
+// The harness modules are shared with the main suite; this test uses a part of each.
+#[allow(dead_code)]
+#[path = "it/support/meta.rs"]
+mod meta;
+#[allow(dead_code)]
+#[path = "it/support/postgres.rs"]
+mod postgres;
+#[allow(dead_code)]
+#[path = "it/support/process.rs"]
+mod process;
+#[allow(dead_code)]
+#[path = "it/support/ws.rs"]
+mod ws;
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use wagate::whatsapp::signature;
+
+const APP_SECRET: &str = "multi-instance-app-secret";
+const JWT_SECRET: &str = "multi-instance-jwt-secret-0123456789abcdef";
+
+fn postgres_url() -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => url,
+        _ => panic!(
+            "the multi-instance test needs PostgreSQL: run `make test-postgres` (it starts a throwaway cluster) \
+             or set TEST_DATABASE_URL=postgres://…"
+        ),
+    }
+}
+
+#[tokio::test]
+async fn an_event_ingested_by_one_instance_reaches_a_subscriber_of_the_other() {
+    let database_url = postgres::create_database(&postgres_url()).await;
+    let env =
+        [("DATABASE_URL", database_url.as_str()), ("WHATSAPP_APP_SECRET", APP_SECRET), ("JWT_SECRET", JWT_SECRET)];
+    let ingesting = process::ServerProcess::start(&env);
+    let watching = process::ServerProcess::start(&env);
+    let admin = wagate::auth::JwtKeys::new(&wagate::config::Secret::new(JWT_SECRET))
+        .issue(wagate::auth::Role::Admin, None, Duration::from_secs(600))
+        .expect("token");
+
+    let mut live = ws::LiveClient::with_token(&watching.address, &admin).await;
+    live.subscribe("subscription { messageEvents { kind conversation { messageId content } } }", json!({})).await;
+    wait_until_listening(&watching).await;
+    // A message ingested by the watching instance itself proves the subscription is in place.
+    post_webhook(&watching, "wamid.LOCAL", "ici").await;
+    assert_eq!(live.next_result().await["data"]["messageEvents"]["conversation"]["messageId"], "wamid.LOCAL");
+
+    let posted = Instant::now();
+    post_webhook(&ingesting, "wamid.CROSS", "à travers").await;
+    let payload = live.next_result().await;
+    let waited = posted.elapsed();
+    let event = &payload["data"]["messageEvents"];
+    assert_eq!(event["kind"], "NEW_MESSAGE", "{payload}");
+    assert_eq!(event["conversation"], json!({ "messageId": "wamid.CROSS", "content": "à travers" }));
+    assert!(waited < Duration::from_secs(1), "the event crossed instances in {waited:?}");
+}
+
+async fn post_webhook(server: &process::ServerProcess, wamid: &str, text: &str) {
+    let body = meta::wire_bytes(&meta::text_notification(wamid, "33612345678", 1_764_000_000, text));
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/whatsapp/webhook", server.address))
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", signature::sign(APP_SECRET, &body))
+        .body(body)
+        .send()
+        .await
+        .expect("webhook");
+    assert_eq!(response.status(), 200, "{wamid}");
+}
+
+/// The relay's LISTEN may start a moment after the server logs its address; it logs it.
+async fn wait_until_listening(server: &process::ServerProcess) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.log_messages().iter().any(|m| m.contains("listening for other instances")) {
+        assert!(Instant::now() < deadline, "the second instance never started listening: {:?}", server.log_messages());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
