@@ -22,7 +22,7 @@ export interface PagedList<T> {
   update(change: (items: T[]) => T[]): void;
 }
 
-/** `fetchPage` must change identity when what it fetches changes (it reloads then). */
+/** `fetchPage` must keep its identity until what it fetches changes (it reloads then). */
 export function usePagedList<T>(
   fetchPage: (after: string | null) => Promise<PageResult<T>>,
   append: (items: T[], page: T[]) => T[] = (items, page) => [...items, ...page],
@@ -32,6 +32,8 @@ export function usePagedList<T>(
   const [error, setError] = useState<string | null>(null);
   const [cursor, setCursor] = useState<{ hasMore: boolean; after: string | null }>({ hasMore: false, after: null });
   const generation = useRef(0);
+  const appendRef = useRef(append);
+  appendRef.current = append;
 
   const load = useCallback(
     async (after: string | null) => {
@@ -46,11 +48,11 @@ export function usePagedList<T>(
         return;
       }
       const { nodes, pageInfo } = result.page;
-      setItems((current) => (after === null ? nodes : append(current, nodes)));
+      setItems((current) => (after === null ? nodes : appendRef.current(current, nodes)));
       setCursor({ hasMore: pageInfo.hasNextPage, after: pageInfo.endCursor ?? null });
       setStatus('ready');
     },
-    [fetchPage, append],
+    [fetchPage],
   );
 
   useEffect(() => {
