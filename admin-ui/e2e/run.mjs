@@ -116,7 +116,7 @@ async function seed() {
   const { users } = await graphql(server.baseUrl, login.token, '{ users(first: 50) { nodes { id phone } } }');
   const idOf = (phone) => users.nodes.find((u) => u.phone === phone)?.id;
   check(idOf(ANA) && idOf(BEN), `seeding did not create both contacts: ${JSON.stringify(users.nodes)}`);
-  return { anaId: idOf(ANA), benId: idOf(BEN), outboundWamid: wamid };
+  return { anaId: idOf(ANA), benId: idOf(BEN), outboundWamid: wamid, token: login.token };
 }
 
 async function main() {
@@ -138,6 +138,7 @@ async function main() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const context = await browser.newContext({ viewport: WIDE, locale: 'en-GB', timezoneId: 'UTC' });
+  context.setDefaultTimeout(8_000);
   const page = await context.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -204,6 +205,9 @@ async function main() {
     await expectVisible(page, '.bubble[data-message-id="wamid.A1"]', 'the clicked message in the thread');
     const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-message-id'));
     check(focused === 'wamid.A1', `the clicked message should have the focus, not ${focused}`);
+    await page.keyboard.press('ArrowDown');
+    const below = await page.evaluate(() => document.activeElement?.getAttribute('data-message-id'));
+    check(below === 'wamid.A2', `ArrowDown should move the focus to the next message, not ${below}`);
     await expectVisible(page, '.bubble[data-message-id="wamid.A2"] img.photo', 'the image, inline');
     await waitFor(5_000, () => page.evaluate(() => (document.querySelector('img.photo')?.naturalWidth ?? 0) > 0 || undefined),
       () => 'the image should load through /api/media');
@@ -263,6 +267,17 @@ async function main() {
     check(graph.sends().at(-1).body.template?.name === 'order_update', 'Meta should have received the template');
   });
 
+  await step('insufficient-credits', shot, async () => {
+    const { credits } = await graphql(server.baseUrl, seeded.token, 'query($u: ID!) { credits(userId: $u) { balance } }', { u: seeded.benId });
+    await graphql(server.baseUrl, seeded.token, 'mutation($u: ID!, $d: Int!) { adjustCredits(userId: $u, delta: $d, reason: "e2e: empty the balance") { balance } }',
+      { u: seeded.benId, d: -credits.balance });
+    await tablePage.getByRole('button', { name: 'Send template' }).click();
+    await expectVisible(tablePage, '.reply [role="alert"]', 'the refusal, said in a sentence', 5_000);
+    const said = await tablePage.locator('.reply [role="alert"]').innerText();
+    check(said.includes("doesn't have enough credits"), `INSUFFICIENT_CREDITS should read as a sentence, got: ${said}`);
+    await expectVisible(tablePage, '[data-testid="user-balance"]:has-text("0 / 100")', 'the balance in the header, live, at 0');
+  });
+
   await step('credits', shot, async () => {
     await tablePage.goto(admin(`/user/${seeded.anaId}/credits`));
     await expectVisible(tablePage, '[data-testid="credits-balance"]', 'the balance');
@@ -291,8 +306,19 @@ async function main() {
     check(width <= PHONE.width, `the thread should fit 390 px, but is ${width} px wide`);
   });
 
-  await step('expired-session', shot, async () => {
+  await step('account-password', shot, async () => {
     await tablePage.setViewportSize(WIDE);
+    await tablePage.getByRole('link', { name: 'Administrator' }).click();
+    await tablePage.getByLabel('Current password').fill(server.password);
+    await tablePage.getByLabel('New password (at least 12 characters)').fill('a-new-long-passphrase');
+    await tablePage.getByLabel('New password, again').fill('a-new-long-passphrase');
+    await tablePage.getByRole('button', { name: 'Change password' }).click();
+    await expectVisible(tablePage, 'text=Your password is changed.', 'the confirmation');
+    await graphql(server.baseUrl, null, 'mutation($i: String!, $p: String!) { login(identifier: $i, password: $p) { token } }',
+      { i: server.adminEmail, p: 'a-new-long-passphrase' });
+  });
+
+  await step('expired-session', shot, async () => {
     await tablePage.evaluate(() => {
       const session = JSON.parse(localStorage.getItem('wagate.session'));
       session.token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.expired';

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { Provider } from 'urql';
 import { createApiClient, type ApiClient } from './api/client';
+import { MeQuery } from './api/operations';
 import { endSession, useSession } from './api/session';
 import { SignInPage } from './features/auth/SignInPage';
 import { Layout } from './components/Layout';
@@ -26,6 +27,9 @@ export function App() {
   useEffect(() => {
     if (!token) return;
     const created = createApiClient(token, () => endSession('expired'));
+    // A token restored from storage may have been revoked (a new JWT secret): ask once, so
+    // UNAUTHENTICATED ends the session even on a page that queries nothing.
+    void created.client.query(MeQuery, {}, { requestPolicy: 'network-only' }).toPromise();
     setApi(created);
     return () => {
       created.dispose();

@@ -142,3 +142,15 @@ export const CreditsChangedSubscription = graphql(`
     }
   }
 `);
+
+export const ChangePasswordMutation = graphql(`
+  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
+    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)
+  }
+`);
+
+export const MeQuery = graphql(`
+  query Me {
+    me { id }
+  }
+`);

@@ -27,7 +27,9 @@ export function Layout({ session, children }: { session: Session; children: Reac
           <span className="live__dot" aria-hidden="true" />
           {LIVE_TEXT[live]}
         </span>
-        <span className="app-header__who">{displayName(session.user.name, session.user.phone)}</span>
+        <Link to="/account" className="app-header__who" title="Your account">
+          {displayName(session.user.name, session.user.phone)}
+        </Link>
         <button type="button" className="button button--quiet" onClick={() => endSession('signed-out')}>
           Sign out
         </button>

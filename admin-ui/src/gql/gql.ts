@@ -27,6 +27,8 @@ type Documents = {
     "\n  query Credits($userId: ID!, $first: Int, $after: String) {\n    credits(userId: $userId) {\n      userId\n      balance\n      monthlyAllowance\n      period\n      ledger(first: $first, after: $after) {\n        nodes { ...LedgerFields }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.CreditsDocument,
     "\n  mutation AdjustCredits($userId: ID!, $delta: Int!, $reason: String!) {\n    adjustCredits(userId: $userId, delta: $delta, reason: $reason) {\n      userId\n      balance\n      monthlyAllowance\n      period\n    }\n  }\n": typeof types.AdjustCreditsDocument,
     "\n  subscription CreditsChanged($userId: ID) {\n    creditsChanged(userId: $userId) {\n      userId\n      balance\n      entry { ...LedgerFields }\n    }\n  }\n": typeof types.CreditsChangedDocument,
+    "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)\n  }\n": typeof types.ChangePasswordDocument,
+    "\n  query Me {\n    me { id }\n  }\n": typeof types.MeDocument,
 };
 const documents: Documents = {
     "\n  fragment UserFields on User {\n    id\n    name\n    phone\n    businessScopedUserId\n    role\n    currentMonthCredits\n    monthlyAllowance\n    creditsPeriod\n  }\n": types.UserFieldsFragmentDoc,
@@ -42,6 +44,8 @@ const documents: Documents = {
     "\n  query Credits($userId: ID!, $first: Int, $after: String) {\n    credits(userId: $userId) {\n      userId\n      balance\n      monthlyAllowance\n      period\n      ledger(first: $first, after: $after) {\n        nodes { ...LedgerFields }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.CreditsDocument,
     "\n  mutation AdjustCredits($userId: ID!, $delta: Int!, $reason: String!) {\n    adjustCredits(userId: $userId, delta: $delta, reason: $reason) {\n      userId\n      balance\n      monthlyAllowance\n      period\n    }\n  }\n": types.AdjustCreditsDocument,
     "\n  subscription CreditsChanged($userId: ID) {\n    creditsChanged(userId: $userId) {\n      userId\n      balance\n      entry { ...LedgerFields }\n    }\n  }\n": types.CreditsChangedDocument,
+    "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)\n  }\n": types.ChangePasswordDocument,
+    "\n  query Me {\n    me { id }\n  }\n": types.MeDocument,
 };
 
 /**
@@ -110,6 +114,14 @@ export function graphql(source: "\n  mutation AdjustCredits($userId: ID!, $delta
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription CreditsChanged($userId: ID) {\n    creditsChanged(userId: $userId) {\n      userId\n      balance\n      entry { ...LedgerFields }\n    }\n  }\n"): (typeof documents)["\n  subscription CreditsChanged($userId: ID) {\n    creditsChanged(userId: $userId) {\n      userId\n      balance\n      entry { ...LedgerFields }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)\n  }\n"): (typeof documents)["\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Me {\n    me { id }\n  }\n"): (typeof documents)["\n  query Me {\n    me { id }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

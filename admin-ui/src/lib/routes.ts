@@ -3,6 +3,7 @@
 export type Route =
   | { name: 'signIn' }
   | { name: 'users' }
+  | { name: 'account' }
   | { name: 'conversations'; userId: string }
   | { name: 'thread'; userId: string; contact: string }
   | { name: 'credits'; userId: string }
@@ -11,6 +12,7 @@ export type Route =
 const PATTERNS: ReadonlyArray<[RegExp, (m: RegExpMatchArray) => Route]> = [
   [/^\/sign-in\/?$/, () => ({ name: 'signIn' })],
   [/^\/(users\/?)?$/, () => ({ name: 'users' })],
+  [/^\/account\/?$/, () => ({ name: 'account' })],
   [/^\/user\/([^/]+)\/?$/, (m) => ({ name: 'conversations', userId: decode(m[1]) })],
   [/^\/user\/([^/]+)\/conversations\/?$/, (m) => ({ name: 'conversations', userId: decode(m[1]) })],
   [/^\/user\/([^/]+)\/thread\/([^/]+)\/?$/, (m) => ({ name: 'thread', userId: decode(m[1]), contact: decode(m[2]) })],
@@ -29,6 +31,7 @@ export function matchRoute(path: string): Route {
 /** The paths of the routes, for links. */
 export const paths = {
   signIn: (next?: string) => (next && next !== '/' ? `/sign-in?next=${encodeURIComponent(next)}` : '/sign-in'),
+  account: () => '/account',
   users: (search?: string) => (search ? `/users?q=${encodeURIComponent(search)}` : '/users'),
   conversations: (userId: string, query = '') => `/user/${encodeURIComponent(userId)}/conversations${query ? `?${query}` : ''}`,
   thread: (userId: string, contact: string, messageId?: string) =>

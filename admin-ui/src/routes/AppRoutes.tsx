@@ -1,4 +1,5 @@
 import type { Route } from '../lib/routes';
+import { AccountPage } from '../features/account/AccountPage';
 import { UsersPage } from '../features/users/UsersPage';
 import { UserFrame } from '../features/users/UserFrame';
 import { ConversationsPage } from '../features/conversations/ConversationsPage';
@@ -12,6 +13,8 @@ export function AppRoutes({ route }: { route: Route }) {
   switch (route.name) {
     case 'users':
       return <UsersPage />;
+    case 'account':
+      return <AccountPage />;
     case 'conversations':
       return (
         <UserFrame userId={route.userId} tab="conversations">
