@@ -221,7 +221,7 @@ async function main() {
   await step('live-arrival', () => tablePage, async () => {
     tablePage = await context.newPage();
     tablePage.on('pageerror', (e) => pageErrors.push(e.message));
-    await tablePage.goto(admin(`/user/${seeded.anaId}/conversations?direction=inbound&type=text`));
+    await tablePage.goto(admin(`/user/${seeded.anaId}/conversations?type=text`));
     await expectVisible(tablePage, 'table.conversations tbody tr', 'the table in a second tab');
     for (const p of [page, tablePage]) await expectVisible(p, '[data-live="connected"]', 'the live connection');
     await new Promise((r) => setTimeout(r, 300));
@@ -238,6 +238,7 @@ async function main() {
   await step('status-read', shot, async () => {
     await postWebhook(server.baseUrl, server.appSecret, envelope({ statuses: [status(seeded.outboundWamid, 'read', new Date(), ANA)] }));
     await expectVisible(page, `.bubble[data-message-id="${seeded.outboundWamid}"] [data-tick="read"]`, 'the tick turning to read (blue), live', 5_000);
+    await expectVisible(tablePage, `tr[data-message-id="${seeded.outboundWamid}"] [data-status="READ"]`, 'the status badge turning to Read in the table, live', 5_000);
   });
 
   await step('reply', shot, async () => {

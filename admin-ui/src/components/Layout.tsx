@@ -4,7 +4,7 @@ import type { ReactNode } from 'react';
 import { endSession } from '../api/session';
 import { useLiveState } from '../api/live';
 import type { Session } from '../lib/session';
-import { displayName } from '../lib/format';
+import { formatPhone } from '../lib/format';
 import { Link } from '../routes/router';
 
 const LIVE_TEXT = { connecting: 'Connecting…', connected: 'Live', reconnecting: 'Reconnecting…' } as const;
@@ -28,7 +28,7 @@ export function Layout({ session, children }: { session: Session; children: Reac
           {LIVE_TEXT[live]}
         </span>
         <Link to="/account" className="app-header__who" title="Your account">
-          {displayName(session.user.name, session.user.phone)}
+          {session.user.name?.trim() || formatPhone(session.user.phone) || 'Your account'}
         </Link>
         <button type="button" className="button button--quiet" onClick={() => endSession('signed-out')}>
           Sign out

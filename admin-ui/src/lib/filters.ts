@@ -117,7 +117,7 @@ function startOfDay(day: string, plusDays = 0): Date {
 }
 
 /** The local calendar day of a moment, as `YYYY-MM-DD`. */
-export function localDay(date: Date): string {
+function localDay(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }

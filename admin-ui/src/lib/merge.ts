@@ -31,11 +31,6 @@ export function upsert(list: readonly Message[], message: Message, order: Order)
   return next;
 }
 
-/** Applies a status change only to a message already in the list. */
-export function updateIfPresent(list: readonly Message[], message: Message): Message[] {
-  return list.some((m) => m.id === message.id) ? upsert(list, message, 'newest-first') : (list as Message[]);
-}
-
 /** Appends a further page (from a cursor), skipping rows already there (live arrivals). */
 export function appendPage(list: readonly Message[], page: readonly Message[]): Message[] {
   const seen = new Set(list.map((m) => m.id));

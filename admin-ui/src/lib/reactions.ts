@@ -9,27 +9,32 @@ export interface Reaction {
 }
 
 export interface ThreadItems {
-  /** The messages to draw as bubbles (reactions left out). */
+  /** The messages to draw as bubbles: all but the reactions to a message in the thread. */
   bubbles: Message[];
   /** Reactions per wamid they react to. */
   reactions: Map<string, Reaction[]>;
-  /** Reactions to messages not in the thread (too old, or unknown). */
-  orphans: Message[];
 }
 
-/** Splits a thread (oldest first) into bubbles and the reactions shown on them. */
+/** The wamid a reaction reacts to, or null for other messages. */
+export function reactionTarget(message: Pick<Message, 'type' | 'replyTo'>): string | null {
+  return message.type === 'reaction' ? message.replyTo : null;
+}
+
+/**
+ * Splits a thread (oldest first) into bubbles and the reactions shown on them. A reaction to
+ * a message outside the thread (older than it shows) stays a bubble of its own.
+ */
 export function withReactions(thread: readonly Message[]): ThreadItems {
-  const bubbles = thread.filter((m) => m.type !== 'reaction');
-  const shown = new Set(bubbles.map((m) => m.messageId));
+  const present = new Set(thread.filter((m) => m.type !== 'reaction').map((m) => m.messageId));
+  const onTarget = (m: Message) => {
+    const target = reactionTarget(m);
+    return target !== null && present.has(target);
+  };
+  const bubbles = thread.filter((m) => !onTarget(m));
   const latest = new Map<string, Map<Message['direction'], string>>();
-  const orphans: Message[] = [];
   for (const message of thread) {
-    if (message.type !== 'reaction') continue;
-    const target = message.replyTo;
-    if (!target || !shown.has(target)) {
-      orphans.push(message);
-      continue;
-    }
+    if (!onTarget(message)) continue;
+    const target = message.replyTo as string;
     const perPerson = latest.get(target) ?? new Map();
     perPerson.set(message.direction, emojiOf(message));
     latest.set(target, perPerson);
@@ -39,7 +44,7 @@ export function withReactions(thread: readonly Message[]): ThreadItems {
     const list = [...perPerson].filter(([, emoji]) => emoji !== '').map(([direction, emoji]) => ({ direction, emoji }));
     if (list.length) reactions.set(target, list);
   }
-  return { bubbles, reactions, orphans };
+  return { bubbles, reactions };
 }
 
 function emojiOf(message: Message): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bodyOf } from '../../src/lib/messageView';
-import { withReactions } from '../../src/lib/reactions';
+import { reactionTarget, withReactions } from '../../src/lib/reactions';
 import { serviceWindow } from '../../src/lib/serviceWindow';
 import { message, outbound } from './fixtures';
 
@@ -60,9 +60,16 @@ describe('reactions', () => {
     expect(withReactions([target, react('2', '👍'), react('3', '')]).reactions.has('wamid.T')).toBe(false);
   });
 
-  it('to a message not in the thread are kept apart', () => {
+  it('open on the message they react to', () => {
+    expect(reactionTarget(react('2', '👍'))).toBe('wamid.T');
+    expect(reactionTarget(target)).toBeNull();
+  });
+
+  it('to a message not in the thread stay bubbles of their own', () => {
     const orphan = react('2', '👍', { replyTo: 'wamid.GONE', raw: { reaction: { message_id: 'wamid.GONE', emoji: '👍' } } });
-    expect(withReactions([target, orphan]).orphans.map((m) => m.id)).toEqual(['2']);
+    const { bubbles, reactions } = withReactions([target, orphan]);
+    expect(bubbles.map((m) => m.id)).toEqual(['1', '2']);
+    expect(reactions.size).toBe(0);
   });
 });
 

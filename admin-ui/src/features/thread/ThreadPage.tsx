@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Empty, ErrorNotice, Loading } from '../../components/States';
 import { formatDay, formatPhone } from '../../lib/format';
-import { withReactions } from '../../lib/reactions';
+import { reactionTarget, withReactions } from '../../lib/reactions';
 import { paths } from '../../lib/routes';
 import { nextRowIndex } from '../../lib/rowNavigation';
 import type { Message } from '../../lib/types';
@@ -14,11 +14,14 @@ import { useThread } from './useThread';
 
 export function ThreadPage({ userId, contact }: { userId: string; contact: string }) {
   const location = useLocation();
-  const target = new URLSearchParams(location.search).get('message');
+  const opened = new URLSearchParams(location.search).get('message');
   const back = location.state?.back ?? paths.conversations(userId);
   const thread = useThread(userId, contact);
   const { bubbles, reactions } = useMemo(() => withReactions(thread.messages), [thread.messages]);
   const byWamid = useMemo(() => new Map(thread.messages.map((m) => [m.messageId, m])), [thread.messages]);
+  // A reaction opens on the message it reacts to.
+  const openedMessage = opened ? byWamid.get(opened) : undefined;
+  const target = (openedMessage && reactionTarget(openedMessage)) || opened;
   const name = [...thread.messages].reverse().find((m) => m.direction === 'INBOUND' && m.contactName)?.contactName;
 
   const refs = useRef<(HTMLElement | null)[]>([]);
