@@ -17,19 +17,19 @@ export function AppRoutes({ route }: { route: Route }) {
       return <AccountPage />;
     case 'conversations':
       return (
-        <UserFrame userId={route.userId} tab="conversations">
+        <UserFrame key={route.userId} userId={route.userId} tab="conversations">
           <ConversationsPage key={route.userId} userId={route.userId} />
         </UserFrame>
       );
     case 'thread':
       return (
-        <UserFrame userId={route.userId} tab="conversations">
+        <UserFrame key={route.userId} userId={route.userId} tab="conversations">
           <ThreadPage key={`${route.userId}/${route.contact}`} userId={route.userId} contact={route.contact} />
         </UserFrame>
       );
     case 'credits':
       return (
-        <UserFrame userId={route.userId} tab="credits">
+        <UserFrame key={route.userId} userId={route.userId} tab="credits">
           <CreditsPage key={route.userId} userId={route.userId} />
         </UserFrame>
       );

@@ -1,4 +1,5 @@
 // The header of every page about one user: who they are, their balance (live), and the tabs.
+// The page below loads at the same time.
 import { useState, type ReactNode } from 'react';
 import { useQuery } from 'urql';
 import { UserQuery } from '../../api/operations';
@@ -12,16 +13,15 @@ import { Link } from '../../routes/router';
 export function UserFrame({ userId, tab, children }: { userId: string; tab: 'conversations' | 'credits'; children: ReactNode }) {
   const [{ data, error, fetching }, refetch] = useQuery({ query: UserQuery, variables: { id: userId } });
   const [liveBalance, setLiveBalance] = useState<number | null>(null);
-  useCreditsEvents(
-    userId,
-    (change) => setLiveBalance(change.balance),
-    () => refetch({ requestPolicy: 'network-only' }),
-  );
+  const retry = () => refetch({ requestPolicy: 'network-only' });
+  useCreditsEvents(userId, (change) => setLiveBalance(change.balance), () => {
+    setLiveBalance(null);
+    retry();
+  });
 
-  if (fetching && !data) return <Loading label="Loading user…" />;
-  if (error || !data) return <ErrorNotice message={describeError(error)} onRetry={() => refetch({ requestPolicy: 'network-only' })} />;
-  const user = data.user;
-  const balance = liveBalance ?? user.currentMonthCredits;
+  if (error && !data) return <ErrorNotice message={describeError(error)} onRetry={retry} />;
+  const user = data?.user;
+  const balance = user ? (liveBalance ?? user.currentMonthCredits) : null;
   return (
     <>
       <div className="user-head">
@@ -29,14 +29,20 @@ export function UserFrame({ userId, tab, children }: { userId: string; tab: 'con
           <p className="crumbs">
             <Link to="/users">Users</Link> <span aria-hidden="true">›</span>
           </p>
-          <h1 className="user-head__name">{displayName(user.name, user.phone)}</h1>
-          <p className="user-head__meta">
-            {formatPhone(user.phone ?? user.businessScopedUserId)}
-            <span className="sep" aria-hidden="true">·</span>
-            <span data-testid="user-balance">
-              {formatCredits(balance, user.monthlyAllowance)} credits ({user.creditsPeriod})
-            </span>
-          </p>
+          {user && balance !== null ? (
+            <>
+              <h1 className="user-head__name">{displayName(user.name, user.phone)}</h1>
+              <p className="user-head__meta">
+                {formatPhone(user.phone ?? user.businessScopedUserId)}
+                <span className="sep" aria-hidden="true">·</span>
+                <span data-testid="user-balance">
+                  {formatCredits(balance, user.monthlyAllowance)} credits ({user.creditsPeriod})
+                </span>
+              </p>
+            </>
+          ) : (
+            <Loading label={fetching ? 'Loading user…' : ''} />
+          )}
         </div>
         <nav className="tabs" aria-label="User">
           <Link to={paths.conversations(userId)} aria-current={tab === 'conversations' ? 'page' : undefined}>
