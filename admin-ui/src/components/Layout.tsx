@@ -25,7 +25,7 @@ export function Layout({ session, children }: { session: Session; children: Reac
         </nav>
         <span className={`live live--${live}`} role="status" data-live={live} title="Updates from the server">
           <span className="live__dot" aria-hidden="true" />
-          {LIVE_TEXT[live]}
+          <span className="live__text">{LIVE_TEXT[live]}</span>
         </span>
         <Link to="/account" className="app-header__who" title="Your account">
           {session.user.name?.trim() || formatPhone(session.user.phone) || 'Your account'}
