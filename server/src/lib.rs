@@ -57,6 +57,8 @@ impl App {
             .await
             .map_err(|source| StartError::Connect { url: redact_url(&config.database_url), source })?;
         store::migrate(&db).await.map_err(StartError::Migrate)?;
+        let statements = store::StatementCounter::default();
+        let db = statements.attach(db);
         let events = events::EventBus::new(config.live_event_buffer);
         let domain = Domain::new(db, config.prices.clone(), config.default_monthly_credits, events);
         let graph: Arc<dyn GraphApi> = Arc::new(whatsapp::client::GraphClient::new(&config.whatsapp));
@@ -72,6 +74,7 @@ impl App {
             ),
             sender,
             jwt,
+            statements,
             config: Arc::new(config),
             domain,
         };

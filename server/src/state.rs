@@ -7,6 +7,7 @@ use crate::{
     config::Config,
     domain::{Domain, media::MediaService, send::Sender},
     graphql::AppSchema,
+    store::StatementCounter,
 };
 
 /// The shared state of the running app.
@@ -24,4 +25,6 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// The GraphQL schema.
     pub schema: AppSchema,
+    /// How many SQL statements the app has run.
+    pub statements: StatementCounter,
 }

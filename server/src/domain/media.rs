@@ -119,6 +119,7 @@ impl MediaService {
             next_attempt_at: Set(Utc::now()),
             ..Default::default()
         };
+        let _turn = self.domain.gate.enter().await;
         media_file::Entity::insert(row)
             .on_conflict(OnConflict::column(media_file::Column::MediaId).do_nothing().to_owned())
             .exec_without_returning(self.domain.db())
@@ -147,6 +148,7 @@ impl MediaService {
             })
         })?;
         let mime_type = info.mime_type.unwrap_or_else(|| "application/octet-stream".into());
+        let _turn = self.domain.gate.enter().await;
         media_file::Entity::update_many()
             .col_expr(media_file::Column::Path, name.into())
             .col_expr(media_file::Column::MimeType, mime_type.clone().into())
@@ -164,6 +166,7 @@ impl MediaService {
         let attempts = file.attempts + 1;
         let wait = self.retry_base.saturating_mul(1 << (attempts - 1).clamp(0, 20)).min(Duration::from_secs(3600));
         tracing::warn!(media_id = %file.media_id, attempts, ?wait, error, "media fetch failed; will retry");
+        let _turn = self.domain.gate.enter().await;
         media_file::Entity::update_many()
             .col_expr(media_file::Column::Attempts, attempts.into())
             .col_expr(media_file::Column::LastError, Some(error.to_owned()).into())
@@ -193,9 +196,12 @@ fn file_name(media_id: &str) -> String {
     }
 }
 
+/// Writes `name` whole or not at all. Each writer has its own partial file, so the job and an
+/// on-demand fetch of the same media can race without either failing (the last rename wins,
+/// with the same bytes).
 async fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     tokio::fs::create_dir_all(dir).await?;
-    let partial = dir.join(format!(".{name}.partial"));
+    let partial = dir.join(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple()));
     tokio::fs::write(&partial, bytes).await?;
     tokio::fs::rename(&partial, dir.join(name)).await
 }

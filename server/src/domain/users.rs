@@ -171,6 +171,11 @@ impl Domain {
         user::Entity::find_by_id(scope.user_id()).one(&self.db).await?.ok_or_else(|| not_found(scope.user_id()))
     }
 
+    /// The users with these ids (callers have checked the viewer may see them).
+    pub async fn users_by_ids(&self, ids: &[i64]) -> Result<Vec<user::Model>, AppError> {
+        Ok(user::Entity::find().filter(user::Column::Id.is_in(ids.iter().copied())).all(&self.db).await?)
+    }
+
     /// Users whose name, phone or business-scoped id contains `search`, by id (admins only).
     pub async fn users(
         &self,

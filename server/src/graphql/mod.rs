@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod execution;
+mod loaders;
 mod mutation;
 mod query;
 mod subscription;
@@ -26,6 +27,7 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 /// the HTTP door which requests reached execution.
 pub fn schema(domain: Domain, sender: Sender, sessions: Sessions) -> AppSchema {
     Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription)
+        .data(loaders::user_loader(domain.clone()))
         .data(domain)
         .data(sender)
         .data(sessions)

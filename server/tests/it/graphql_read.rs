@@ -234,3 +234,26 @@ async fn graphiql_is_served_on_get() {
     assert_eq!(page.status(), 200);
     assert!(page.text().await.expect("html").to_lowercase().contains("graphiql"));
 }
+
+#[tokio::test]
+async fn a_page_loads_its_messages_users_in_one_batch_whatever_its_size() {
+    // The media job polls the database too; keep it quiet while statements are counted.
+    let app = TestApp::builder().env("MEDIA_POLL_MS", "3600000").spawn().await;
+    let messages = (0..60).map(|n| meta::text(&format!("wamid.P{n}"), ANA, 1_700_000_000 + n, "x")).collect();
+    app.deliver(&meta::envelope(vec![meta::contact(ANA, "Ana Lima")], messages, vec![])).await;
+    let user = app.user_by_phone(ANA).await.id.to_string();
+    let query = "query($u: ID!, $first: Int) { conversations(userId: $u, first: $first) {
+      nodes { messageId user { name currentMonthCredits } } } }";
+    // Let the media job's first round (at start) finish before counting.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let mut statements = Vec::new();
+    for first in [1, 50] {
+        let before = app.statements();
+        let data = app.graphql_ok(query, json!({ "u": user, "first": first })).await;
+        statements.push(app.statements() - before);
+        let nodes = data["conversations"]["nodes"].as_array().expect("nodes");
+        assert_eq!(nodes.len(), first);
+        assert!(nodes.iter().all(|n| n["user"] == json!({ "name": "Ana Lima", "currentMonthCredits": 40 })));
+    }
+    assert_eq!(statements[0], statements[1], "statements for a page of 1 and of 50: {statements:?}");
+}

@@ -373,9 +373,9 @@ async fn sends_from_one_number_are_spaced_by_the_configured_rate() {
     let mut arrivals: Vec<_> = app.graph.requests().into_iter().map(|r| r.at).collect();
     arrivals.sort();
     let spread = arrivals[9] - arrivals[0];
+    // Arrival times at the fake carry the machine's scheduling jitter, so two neighbours may land
+    // closer than 50 ms; the burst as a whole cannot arrive faster than the rate allows.
     assert!(spread >= Duration::from_millis(400), "10 sends at 20/s must span at least 9 × 50 ms, spanned {spread:?}");
-    let closest = arrivals.windows(2).map(|w| w[1] - w[0]).min().expect("pairs");
-    assert!(closest >= Duration::from_millis(25), "two sends {closest:?} apart at 20/s");
 }
 
 #[tokio::test]

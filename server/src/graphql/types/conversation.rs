@@ -1,10 +1,15 @@
-use async_graphql::{Enum, ID, InputObject, Json, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Json, SimpleObject, dataloader::DataLoader};
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::{
     domain::{
         conversations::ConversationFilter,
         message::{Direction, Status},
+    },
+    error::AppError,
+    graphql::{
+        loaders::UserLoader,
+        types::{numeric_id, user::UserNode},
     },
     store::entity::conversation,
 };
@@ -87,7 +92,7 @@ pub struct MessageError {
 
 /// One WhatsApp message, inbound or outbound.
 #[derive(SimpleObject, Debug, Clone)]
-#[graphql(name = "Conversation")]
+#[graphql(name = "Conversation", complex)]
 pub struct ConversationNode {
     /// wagate's id of the message row.
     pub id: ID,
@@ -160,6 +165,18 @@ impl From<conversation::Model> for ConversationNode {
             created_at: c.created_at,
             updated_at: c.updated_at,
         }
+    }
+}
+
+#[ComplexObject]
+impl ConversationNode {
+    /// The user (contact) the message belongs to, with their balance; loaded for a whole page
+    /// at once.
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<UserNode> {
+        let id = numeric_id(&self.user_id, "userId")?;
+        let loader = ctx.data::<DataLoader<UserLoader>>()?;
+        let user = loader.load_one(id).await?.ok_or_else(|| AppError::NotFound(format!("no user has id {id}")))?;
+        Ok(user.into())
     }
 }
 

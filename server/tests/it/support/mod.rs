@@ -43,6 +43,7 @@ pub struct TestApp {
     pub media_dir: std::path::PathBuf,
     app_db: DatabaseConnection,
     domain: Domain,
+    statements: wagate::store::StatementCounter,
     _shutdown: oneshot::Sender<()>,
     _dir: tempfile::TempDir,
 }
@@ -88,6 +89,7 @@ impl TestAppBuilder {
         let config = Config::from_lookup(&|name| env.get(name).cloned()).expect("test config");
         let app = App::build(config).await.expect("the app builds");
         let domain = app.state().domain.clone();
+        let statements = app.state().statements.clone();
         let app_db = domain.db().clone();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let address = format!("http://{}", listener.local_addr().expect("local addr"));
@@ -96,7 +98,18 @@ impl TestAppBuilder {
             let _ = stop.await;
         }));
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        TestApp { address, client, database_url, graph, media_dir, app_db, domain, _shutdown: shutdown, _dir: dir }
+        TestApp {
+            address,
+            client,
+            database_url,
+            graph,
+            media_dir,
+            app_db,
+            domain,
+            statements,
+            _shutdown: shutdown,
+            _dir: dir,
+        }
     }
 }
 
@@ -127,6 +140,11 @@ impl TestApp {
     /// The app's domain services.
     pub fn domain(&self) -> &Domain {
         &self.domain
+    }
+
+    /// How many SQL statements the app has run so far.
+    pub fn statements(&self) -> u64 {
+        self.statements.count()
     }
 
     /// Waits until `count` live subscriptions are registered, so events sent next reach them.
