@@ -266,6 +266,13 @@ async function main() {
     await tablePage.getByRole('button', { name: 'Send template' }).click();
     await expectVisible(tablePage, '.bubble--out:has-text("order_update")', 'the template in the thread', 5_000);
     check(graph.sends().at(-1).body.template?.name === 'order_update', 'Meta should have received the template');
+    const wamid = await tablePage.locator('.bubble--out:has-text("order_update")').getAttribute('data-message-id');
+    const failed = status(wamid, 'failed', new Date(), BEN);
+    failed.errors = [{ code: 131026, title: 'Message undeliverable', message: 'Message undeliverable', error_data: { details: 'The number is not on WhatsApp' } }];
+    await postWebhook(server.baseUrl, server.appSecret, envelope({ statuses: [failed] }));
+    await expectVisible(tablePage, `.bubble[data-message-id="${wamid}"] [data-tick="failed"]`, 'the failed mark, live', 5_000);
+    const error = await tablePage.locator(`.bubble[data-message-id="${wamid}"] .bubble__error`).innerText();
+    check(error.includes('131026') && error.includes('not on WhatsApp'), `the failure should carry Meta's error, got: ${error}`);
   });
 
   await step('insufficient-credits', shot, async () => {
