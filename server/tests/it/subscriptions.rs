@@ -27,6 +27,14 @@ fn event(payload: &Value) -> &Value {
     &payload["data"]["messageEvents"]
 }
 
+/// An admin's session following everyone through `subscription`, registered.
+async fn admin_following(app: &TestApp, subscription: &str) -> LiveClient {
+    let mut live = LiveClient::with_token(&app.address, &app.admin_token()).await;
+    live.subscribe(subscription, json!({})).await;
+    app.wait_for_subscribers(1).await;
+    live
+}
+
 /// Receives the next message event, and insists it came within a second of `since`.
 async fn next_event_within_a_second(live: &mut LiveClient, since: Instant) -> Value {
     let payload = live.next_result().await;
@@ -38,9 +46,7 @@ async fn next_event_within_a_second(live: &mut LiveClient, since: Instant) -> Va
 #[tokio::test]
 async fn an_inbound_message_a_send_and_a_status_reach_a_subscriber_within_a_second() {
     let app = TestApp::spawn().await;
-    let mut live = LiveClient::with_token(&app.address, &app.admin_token()).await;
-    live.subscribe(MESSAGES, json!({})).await;
-    app.wait_for_subscribers(1).await;
+    let mut live = admin_following(&app, MESSAGES).await;
 
     let posted = Instant::now();
     app.deliver(&meta::text_notification("wamid.IN1", ANA, now() - 5, "Bonjour")).await;
@@ -88,9 +94,7 @@ async fn the_older_graphql_ws_protocol_receives_the_same_events() {
 #[tokio::test]
 async fn a_duplicate_delivery_and_a_repeated_status_publish_nothing_more() {
     let app = TestApp::spawn().await;
-    let mut live = LiveClient::with_token(&app.address, &app.admin_token()).await;
-    live.subscribe(MESSAGES, json!({})).await;
-    app.wait_for_subscribers(1).await;
+    let mut live = admin_following(&app, MESSAGES).await;
     let first = meta::text_notification("wamid.DUP", ANA, now(), "once");
     app.deliver(&first).await;
     assert_eq!(event(&live.next_result().await)["conversation"]["messageId"], "wamid.DUP");
@@ -109,9 +113,7 @@ async fn a_duplicate_delivery_and_a_repeated_status_publish_nothing_more() {
 #[tokio::test]
 async fn a_message_stored_with_its_early_status_is_announced_once_as_new_with_that_status() {
     let app = TestApp::spawn().await;
-    let mut live = LiveClient::with_token(&app.address, &app.admin_token()).await;
-    live.subscribe(MESSAGES, json!({})).await;
-    app.wait_for_subscribers(1).await;
+    let mut live = admin_following(&app, MESSAGES).await;
     app.deliver(&meta::status_notification(vec![meta::status("wamid.EARLY", "delivered", now(), ANA)])).await;
     app.seed_outbound("wamid.EARLY", ANA).await;
     let new = event(&live.next_result().await).clone();
@@ -125,9 +127,7 @@ async fn a_message_stored_with_its_early_status_is_announced_once_as_new_with_th
 #[tokio::test]
 async fn a_rolled_back_change_is_never_published() {
     let app = TestApp::spawn().await;
-    let mut live = LiveClient::with_token(&app.address, &app.admin_token()).await;
-    live.subscribe(CREDITS, json!({})).await;
-    app.wait_for_subscribers(1).await;
+    let mut live = admin_following(&app, CREDITS).await;
     // A contact who never wrote: the send creates their user and grants the allowance inside its
     // transaction, then is refused by the service window, and the transaction rolls back.
     let refused =
@@ -144,9 +144,7 @@ async fn a_rolled_back_change_is_never_published() {
 #[tokio::test]
 async fn credit_changes_carry_the_balance_and_the_ledger_row() {
     let app = TestApp::spawn().await;
-    let mut live = LiveClient::with_token(&app.address, &app.admin_token()).await;
-    live.subscribe(CREDITS, json!({})).await;
-    app.wait_for_subscribers(1).await;
+    let mut live = admin_following(&app, CREDITS).await;
     let image = meta::message("wamid.IMG", ANA, now(), "image", json!({ "id": "m1", "mime_type": "image/jpeg" }));
     app.deliver(&meta::envelope(vec![meta::contact(ANA, "Ana")], vec![image], vec![])).await;
     let grant = live.next_result().await["data"]["creditsChanged"].clone();
@@ -206,9 +204,7 @@ async fn without_a_valid_token_a_subscription_is_refused_with_the_reason() {
 #[tokio::test]
 async fn a_subscriber_that_falls_behind_is_told_and_keeps_receiving() {
     let app = TestApp::builder().env("LIVE_EVENT_BUFFER", "2").spawn().await;
-    let mut live = LiveClient::with_token(&app.address, &app.admin_token()).await;
-    live.subscribe(MESSAGES, json!({})).await;
-    app.wait_for_subscribers(1).await;
+    let mut live = admin_following(&app, MESSAGES).await;
     let burst: Vec<Value> = (0..40).map(|n| meta::text(&format!("wamid.BURST{n}"), ANA, now(), "burst")).collect();
     app.deliver(&meta::envelope(vec![meta::contact(ANA, "Ana")], burst, vec![])).await;
     let mut lagged = None;

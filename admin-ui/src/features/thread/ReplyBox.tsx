@@ -1,6 +1,6 @@
 // The reply box: a text message while the 24-hour window is open, an approved template
 // otherwise; refusals (no credits, window closed) are said in plain sentences.
-import { useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useMutation } from 'urql';
 import { SendMessageMutation } from '../../api/operations';
 import type { SendMessageInput } from '../../gql/graphql';
@@ -24,6 +24,9 @@ export function ReplyBox({ contact, thread, onSent }: Props) {
   const [{ fetching }, send] = useMutation(SendMessageMutation);
   const service = serviceWindow(thread, new Date());
   const templateOnly = refusedWindow || !service.open;
+  // A new message from the contact reopens the window the server said was closed.
+  const closesAt = service.closesAt?.getTime();
+  useEffect(() => setRefusedWindow(false), [closesAt]);
 
   const submit = async (input: Omit<SendMessageInput, 'to'>) => {
     setError(null);
