@@ -20,6 +20,7 @@ use crate::{
 #[derive(Default)]
 pub struct Subscription;
 
+/// Every subscription, served on `/graphql/ws`.
 #[Subscription]
 impl Subscription {
     /// New messages and status changes as they are committed: one user's, or, for admins who

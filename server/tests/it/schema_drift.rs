@@ -9,3 +9,36 @@ fn the_committed_schema_matches_the_code() {
         "schema.graphql is out of date with the code: run `make schema` and commit the result"
     );
 }
+
+/// The Relay connection wrappers async-graphql generates; it offers no way to describe them
+/// (their fields are described).
+const UNDESCRIBABLE: [&str; 3] = ["type ConversationConnection", "type LedgerEntryConnection", "type UserConnection"];
+
+#[test]
+fn every_type_and_field_has_a_description() {
+    let sdl = wagate::graphql::sdl();
+    let mut undescribed = Vec::new();
+    let (mut in_description, mut described) = (false, false);
+    for line in sdl.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if line.starts_with("\"\"\"") {
+            let one_line = line.len() > 3 && line.ends_with("\"\"\"") && line.matches("\"\"\"").count() == 2;
+            in_description = if one_line { false } else { !in_description };
+            described = !in_description;
+            continue;
+        }
+        if in_description {
+            continue;
+        }
+        let structural = line == "}"
+            || line.starts_with("directive ")
+            || line.starts_with("schema")
+            || line.ends_with(": Query")
+            || line.ends_with(": Mutation")
+            || line.ends_with(": Subscription");
+        if !structural && !described && !UNDESCRIBABLE.iter().any(|u| line.starts_with(u)) {
+            undescribed.push(line.to_owned());
+        }
+        described = false;
+    }
+    assert!(undescribed.is_empty(), "without a description: {undescribed:#?}");
+}
