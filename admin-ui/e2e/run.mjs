@@ -142,6 +142,10 @@ async function main() {
   const page = await context.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  // The server's Content-Security-Policy must not block anything the UI does.
+  const cspViolations = (p) =>
+    p.on('console', (m) => m.type() === 'error' && /Content Security Policy/i.test(m.text()) && pageErrors.push(m.text()));
+  cspViolations(page);
   let tablePage = null;
   let current = page;
   const shot = () => current;
@@ -221,6 +225,7 @@ async function main() {
   await step('live-arrival', () => tablePage, async () => {
     tablePage = await context.newPage();
     tablePage.on('pageerror', (e) => pageErrors.push(e.message));
+    cspViolations(tablePage);
     await tablePage.goto(admin(`/user/${seeded.anaId}/conversations?type=text`));
     await expectVisible(tablePage, 'table.conversations tbody tr', 'the table in a second tab');
     for (const p of [page, tablePage]) await expectVisible(p, '[data-live="connected"]', 'the live connection');

@@ -47,3 +47,21 @@ async fn the_suite_runs_on_the_database_it_was_asked_for() {
     let expected = if std::env::var("TEST_DATABASE_URL").is_ok() { DbBackend::Postgres } else { DbBackend::Sqlite };
     assert_eq!(app.db().get_database_backend(), expected);
 }
+
+#[tokio::test]
+async fn the_admin_spa_forbids_framing_and_foreign_scripts() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("index.html"), "<html>wagate admin</html>").expect("index");
+    let app = TestApp::builder().env("ADMIN_UI_DIR", &dir.path().display().to_string()).spawn().await;
+    for path in ["/admin/", "/admin/user/3/conversations"] {
+        let response = app.get(path, None).await;
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let policy = header("content-security-policy");
+        for directive in ["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'"] {
+            assert!(policy.contains(directive), "{path}: `{directive}` missing from `{policy}`");
+        }
+        assert_eq!(header("x-frame-options"), "DENY", "{path}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{path}");
+    }
+}
