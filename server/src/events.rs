@@ -171,8 +171,9 @@ impl EventBus {
         Ok(())
     }
 
-    /// After the commit: loads the changed rows once and broadcasts them. A failure to load is
-    /// logged and not returned: the change is committed, and subscribers can always re-query.
+    /// After a commit (here or, relayed, on another instance): loads the changed rows once and
+    /// broadcasts them. A failure to load is logged and not returned: the change is committed,
+    /// and subscribers can always re-query.
     pub(crate) async fn publish(&self, db: &DatabaseConnection, changes: Changes) {
         if changes.is_empty() || self.subscriber_count() == 0 {
             return;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sea_orm::{DatabaseConnection, sqlx::postgres::PgListener};
 use serde::{Deserialize, Serialize};
 
-use super::{CHANNEL, Changes, EventBus, load};
+use super::{CHANNEL, Changes, EventBus};
 
 /// PostgreSQL refuses payloads of 8000 bytes or more; stay well under.
 const MAX_PAYLOAD: usize = 7_000;
@@ -78,14 +78,7 @@ impl EventBus {
                     continue;
                 }
             };
-            if self.subscriber_count() > 0 {
-                match load(db, &payload.changes).await {
-                    Ok(events) => events.into_iter().for_each(|event| {
-                        let _ = self.sender.send(event);
-                    }),
-                    Err(error) => tracing::warn!(%error, "another instance's changes could not be loaded"),
-                }
-            }
+            self.publish(db, payload.changes).await;
         }
         tracing::warn!("the live event listener lost its connection; events announced meanwhile are missed");
         Ok(())

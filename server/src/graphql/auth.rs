@@ -3,7 +3,10 @@
 
 use async_graphql::Context;
 
-use crate::{auth::Viewer, error::AppError};
+use crate::{
+    auth::{JwtKeys, Viewer},
+    error::AppError,
+};
 
 /// The outcome of checking a request's bearer token.
 #[derive(Debug, Clone)]
@@ -12,6 +15,16 @@ pub enum Credentials {
     Viewer(Viewer),
     /// No token, or one that was refused, and why.
     Refused(String),
+}
+
+impl Credentials {
+    /// The outcome of checking an `Authorization: Bearer <token>` value (or its absence).
+    pub fn from_authorization(jwt: &JwtKeys, authorization: Option<&str>) -> Self {
+        match jwt.viewer_from_header(authorization) {
+            Ok(viewer) => Self::Viewer(viewer),
+            Err(refusal) => Self::Refused(refusal.message()),
+        }
+    }
 }
 
 /// The viewer, or `UNAUTHENTICATED` with the reason the token was refused.

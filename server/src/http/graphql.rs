@@ -109,11 +109,7 @@ async fn run(
 
 /// The outcome of the request's bearer token, for resolvers to check.
 fn credentials(state: &AppState, headers: &HeaderMap) -> Credentials {
-    let header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    match state.jwt.viewer_from_header(header) {
-        Ok(viewer) => Credentials::Viewer(viewer),
-        Err(refusal) => Credentials::Refused(refusal.message()),
-    }
+    Credentials::from_authorization(&state.jwt, headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()))
 }
 
 /// A body over [`MAX_BODY_BYTES`] is 413; one that could not be read is 400.

@@ -59,10 +59,7 @@ fn credentials(jwt: &JwtKeys, authorization: Option<&str>) -> Credentials {
         Some(value) => {
             let value =
                 if value.to_ascii_lowercase().starts_with("bearer ") { value } else { &format!("Bearer {value}") };
-            match jwt.viewer_from_header(Some(value)) {
-                Ok(viewer) => Credentials::Viewer(viewer),
-                Err(refusal) => Credentials::Refused(refusal.message()),
-            }
+            Credentials::from_authorization(jwt, Some(value))
         }
     }
 }
