@@ -12,9 +12,9 @@ use argon2::{
     password_hash::{PasswordHasher, PasswordVerifier},
 };
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
 
-use crate::{auth::Role, error::AppError, events::Changes, store::entity::user};
+use crate::{auth::Role, error::AppError, store::entity::user};
 
 use super::{Domain, credits};
 
@@ -74,6 +74,13 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| AppError::BadInput(format!("the password check was interrupted ({e}); try again")))
+}
+
+/// Whether `password` matches the stored hash, checked off the async workers; a missing hash
+/// is checked against the decoy, so it costs the same and never matches.
+async fn verify(password: &str, stored: Option<String>) -> Result<bool, AppError> {
+    let (attempt, phc) = (password.to_owned(), stored.unwrap_or_else(|| DECOY_HASH.to_owned()));
+    blocking(move || matches(&attempt, &phc)).await
 }
 
 /// A random password of 20 letters and digits.
@@ -137,10 +144,8 @@ impl Domain {
         }
         let found =
             user::Entity::find().filter(who).filter(user::Column::PasswordHash.is_not_null()).one(&self.db).await?;
-        // A fixed hash of a random password, so unknown identifiers take as long as known ones.
-        let phc = found.as_ref().and_then(|u| u.password_hash.clone()).unwrap_or_else(|| DECOY_HASH.to_owned());
-        let attempt = password.to_owned();
-        let valid = blocking(move || matches(&attempt, &phc)).await?;
+        // An unknown identifier is checked against the decoy hash, so it takes as long as a known one.
+        let valid = verify(password, found.as_ref().and_then(|u| u.password_hash.clone())).await?;
         match found {
             Some(user) if valid => Ok(user),
             _ => {
@@ -155,21 +160,17 @@ impl Domain {
         check_new_password(new)?;
         let user =
             user::Entity::find_by_id(user_id).one(&self.db).await?.ok_or_else(|| super::users::not_found(user_id))?;
-        let phc = user.password_hash.clone().unwrap_or_else(|| DECOY_HASH.to_owned());
-        let attempt = current.to_owned();
-        if !blocking(move || matches(&attempt, &phc)).await? {
+        if !verify(current, user.password_hash.clone()).await? {
             return Err(AppError::Forbidden("the current password is wrong; nothing was changed".into()));
         }
         let new = new.to_owned();
         let phc = blocking(move || hash(&new)).await??;
         let _turn = self.gate.enter().await;
-        let txn = self.db.begin().await?;
         user::Entity::update_many()
             .col_expr(user::Column::PasswordHash, sea_orm::sea_query::Expr::value(phc))
             .filter(user::Column::Id.eq(user_id))
-            .exec(&txn)
+            .exec(&self.db)
             .await?;
-        self.commit(txn, Changes::default()).await?;
         Ok(())
     }
 }
