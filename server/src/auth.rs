@@ -174,8 +174,10 @@ impl Sessions {
     /// A token for the user row `id` with `role`, and when it expires.
     pub fn issue_for(&self, role: Role, id: i64) -> Result<(String, chrono::DateTime<chrono::Utc>), AppError> {
         let token = self.keys.issue(role, Some(id), self.ttl)?;
-        let expires_at =
-            chrono::Utc::now() + chrono::Duration::seconds(i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX));
+        let lifetime = chrono::Duration::from_std(self.ttl).map_err(|_| {
+            AppError::BadInput("the token lifetime is too long: set LOGIN_TOKEN_TTL to at most 100 years".into())
+        })?;
+        let expires_at = chrono::Utc::now() + lifetime;
         Ok((token, expires_at))
     }
 }
@@ -184,19 +186,26 @@ fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
+/// The longest token lifetime: 100 years.
+const MAX_TTL_SECONDS: u64 = 100 * 365 * 86_400;
+
 /// Parses a lifetime such as `30d`, `12h`, `15m` or `3600s`.
 pub fn parse_ttl(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let n: u64 = number.parse().map_err(|_| format!("`{text}` is not a lifetime like 30d, 12h, 15m or 3600s"))?;
-    let seconds = match unit {
-        "d" => n * 86_400,
-        "h" => n * 3_600,
-        "m" => n * 60,
-        "s" | "" => n,
+    let unit_seconds: u64 = match unit {
+        "d" => 86_400,
+        "h" => 3_600,
+        "m" => 60,
+        "s" | "" => 1,
         _ => return Err(format!("`{text}`: the unit must be d, h, m or s")),
     };
+    let seconds = n
+        .checked_mul(unit_seconds)
+        .filter(|s| *s <= MAX_TTL_SECONDS)
+        .ok_or_else(|| format!("`{text}` is longer than the longest lifetime, 100 years"))?;
     if seconds == 0 {
         return Err("the lifetime must be longer than zero".into());
     }
@@ -242,5 +251,7 @@ mod tests {
         assert_eq!(parse_ttl("15m").unwrap(), Duration::from_secs(900));
         assert!(parse_ttl("soon").is_err());
         assert!(parse_ttl("0h").is_err());
+        assert!(parse_ttl("36500d").is_ok());
+        assert!(parse_ttl("99999999999999999d").unwrap_err().contains("100 years"));
     }
 }
