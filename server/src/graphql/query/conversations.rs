@@ -1,7 +1,4 @@
-use async_graphql::{
-    Context, ID, Object, Result,
-    connection::{Connection, Edge},
-};
+use async_graphql::{Context, ID, Object, Result};
 
 use crate::{
     domain::{Domain, conversations::MAX_THREAD},
@@ -10,6 +7,7 @@ use crate::{
         types::{
             conversation::{ConversationFilterInput, ConversationNode},
             numeric_id,
+            page::Page,
         },
     },
     store::pagination::{TimeCursor, page_size},
@@ -29,18 +27,14 @@ impl ConversationsQuery {
         filter: Option<ConversationFilterInput>,
         first: Option<i64>,
         after: Option<String>,
-    ) -> Result<Connection<String, ConversationNode>> {
+    ) -> Result<Page<ConversationNode>> {
         let scope = viewer(ctx)?.scope_for(numeric_id(&user_id, "userId")?)?;
         let size = page_size(first)?;
         let after = after.as_deref().map(TimeCursor::decode).transpose()?;
         let filter = filter.unwrap_or_default().into();
         let page = ctx.data::<Domain>()?.conversations(scope, &filter, size, after).await?;
-        let mut connection = Connection::new(after.is_some(), page.has_next_page);
-        connection.edges.extend(page.rows.into_iter().map(|c| {
-            let cursor = TimeCursor { timestamp: c.timestamp, id: c.id }.encode();
-            Edge::new(cursor, c.into())
-        }));
-        Ok(connection)
+        let items = page.rows.into_iter().map(|c| (TimeCursor { timestamp: c.timestamp, id: c.id }.encode(), c.into()));
+        Ok(Page::new(items, after.is_some(), page.has_next_page))
     }
 
     /// The whole conversation between a user and one contact number, oldest first

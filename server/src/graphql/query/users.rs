@@ -1,13 +1,10 @@
-use async_graphql::{
-    Context, ID, Object, Result,
-    connection::{Connection, Edge},
-};
+use async_graphql::{Context, ID, Object, Result};
 
 use crate::{
     domain::Domain,
     graphql::{
         auth::viewer,
-        types::{numeric_id, user::UserNode},
+        types::{numeric_id, page::Page, user::UserNode},
     },
     store::pagination::{IdCursor, page_size},
 };
@@ -40,13 +37,12 @@ impl UsersQuery {
         search: Option<String>,
         first: Option<i64>,
         after: Option<String>,
-    ) -> Result<Connection<String, UserNode>> {
+    ) -> Result<Page<UserNode>> {
         let viewer = viewer(ctx)?;
         let size = page_size(first)?;
         let after = after.as_deref().map(IdCursor::decode).transpose()?;
         let page = ctx.data::<Domain>()?.users(&viewer, search.as_deref(), size, after).await?;
-        let mut connection = Connection::new(after.is_some(), page.has_next_page);
-        connection.edges.extend(page.rows.into_iter().map(|u| Edge::new(IdCursor(u.id).encode(), u.into())));
-        Ok(connection)
+        let items = page.rows.into_iter().map(|u| (IdCursor(u.id).encode(), u.into()));
+        Ok(Page::new(items, after.is_some(), page.has_next_page))
     }
 }

@@ -1,9 +1,10 @@
-use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject, connection::Connection};
+use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use crate::{
     auth::UserScope,
     domain::Domain,
+    graphql::types::page::Page,
     store::{
         entity::{credit_ledger, user},
         pagination::{IdCursor, page_size},
@@ -78,19 +79,11 @@ impl Credits {
 #[ComplexObject]
 impl Credits {
     /// The ledger, newest first.
-    async fn ledger(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i64>,
-        after: Option<String>,
-    ) -> Result<Connection<String, LedgerEntry>> {
+    async fn ledger(&self, ctx: &Context<'_>, first: Option<i64>, after: Option<String>) -> Result<Page<LedgerEntry>> {
         let size = page_size(first)?;
         let after = after.as_deref().map(IdCursor::decode).transpose()?;
         let page = ctx.data::<Domain>()?.ledger(self.scope, size, after).await?;
-        let mut connection = Connection::new(after.is_some(), page.has_next_page);
-        connection.edges.extend(
-            page.rows.into_iter().map(|e| async_graphql::connection::Edge::new(IdCursor(e.id).encode(), e.into())),
-        );
-        Ok(connection)
+        let items = page.rows.into_iter().map(|e| (IdCursor(e.id).encode(), e.into()));
+        Ok(Page::new(items, after.is_some(), page.has_next_page))
     }
 }

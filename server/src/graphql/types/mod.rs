@@ -3,6 +3,7 @@
 pub mod conversation;
 pub mod credits;
 pub mod events;
+pub mod page;
 pub mod send_input;
 pub mod user;
 
