@@ -149,16 +149,29 @@ impl JwtKeys {
         Ok(Viewer { role: claims.role, user_id })
     }
 
+    /// When the token of an `Authorization: Bearer <token>` value stops being valid, for a
+    /// token [`JwtKeys::viewer_from_header`] accepts.
+    pub fn expiry_from_header(&self, header: &str) -> Option<std::time::SystemTime> {
+        let token = bearer_token(header).ok()?;
+        let claims = decode::<Claims>(token, &self.decoding, &self.validation).ok()?.claims;
+        Some(std::time::UNIX_EPOCH + Duration::from_secs(claims.exp))
+    }
+
     /// Reads `Authorization: Bearer <token>` and verifies it.
     pub fn viewer_from_header(&self, header: Option<&str>) -> Result<Viewer, AppError> {
         let header = header
             .ok_or_else(|| AppError::Unauthenticated("no credentials: send `Authorization: Bearer <token>`".into()))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
-        self.verify(token.trim())
+        self.verify(bearer_token(header)?)
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` value.
+fn bearer_token(header: &str) -> Result<&str, AppError> {
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))
 }
 
 /// Signs people in: the token a `login` gets, and how long it lasts.

@@ -93,6 +93,9 @@ pub struct Config {
     /// `LIVE_EVENT_BUFFER`: how many events a live subscriber may fall behind before it is
     /// told it lagged and must re-query.
     pub live_event_buffer: usize,
+    /// `WS_IDLE_TIMEOUT`: a WebSocket peer that sends nothing (not even a pong to the server's
+    /// pings) for this long is disconnected.
+    pub ws_idle_timeout: std::time::Duration,
 }
 
 /// How wagate reaches Meta's Graph API to send.
@@ -162,6 +165,8 @@ impl Config {
                 .map_err(|e| invalid("LOGIN_TOKEN_TTL", e))?,
             admin_email: get("ADMIN_EMAIL").unwrap_or_else(|| "admin@localhost".into()),
             live_event_buffer: parse(get, "LIVE_EVENT_BUFFER", "1024", "a number of events of at least 1")?,
+            ws_idle_timeout: crate::auth::parse_ttl(&get("WS_IDLE_TIMEOUT").unwrap_or_else(|| "60s".into()))
+                .map_err(|e| invalid("WS_IDLE_TIMEOUT", e))?,
             whatsapp: WhatsAppConfig {
                 token: get("WHATSAPP_TOKEN").map(Secret::new),
                 phone_number_id: get("WHATSAPP_PHONE_NUMBER_ID"),

@@ -4,20 +4,29 @@
 //! Browsers cannot set headers on a WebSocket, so the bearer token travels in the
 //! `connection_init` payload (`{"Authorization": "Bearer …"}`); a non-browser client may send
 //! the usual `Authorization` header on the upgrade request instead.
+//!
+//! Every session is bounded in time by a [`guard::Guard`]: idle peers, peers that never send
+//! `connection_init`, and sessions whose token expired are closed.
+
+mod guard;
 
 use async_graphql::{Data, http::ALL_WEBSOCKET_PROTOCOLS};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::{
-    extract::{State, WebSocketUpgrade},
+    extract::{State, WebSocketUpgrade, ws::WebSocket},
     http::{HeaderMap, header},
     response::Response,
 };
+use futures::{StreamExt, channel::mpsc};
 use serde_json::Value;
 
 use crate::{auth::JwtKeys, graphql::auth::Credentials, state::AppState};
 
 /// The largest message a client may send (a subscribe message is a few hundred bytes).
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// How many outgoing messages may wait for a slow peer before the session stops reading events.
+const OUTGOING_BUFFER: usize = 64;
 
 /// Upgrades to a GraphQL WebSocket session.
 pub async fn subscribe(
@@ -27,17 +36,49 @@ pub async fn subscribe(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let header_token = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let idle_timeout = state.config.ws_idle_timeout;
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| serve(socket, state, protocol, header_token, guard::Guard::new(idle_timeout)))
+}
+
+/// Runs one session: GraphQL over the socket, with `guard` watching what the peer does and
+/// writing everything out. The session ends when either side ends it or a limit is reached.
+async fn serve(
+    socket: WebSocket,
+    state: AppState,
+    protocol: GraphQLProtocol,
+    header_token: Option<String>,
+    guard: guard::Guard,
+) {
     let AppState { schema, jwt, .. } = state;
-    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).max_message_size(MAX_MESSAGE_BYTES).on_upgrade(move |socket| {
-        GraphQLWebSocket::new(socket, schema, protocol)
-            .on_connection_init(move |payload| async move {
-                let token = init_token(&payload).or(header_token);
-                let mut data = Data::default();
-                data.insert(credentials(&jwt, token.as_deref()));
-                Ok(data)
-            })
-            .serve()
-    })
+    let (sink, stream) = socket.split();
+    let (outgoing, to_peer) = mpsc::channel(OUTGOING_BUFFER);
+    let heard = guard.clone();
+    let incoming = stream.inspect(move |_| heard.heard());
+    let initialised = guard.clone();
+    let session = GraphQLWebSocket::new_with_pair(outgoing, incoming, schema, protocol)
+        .on_connection_init(move |payload| async move {
+            let authorization = init_token(&payload).or(header_token).map(as_bearer);
+            let credentials = credentials(&jwt, authorization.as_deref());
+            let expires = match credentials {
+                Credentials::Viewer(_) => authorization.as_deref().and_then(|value| jwt.expiry_from_header(value)),
+                Credentials::Refused(_) => None,
+            };
+            initialised.initialised(expires);
+            let mut data = Data::default();
+            data.insert(credentials);
+            Ok(data)
+        })
+        .serve();
+    let writer = guard.write(to_peer, sink);
+    tokio::pin!(writer);
+    tokio::select! {
+        () = &mut writer => {}
+        // The session is over; let the writer flush what it said last (its close frame).
+        () = session => writer.await,
+    }
 }
 
 /// The `Authorization` value of a `connection_init` payload (any letter case).
@@ -50,17 +91,19 @@ fn init_token(payload: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// An `Authorization` value with its `Bearer ` prefix, which clients may leave out here.
+fn as_bearer(value: String) -> String {
+    if value.to_ascii_lowercase().starts_with("bearer ") { value } else { format!("Bearer {value}") }
+}
+
 /// The session's credentials; a refused token is kept with its reason, which every
 /// subscription then answers with (`UNAUTHENTICATED`).
 fn credentials(jwt: &JwtKeys, authorization: Option<&str>) -> Credentials {
-    let missing = "no token: send {\"Authorization\": \"Bearer <token>\"} in the connection_init payload";
     match authorization {
-        None => Credentials::Refused(missing.into()),
-        Some(value) => {
-            let value =
-                if value.to_ascii_lowercase().starts_with("bearer ") { value } else { &format!("Bearer {value}") };
-            Credentials::from_authorization(jwt, Some(value))
-        }
+        None => Credentials::Refused(
+            "no token: send {\"Authorization\": \"Bearer <token>\"} in the connection_init payload".into(),
+        ),
+        Some(value) => Credentials::from_authorization(jwt, Some(value)),
     }
 }
 

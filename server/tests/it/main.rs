@@ -15,6 +15,7 @@ mod graphql_send;
 mod health;
 mod inbound_types;
 mod ingest;
+mod live_limits;
 mod media;
 mod rest_read;
 mod schema_drift;

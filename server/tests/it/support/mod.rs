@@ -27,7 +27,7 @@ pub const APP_SECRET: &str = "test-app-secret";
 pub const VERIFY_TOKEN: &str = "test-verify-token";
 /// The access token the app sends to the fake Graph API.
 pub const GRAPH_TOKEN: &str = "test-graph-token";
-const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdefghijklmnop";
+pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdefghijklmnop";
 
 /// A running app and a client for it.
 pub struct TestApp {

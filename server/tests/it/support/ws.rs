@@ -40,16 +40,21 @@ pub struct LiveClient {
 pub const PATIENCE: Duration = Duration::from_secs(5);
 
 impl LiveClient {
-    /// Connects to `address` (`http://…`), sends `connection_init` with `init` and waits for
-    /// the acknowledgement.
-    pub async fn connect(address: &str, protocol: Protocol, init: Value) -> Self {
+    /// Opens a WebSocket to `address` (`http://…`) without saying anything yet.
+    pub async fn open(address: &str, protocol: Protocol) -> Self {
         let url = format!("{}/graphql/ws", address.replacen("http", "ws", 1));
         let mut request = url.into_client_request().expect("ws request");
         request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static(protocol.name()));
         let (socket, response) = connect_async(request).await.expect("websocket upgrade");
         let chosen = response.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok());
         assert_eq!(chosen, Some(protocol.name()), "the server must accept the {} subprotocol", protocol.name());
-        let mut client = Self { socket, protocol, next_id: 0 };
+        Self { socket, protocol, next_id: 0 }
+    }
+
+    /// Connects to `address` (`http://…`), sends `connection_init` with `init` and waits for
+    /// the acknowledgement.
+    pub async fn connect(address: &str, protocol: Protocol, init: Value) -> Self {
+        let mut client = Self::open(address, protocol).await;
         client.send(json!({ "type": "connection_init", "payload": init })).await;
         let ack = client.next_message().await;
         assert_eq!(ack["type"], "connection_ack", "expected connection_ack, got {ack}");
@@ -104,6 +109,23 @@ impl LiveClient {
         if let Ok(message) = outcome {
             panic!("expected no message, got {message}");
         }
+    }
+
+    /// Reads (answering WebSocket pings, as browsers do) until the server closes the session
+    /// within `patience`; returns the close code and reason.
+    pub async fn closed_within(&mut self, patience: Duration) -> (u16, String) {
+        let closing = async {
+            loop {
+                match self.socket.next().await {
+                    Some(Ok(Message::Close(Some(frame)))) => return (u16::from(frame.code), frame.reason.to_string()),
+                    Some(Ok(_)) => {}
+                    other => panic!("the session ended without a close frame: {other:?}"),
+                }
+            }
+        };
+        tokio::time::timeout(patience, closing)
+            .await
+            .unwrap_or_else(|_| panic!("the server did not close the session within {patience:?}"))
     }
 
     async fn send(&mut self, message: Value) {
