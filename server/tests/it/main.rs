@@ -6,6 +6,7 @@
 mod support;
 
 mod accounts;
+mod authz_matrix;
 mod cli;
 mod credits;
 mod fixtures;
