@@ -20,6 +20,7 @@ mod live_limits;
 mod media;
 mod rest_read;
 mod schema_drift;
+mod secrets_in_logs;
 mod send;
 mod statuses;
 mod subscriptions;

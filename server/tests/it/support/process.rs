@@ -16,6 +16,7 @@ pub struct ServerProcess {
     pub address: String,
     child: Child,
     log: Arc<Mutex<Vec<Value>>>,
+    output: Arc<Mutex<String>>,
 }
 
 impl ServerProcess {
@@ -29,14 +30,26 @@ impl ServerProcess {
             .envs(env.iter().copied())
             .arg("serve")
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start wagate serve");
         let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
         let log = Arc::new(Mutex::new(Vec::new()));
+        let output = Arc::new(Mutex::new(String::new()));
         let (listening, address) = mpsc::channel();
         let lines = log.clone();
+        let everything = output.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                everything.lock().expect("output lock").push_str(&(line + "\n"));
+            }
+        });
+        let everything = output.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                everything.lock().expect("output lock").push_str(&format!("{line}\n"));
                 let Ok(entry) = serde_json::from_str::<Value>(&line) else { continue };
                 if let Some(addr) = entry["fields"]["addr"].as_str() {
                     let _ = listening.send(format!("http://{addr}"));
@@ -48,7 +61,12 @@ impl ServerProcess {
             let _ = child.kill();
             panic!("wagate serve did not log its address within 30 s");
         });
-        Self { address, child, log }
+        Self { address, child, log, output }
+    }
+
+    /// Everything the process has written so far, stdout and stderr, line by line.
+    pub fn output(&self) -> String {
+        self.output.lock().expect("output lock").clone()
     }
 
     /// The `message` of every log line so far.
