@@ -96,6 +96,9 @@ pub struct Config {
     /// `WS_IDLE_TIMEOUT`: a WebSocket peer that sends nothing (not even a pong to the server's
     /// pings) for this long is disconnected.
     pub ws_idle_timeout: std::time::Duration,
+    /// `CORS_ALLOWED_ORIGINS`: the web origins (`https://app.example.com`) whose pages may call
+    /// the API from a browser; none by default (CORS closed).
+    pub cors_allowed_origins: Vec<String>,
 }
 
 /// How wagate reaches Meta's Graph API to send.
@@ -167,6 +170,8 @@ impl Config {
             live_event_buffer: parse(get, "LIVE_EVENT_BUFFER", "1024", "a number of events of at least 1")?,
             ws_idle_timeout: crate::auth::parse_ttl(&get("WS_IDLE_TIMEOUT").unwrap_or_else(|| "60s".into()))
                 .map_err(|e| invalid("WS_IDLE_TIMEOUT", e))?,
+            cors_allowed_origins: cors_origins(&get("CORS_ALLOWED_ORIGINS").unwrap_or_default())
+                .map_err(|e| invalid("CORS_ALLOWED_ORIGINS", e))?,
             whatsapp: WhatsAppConfig {
                 token: get("WHATSAPP_TOKEN").map(Secret::new),
                 phone_number_id: get("WHATSAPP_PHONE_NUMBER_ID"),
@@ -226,6 +231,29 @@ fn parse_non_negative(get: Lookup<'_>, name: &'static str, default: i64) -> Resu
         return Err(invalid(name, format!("expected a whole number ≥ 0, got {value}")));
     }
     Ok(value)
+}
+
+/// `CORS_ALLOWED_ORIGINS=https://a.example,http://localhost:5173`: exact origins, scheme and
+/// host (and port), nothing else; a wildcard is refused so that opening the API is deliberate.
+fn cors_origins(raw: &str) -> Result<Vec<String>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+            match host {
+                Some(host)
+                    if !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)) =>
+                {
+                    Ok(origin.to_owned())
+                }
+                _ => Err(format!(
+                    "expected origins like `https://app.example.com` or `http://localhost:5173` (scheme and host, \
+                     no path, no `*`), separated by commas; got `{origin}`"
+                )),
+            }
+        })
+        .collect()
 }
 
 /// `CREDIT_PRICES=image=3,video=3` overrides entries of the default table.
@@ -288,6 +316,18 @@ mod tests {
         assert_eq!(cfg.prices.price_of("image"), 2);
         assert_eq!(cfg.whatsapp.api_base, DEFAULT_API_BASE);
         assert!(cfg.whatsapp.enforce_service_window);
+    }
+
+    #[test]
+    fn cors_origins_are_exact_origins_or_refused() {
+        assert!(config(&[]).unwrap().cors_allowed_origins.is_empty(), "closed by default");
+        let open = config(&[("CORS_ALLOWED_ORIGINS", "https://a.example, http://localhost:5173")]).unwrap();
+        assert_eq!(open.cors_allowed_origins, ["https://a.example", "http://localhost:5173"]);
+        for bad in ["*", "a.example", "https://a.example/path", "https://"] {
+            let err = config(&[("CORS_ALLOWED_ORIGINS", bad)]).unwrap_err();
+            assert_eq!(err.name, "CORS_ALLOWED_ORIGINS", "{bad}");
+            assert!(err.to_string().contains(bad), "{err}");
+        }
     }
 
     #[test]

@@ -13,12 +13,13 @@ mod webhook;
 use axum::{
     Router,
     extract::DefaultBodyLimit,
-    http::Request,
+    http::{HeaderValue, Method, Request, header},
     response::Redirect,
     routing::{get, post},
 };
 use tower::ServiceBuilder;
 use tower_http::{
+    cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
@@ -28,6 +29,7 @@ use crate::state::AppState;
 /// Every route, with one tracing span per request carrying its request id.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.webhook_max_body_bytes;
+    let cors = cors(&state.config.cors_allowed_origins);
     Router::new()
         .route(
             "/api/whatsapp/webhook",
@@ -48,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .route("/", get(|| async { Redirect::temporary("/admin/") }))
         .nest_service("/admin", admin_ui::service(&state.config.admin_ui_dir))
+        .layer(cors)
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -55,6 +58,20 @@ pub fn router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::x_request_id()),
         )
         .with_state(state)
+}
+
+/// Cross-origin access for the configured origins only; with none, no CORS header is ever sent
+/// and browsers keep other sites' pages out.
+fn cors(origins: &[String]) -> tower::util::Either<CorsLayer, tower::layer::util::Identity> {
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|origin| HeaderValue::from_str(origin).ok()).collect();
+    let layer = (!origins.is_empty()).then(|| {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+            .max_age(std::time::Duration::from_secs(3600))
+    });
+    tower::util::option_layer(layer)
 }
 
 /// The span of one request: method, path (never the query string, which may carry the verify

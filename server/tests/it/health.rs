@@ -1,4 +1,5 @@
-//! Liveness and readiness.
+//! Liveness and readiness, and what every response carries: request ids, the admin SPA's
+//! security headers, and CORS (closed unless origins are configured).
 
 use crate::support::TestApp;
 
@@ -64,4 +65,56 @@ async fn the_admin_spa_forbids_framing_and_foreign_scripts() {
         assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
         assert_eq!(header("referrer-policy"), "no-referrer", "{path}");
     }
+}
+
+/// A browser's preflight for a cross-origin GraphQL POST from `origin`.
+async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
+    app.client
+        .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "authorization,content-type")
+        .send()
+        .await
+        .expect("preflight")
+}
+
+fn allowed_origin(response: &reqwest::Response) -> Option<&str> {
+    response.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok())
+}
+
+#[tokio::test]
+async fn cors_is_closed_by_default() {
+    let app = TestApp::spawn().await;
+    let refused = preflight(&app, "https://elsewhere.example").await;
+    assert_eq!(allowed_origin(&refused), None);
+    let query = app
+        .client
+        .post(app.url("/graphql"))
+        .header("origin", "https://elsewhere.example")
+        .json(&serde_json::json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .expect("query");
+    assert_eq!(allowed_origin(&query), None, "no page of another origin may read the answer");
+}
+
+#[tokio::test]
+async fn cors_opens_to_the_configured_origins_only() {
+    let app = TestApp::builder().env("CORS_ALLOWED_ORIGINS", "https://staff.example").spawn().await;
+    let allowed = preflight(&app, "https://staff.example").await;
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    assert_eq!(allowed_origin(&allowed), Some("https://staff.example"));
+    let headers = allowed.headers()["access-control-allow-headers"].to_str().expect("ascii").to_ascii_lowercase();
+    assert!(headers.contains("authorization") && headers.contains("content-type"), "{headers}");
+    assert_eq!(allowed_origin(&preflight(&app, "https://elsewhere.example").await), None);
+    let query = app
+        .client
+        .post(app.url("/graphql"))
+        .header("origin", "https://staff.example")
+        .json(&serde_json::json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .expect("query");
+    assert_eq!(allowed_origin(&query), Some("https://staff.example"));
 }
