@@ -1,15 +1,16 @@
 # wagate — thin wrappers; the logic lives in the code and in scripts/.
 CARGO ?= cargo
 
-.PHONY: run test lint schema ui ui-test ui-e2e test-rust test-postgres graphql-audit
+.PHONY: run test lint deny schema ui ui-test ui-e2e test-rust test-postgres graphql-audit
 
 ## run: build everything and serve on SQLite (wagate.db) with the admin UI, on http://127.0.0.1:8080
 run: ui
 	$(CARGO) run --bin wagate -- serve
 
-## test: every check and test (lint, unit, integration on SQLite, the GraphQL-over-HTTP audit,
-## integration on a throwaway PostgreSQL, the admin UI's unit tests and its browser test)
-test: lint ui test-rust graphql-audit test-postgres ui-test ui-e2e
+## test: every check and test (lint, the dependency check, unit, integration on SQLite, the
+## GraphQL-over-HTTP audit, integration on a throwaway PostgreSQL, the admin UI's unit tests and
+## its browser test)
+test: lint deny ui test-rust graphql-audit test-postgres ui-test ui-e2e
 
 test-rust:
 	$(CARGO) test --workspace --all-targets
@@ -25,6 +26,10 @@ test-postgres:
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## deny: cargo-deny over the dependency tree (bans, licenses, sources; installs it when missing)
+deny:
+	CARGO="$(CARGO)" scripts/cargo-deny.sh
 
 ## schema: regenerate schema.graphql from the code
 schema:
