@@ -1,5 +1,6 @@
 //! The GraphQL API: schema assembly, limits and the exported SDL.
 
+mod aliases;
 pub mod auth;
 pub mod execution;
 mod loaders;
@@ -33,6 +34,7 @@ pub fn schema(domain: Domain, sender: Sender, sessions: Sessions) -> AppSchema {
         .data(sessions)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .extension(aliases::AliasLimit)
         .extension(execution::TrackExecution)
         .finish()
 }

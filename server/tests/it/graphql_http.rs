@@ -269,3 +269,27 @@ async fn execution_errors_stay_200_with_data_and_their_codes() {
         assert_eq!((user.status, user.code()), (200, "FORBIDDEN"), "{accept}: {}", user.text);
     }
 }
+
+#[tokio::test]
+async fn a_document_with_more_aliases_than_the_limit_is_refused_before_it_runs() {
+    let app = TestApp::spawn().await;
+    let aliased = |n: usize| (0..n).map(|i| format!("a{i}: __typename")).collect::<Vec<_>>().join(" ");
+    let allowed = post(
+        &app,
+        "application/graphql-response+json",
+        &json!({ "query": format!("{{ {} }}", aliased(30)) }).to_string(),
+    )
+    .await;
+    assert_eq!(allowed.status, 200, "{}", allowed.text);
+    assert_eq!(allowed.body["data"]["a29"], "Query");
+    let login = "login(identifier: \"a@b.c\", password: \"guess\") { token }";
+    let guesses = (0..31).map(|i| format!("g{i}: {login}")).collect::<Vec<_>>().join(" ");
+    let refused = post(
+        &app,
+        "application/graphql-response+json",
+        &json!({ "query": format!("mutation {{ {guesses} }}") }).to_string(),
+    )
+    .await;
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    assert!(refused.message().contains("31 aliases; at most 30"), "{}", refused.text);
+}

@@ -1,0 +1,83 @@
+//! A limit on aliases. The complexity limit bounds how much one document may ask for; aliases
+//! are bounded on their own because they are the usual tool for packing many guesses (of
+//! passwords, of ids) into one request that a per-request throttle counts once.
+
+use std::sync::Arc;
+
+use async_graphql::{
+    ServerError, ServerResult, Variables,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
+    parser::types::{ExecutableDocument, Selection, SelectionSet},
+};
+
+/// The most aliased fields one document may hold (the admin UI uses none).
+pub const MAX_ALIASES: usize = 30;
+
+/// The schema extension that refuses documents with more than [`MAX_ALIASES`] aliases.
+pub struct AliasLimit;
+
+impl ExtensionFactory for AliasLimit {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(AliasLimit)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for AliasLimit {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let aliases = count_aliases(&document);
+        if aliases > MAX_ALIASES {
+            return Err(ServerError::new(
+                format!(
+                    "the document uses {aliases} aliases; at most {MAX_ALIASES} are allowed: split it into several requests"
+                ),
+                None,
+            ));
+        }
+        Ok(document)
+    }
+}
+
+/// Aliased fields in every operation and fragment definition of `document`.
+fn count_aliases(document: &ExecutableDocument) -> usize {
+    let operations = document.operations.iter().map(|(_, op)| in_set(&op.node.selection_set.node));
+    let fragments = document.fragments.values().map(|fragment| in_set(&fragment.node.selection_set.node));
+    operations.chain(fragments).sum()
+}
+
+fn in_set(set: &SelectionSet) -> usize {
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => usize::from(field.node.alias.is_some()) + in_set(&field.node.selection_set.node),
+            Selection::InlineFragment(fragment) => in_set(&fragment.node.selection_set.node),
+            Selection::FragmentSpread(_) => 0,
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::parser::parse_query;
+
+    use super::count_aliases;
+
+    #[test]
+    fn aliases_are_counted_in_operations_fragments_and_nested_selections() {
+        let document = parse_query(
+            "query A { a: me { id } b: me { i: id } } \
+             query B { ...F ... on Query { c: me { id } } } \
+             fragment F on Query { d: me { id } e: __typename }",
+        )
+        .expect("parses");
+        assert_eq!(count_aliases(&document), 6);
+        assert_eq!(count_aliases(&parse_query("{ me { id } }").expect("parses")), 0);
+    }
+}
