@@ -7,9 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startFakeGraph } from './support/fake-graph.mjs';
 import { graphql } from './support/graphql.mjs';
-import { PHONE_NUMBER_ID, contact, envelope, message, postWebhook, status, text } from './support/meta.mjs';
+import { isErrorResult, routeLiveSocket } from './support/live-socket.mjs';
+import { PHONE_NUMBER_ID, contact, envelope, message, postWebhook, status, text, texts } from './support/meta.mjs';
 import { makePng } from './support/png.mjs';
 import { startServer, waitFor } from './support/server.mjs';
+import { recordConversationQueries, rowsDiffer, shownMessageIds } from './support/table.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const results = join(root, 'test-results');
@@ -21,6 +23,14 @@ const PHONE = { width: 390, height: 844 };
 
 const ANA = '33612345678';
 const BEN = '4915112345678';
+const CLEO = '5511987654321';
+/** Cleo's messages seeded before the browser opens: more than a page of the messages table. */
+const BACKLOG = 60;
+/** Cleo's messages posted at once while her table is open. */
+const BURST = 40;
+// Small, so that BURST leaves a live subscriber behind (LAGGED); every other step publishes a
+// few events at a time.
+const LIVE_EVENT_BUFFER = 8;
 const hoursAgo = (h) => new Date(Date.now() - h * 3_600_000);
 
 for (const [what, path, fix] of [
@@ -113,10 +123,20 @@ async function seed() {
       message('wamid.A5', ANA, hoursAgo(2.2), 'interactive', { type: 'button_reply', button_reply: { id: 'track', title: 'Track my parcel' } }),
     ],
   }));
+  const backlog = texts('wamid.C', CLEO, hoursAgo(6), 60_000, BACKLOG);
+  await postWebhook(server.baseUrl, server.appSecret, envelope({ contacts: [contact(CLEO, 'Cleo Duval')], messages: backlog }));
   const { users } = await graphql(server.baseUrl, login.token, '{ users(first: 50) { nodes { id phone } } }');
   const idOf = (phone) => users.nodes.find((u) => u.phone === phone)?.id;
-  check(idOf(ANA) && idOf(BEN), `seeding did not create both contacts: ${JSON.stringify(users.nodes)}`);
-  return { anaId: idOf(ANA), benId: idOf(BEN), outboundWamid: wamid, token: login.token };
+  check(idOf(ANA) && idOf(BEN) && idOf(CLEO), `seeding did not create the three contacts: ${JSON.stringify(users.nodes)}`);
+  return {
+    anaId: idOf(ANA),
+    benId: idOf(BEN),
+    cleoId: idOf(CLEO),
+    /** Cleo's message ids as the table lists them, newest first. */
+    backlog: backlog.map((m) => m.id).reverse(),
+    outboundWamid: wamid,
+    token: login.token,
+  };
 }
 
 async function main() {
@@ -128,6 +148,7 @@ async function main() {
     phoneNumberId: PHONE_NUMBER_ID,
     adminEmail: 'e2e-admin@example.test',
     logFile: join(results, 'server.log'),
+    settings: { LIVE_EVENT_BUFFER: String(LIVE_EVENT_BUFFER) },
   });
   const seeded = await seed();
   const admin = (path) => `${server.baseUrl}/admin${path}`;
@@ -302,6 +323,82 @@ async function main() {
       () => `the balance should go from ${before} to ${before + 10}`);
     await expectVisible(tablePage, 'table.ledger tbody tr:first-child:has-text("Goodwill for the delay")', 'the adjustment at the top of the ledger');
   });
+
+  // Cleo's messages in a tab of their own whose WebSocket the test routes: "load more" by
+  // cursor, then what the table does when live events were missed.
+  let cleoPage;
+  let socket;
+  let queries;
+  let pageSize;
+  const firstPageQueries = () => queries.filter((q) => !q.after).length;
+  async function expectRows(expected, what) {
+    let why;
+    await waitFor(8_000, async () => !(why = rowsDiffer(await shownMessageIds(cleoPage), expected)) || undefined,
+      () => `${what}: ${why}`);
+  }
+  /** Clicks "Load more" until it is gone, checking that each click adds the next page. */
+  async function loadEverything(everything) {
+    const loadMore = cleoPage.getByRole('button', { name: 'Load more messages' });
+    for (let shown = pageSize; shown < everything.length; ) {
+      const sent = queries.length;
+      await loadMore.click();
+      shown = Math.min(shown + pageSize, everything.length);
+      await expectRows(everything.slice(0, shown), `after "Load more", ${shown} rows`);
+      check(queries.length === sent + 1 && queries.at(-1).after, `"Load more" should send one query with a cursor, sent: ${JSON.stringify(queries.slice(sent))}`);
+    }
+    check((await loadMore.count()) === 0, 'with every message shown, "Load more messages" should be gone');
+  }
+
+  await step('load-more', () => cleoPage, async () => {
+    cleoPage = await context.newPage();
+    cleoPage.on('pageerror', (e) => pageErrors.push(e.message));
+    cspViolations(cleoPage);
+    socket = await routeLiveSocket(cleoPage);
+    queries = recordConversationQueries(cleoPage);
+    await cleoPage.goto(admin(`/user/${seeded.cleoId}/conversations`));
+    await expectVisible(cleoPage, 'table.conversations tbody tr', "Cleo's messages");
+    pageSize = queries[0]?.first;
+    check(Number.isInteger(pageSize) && pageSize < BACKLOG, `the ${BACKLOG} seeded messages should be more than the page the UI asks for (first: ${pageSize})`);
+    await expectRows(seeded.backlog.slice(0, pageSize), 'the first page');
+    await loadEverything(seeded.backlog);
+  });
+
+  await step('lagged-requery', () => cleoPage, async () => {
+    await expectVisible(cleoPage, '[data-live="connected"]', 'the live connection');
+    const burst = texts('wamid.CB', CLEO, new Date(Date.now() - BURST * 1000), 1000, BURST);
+    const heard = socket.received().length;
+    const requeried = firstPageQueries();
+    await postWebhook(server.baseUrl, server.appSecret, envelope({ contacts: [contact(CLEO, 'Cleo Duval')], messages: burst }));
+    await waitFor(5_000, () => socket.received().slice(heard).some((m) => isErrorResult(m, 'LAGGED')) || undefined,
+      () => `${BURST} messages at once should overflow LIVE_EVENT_BUFFER=${LIVE_EVENT_BUFFER}: a LAGGED error was expected on the subscription`);
+    await waitFor(5_000, () => firstPageQueries() > requeried || undefined, () => 'after LAGGED the table should query its first page again');
+    // The re-query starts the list over from the first page, the burst on top.
+    const everything = [...burst.map((m) => m.id).reverse(), ...seeded.backlog];
+    await expectRows(everything.slice(0, pageSize), 'the re-queried first page');
+    await loadEverything(everything);
+  });
+
+  // A dropped socket misses what is published until it is back. graphql-ws reconnects after a
+  // back-off when the server restarts (1012), and at once after a clean close (1000).
+  for (const [name, code, wamid] of [['reconnect-after-restart', 1012, 'wamid.CR1'], ['reconnect-after-clean-close', 1000, 'wamid.CR2']]) {
+    await step(name, () => cleoPage, async () => {
+      await expectVisible(cleoPage, '[data-live="connected"]', 'the live connection');
+      await socket.drop(code, 'dropped by the e2e test');
+      await expectVisible(cleoPage, '[data-live]:not([data-live="connected"])', 'the header saying updates stopped');
+      await postWebhook(server.baseUrl, server.appSecret, envelope({
+        contacts: [contact(CLEO, 'Cleo Duval')],
+        messages: [text(wamid, CLEO, new Date(), `Sent while the socket was closed with ${code}`)],
+      }));
+      await new Promise((r) => setTimeout(r, 300));
+      check(!(await cleoPage.locator(`tr[data-message-id="${wamid}"]`).count()), 'a message published while the socket was closed cannot have come live');
+      const requeried = firstPageQueries();
+      socket.release();
+      await expectVisible(cleoPage, '[data-live="connected"]', 'the live connection back', 10_000);
+      await expectVisible(cleoPage, `table.conversations tbody tr:first-child[data-message-id="${wamid}"]`, 'the missed message at the top, re-queried', 5_000);
+      check(firstPageQueries() > requeried, 'the table should have queried its first page again after the reconnect');
+    });
+  }
+  await cleoPage.close();
 
   await step('phone-conversations', shot, async () => {
     await tablePage.setViewportSize(PHONE);

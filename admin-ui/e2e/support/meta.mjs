@@ -24,6 +24,14 @@ export function message(id, from, at, type, payload, extra = {}) {
 
 export const text = (id, from, at, body) => message(id, from, at, 'text', { body });
 
+/** `count` texts from `from`, `stepMs` apart from `first` on, with ids `${prefix}001`…; oldest first. */
+export function texts(prefix, from, first, stepMs, count) {
+  return Array.from({ length: count }, (_, i) => {
+    const n = String(i + 1).padStart(3, '0');
+    return text(`${prefix}${n}`, from, new Date(first.getTime() + i * stepMs), `Message ${n} of ${count}`);
+  });
+}
+
 export function status(id, state, at, recipient) {
   return { id, status: state, timestamp: String(Math.floor(at.getTime() / 1000)), recipient_id: recipient };
 }

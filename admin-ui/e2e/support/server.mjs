@@ -17,7 +17,8 @@ async function freePort() {
   return port;
 }
 
-export async function startServer({ bin, uiDir, graphBase, phoneNumberId, adminEmail, logFile }) {
+/** `settings` adds to (or overrides) the environment the server starts with. */
+export async function startServer({ bin, uiDir, graphBase, phoneNumberId, adminEmail, logFile, settings = {} }) {
   const dir = mkdtempSync(join(tmpdir(), 'wagate-e2e-'));
   const port = await freePort();
   const appSecret = randomBytes(16).toString('hex');
@@ -38,6 +39,7 @@ export async function startServer({ bin, uiDir, graphBase, phoneNumberId, adminE
     ADMIN_EMAIL: adminEmail,
     MEDIA_DIR: join(dir, 'media'),
     MEDIA_POLL_MS: '200',
+    ...settings,
   };
   const child = spawn(bin, ['serve'], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = [];

@@ -1,9 +1,9 @@
 // The urql client: HTTP for queries and mutations, graphql-ws for subscriptions, the bearer
 // token on both, and UNAUTHENTICATED from anywhere ending the session.
 import { Client, cacheExchange, fetchExchange, mapExchange, subscriptionExchange } from 'urql';
-import { createClient as createWsClient } from 'graphql-ws';
 import { errorCode } from '../lib/errors';
 import { setLiveState, type LiveState } from './live';
+import { createLiveSocket } from './liveSocket';
 
 /** The socket's URL beside the page: `ws(s)://host/graphql/ws`. */
 export function wsUrl(location: Pick<Location, 'protocol' | 'host'> = window.location): string {
@@ -19,25 +19,14 @@ export interface ApiClient {
 export function createApiClient(token: string, onUnauthenticated: () => void): ApiClient {
   const authorization = `Bearer ${token}`;
   let disposed = false;
-  const live = (next: LiveState, wasRetry = false) => {
-    if (!disposed) setLiveState(next, wasRetry);
+  const live = (next: LiveState, reconnected: boolean) => {
+    if (!disposed) setLiveState(next, reconnected);
   };
-  live('connecting');
-  const ws = createWsClient({
-    url: wsUrl(),
-    connectionParams: { Authorization: authorization },
-    lazy: false,
-    keepAlive: 20_000,
-    retryAttempts: Number.POSITIVE_INFINITY,
-    shouldRetry: () => true,
-    on: {
-      connecting: (isRetry) => live(isRetry ? 'reconnecting' : 'connecting'),
-      connected: (_socket, _payload, wasRetry) => live('connected', wasRetry),
-      closed: (event) => {
-        const code = (event as { code?: number } | undefined)?.code;
-        if (!disposed && (code === 4401 || code === 4403)) onUnauthenticated();
-        else live('reconnecting');
-      },
+  live('connecting', false);
+  const ws = createLiveSocket(wsUrl(), authorization, {
+    report: live,
+    onRefused: () => {
+      if (!disposed) onUnauthenticated();
     },
   });
 

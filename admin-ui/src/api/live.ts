@@ -8,10 +8,11 @@ let state: LiveState = 'connecting';
 const listeners = new Set<() => void>();
 const reconnectListeners = new Set<() => void>();
 
-export function setLiveState(next: LiveState, wasRetry = false) {
+/** `reconnected`: connected again after a drop, so events may have been missed. */
+export function setLiveState(next: LiveState, reconnected = false) {
   state = next;
   listeners.forEach((l) => l());
-  if (next === 'connected' && wasRetry) reconnectListeners.forEach((l) => l());
+  if (next === 'connected' && reconnected) reconnectListeners.forEach((l) => l());
 }
 
 export function useLiveState(): LiveState {
