@@ -75,7 +75,10 @@ impl Domain {
     /// with `BAD_USER_INPUT`; a store failure leaves nothing behind.
     pub async fn ingest_webhook(&self, body: &[u8], signature: SignatureCheck<'_>) -> Result<IngestReport, AppError> {
         match serde_json::from_slice::<Value>(body) {
-            Ok(json) => Ok(self.process(Target::New { body, signature }, &payload::interpret(&json)).await?),
+            Ok(json) => {
+                let notification = payload::interpret(&payload::storable(json));
+                Ok(self.process(Target::New { body, signature }, &notification).await?)
+            }
             Err(err) => {
                 let id = self.store_rejected(body, signature, &err.to_string()).await?;
                 Err(AppError::BadInput(format!(
@@ -93,7 +96,7 @@ impl Domain {
             .ok_or_else(|| AppError::NotFound(format!("no webhook delivery has id {id}")))?;
         let json: Value = serde_json::from_slice(&delivery.body)
             .map_err(|e| AppError::BadInput(format!("delivery {id} is still not valid JSON ({e})")))?;
-        Ok(self.process(Target::Replay(id), &payload::interpret(&json)).await?)
+        Ok(self.process(Target::Replay(id), &payload::interpret(&payload::storable(json))).await?)
     }
 
     /// The ids of deliveries that are not `processed`, oldest first.

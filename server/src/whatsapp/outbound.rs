@@ -54,6 +54,11 @@ pub fn validate(message: Value) -> Result<OutboundRequest, AppError> {
             "the message must be a JSON object like {\"to\":\"33612345678\",\"type\":\"text\",\"text\":{\"body\":\"Bonjour\"}}",
         ));
     };
+    if let Some(place) = nul_at(&body) {
+        return Err(bad(format!(
+            "{place} contains a NUL character (U+0000), which a message cannot carry; remove it and send again"
+        )));
+    }
     match body.get("messaging_product").and_then(Value::as_str) {
         None if !body.contains_key("messaging_product") => {
             body.insert("messaging_product".into(), "whatsapp".into());
@@ -252,6 +257,22 @@ fn optional_text(object: &Value, place: &str, name: &str, max: usize) -> Result<
 
 fn bad(message: impl Into<String>) -> AppError {
     AppError::BadInput(message.into())
+}
+
+/// Where the first NUL character of a message is (`text.body`), if it has one.
+fn nul_at(body: &serde_json::Map<String, Value>) -> Option<String> {
+    fn find(value: &Value, place: &str) -> Option<String> {
+        match value {
+            Value::String(text) => text.contains('\0').then(|| format!("`{place}`")),
+            Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| find(item, &format!("{place}[{i}]"))),
+            Value::Object(map) => map.iter().find_map(|(key, item)| {
+                let inner = if place.is_empty() { key.clone() } else { format!("{place}.{key}") };
+                if key.contains('\0') { Some(format!("a key of `{place}`")) } else { find(item, &inner) }
+            }),
+            _ => None,
+        }
+    }
+    body.iter().find_map(|(key, value)| find(value, key))
 }
 
 #[cfg(test)]

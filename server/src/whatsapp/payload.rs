@@ -127,6 +127,23 @@ pub struct StatusUpdate {
     pub raw: Value,
 }
 
+/// `body` with every NUL character (U+0000) in its strings and keys replaced by U+FFFD.
+/// PostgreSQL's text columns cannot hold NUL, and a message that can never be stored would be
+/// retried by Meta forever; the delivery's raw bytes keep the original.
+pub fn storable(body: Value) -> Value {
+    fn clean(text: String) -> String {
+        if text.contains('\0') { text.replace('\0', "\u{FFFD}") } else { text }
+    }
+    match body {
+        Value::String(text) => Value::String(clean(text)),
+        Value::Array(items) => Value::Array(items.into_iter().map(storable).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(key, value)| (clean(key), storable(value))).collect())
+        }
+        other => other,
+    }
+}
+
 /// Reads a notification body (already parsed as JSON).
 pub fn interpret(body: &Value) -> Notification {
     let mut out = Notification::default();
@@ -233,6 +250,12 @@ mod tests {
     fn envelope(value: Value) -> Value {
         json!({ "object": "whatsapp_business_account",
                 "entry": [{ "id": "1", "changes": [{ "field": "messages", "value": value }] }] })
+    }
+
+    #[test]
+    fn nul_characters_become_replacement_characters_everywhere() {
+        let body = json!({ "a\u{0}": ["x\u{0}y", { "k": "\u{0}" }, 1, null], "b": "clean" });
+        assert_eq!(storable(body), json!({ "a\u{FFFD}": ["x\u{FFFD}y", { "k": "\u{FFFD}" }, 1, null], "b": "clean" }));
     }
 
     #[test]

@@ -181,3 +181,19 @@ async fn with_the_database_gone_webhooks_get_503_and_readyz_says_so() {
     assert_eq!(ready.status(), 503);
     assert_eq!(app.get("/healthz", None).await.status(), 200, "the process itself is alive");
 }
+
+#[tokio::test]
+async fn a_text_with_control_characters_is_stored_with_nul_replaced_and_its_raw_body_kept() {
+    // PostgreSQL's text columns cannot hold NUL: it becomes U+FFFD, and the raw bytes keep it.
+    let app = TestApp::spawn().await;
+    let body = "nul:\u{0} bell:\u{7} end";
+    app.deliver(&meta::text_notification("wamid.NUL", "33611111111", 1, body)).await;
+    let stored = app.graphql_ok("{ users { nodes { id } } }", json!({})).await;
+    let user = stored["users"]["nodes"][0]["id"].as_str().expect("a user").to_owned();
+    let page = app
+        .graphql_ok("query($u: ID!) { conversations(userId: $u) { nodes { content } } }", json!({ "u": user }))
+        .await;
+    assert_eq!(page["conversations"]["nodes"][0]["content"], "nul:\u{FFFD} bell:\u{7} end");
+    let delivery = webhook_delivery::Entity::find().one(app.db()).await.expect("query").expect("a delivery");
+    assert!(String::from_utf8_lossy(&delivery.body).contains("nul:\\u0000 bell"), "the raw body is as Meta sent it");
+}

@@ -10,6 +10,7 @@ mod authz_matrix;
 mod cli;
 mod credits;
 mod fixtures;
+mod fuzz_webhook;
 mod graphql_http;
 mod graphql_read;
 mod graphql_send;

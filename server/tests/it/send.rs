@@ -398,3 +398,15 @@ async fn a_failed_status_that_beats_the_send_response_refunds_the_message_once()
     assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 99, "paid, then refunded exactly once");
     app.assert_ledger_matches_balances().await;
 }
+
+#[tokio::test]
+async fn a_message_carrying_a_nul_character_is_refused_before_anything_is_charged_or_sent() {
+    let app = app_with_open_window(&[]).await;
+    let message = json!({"to": ANA, "type": "text", "text": {"body": "a\u{0}b"}});
+    let (status, error) = error_of(app.send(&message, Some(&app.admin_token())).await).await;
+    assert_eq!((status, error["code"].as_str()), (400, Some("BAD_USER_INPUT")), "{error}");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("U+0000") && message.contains("`text.body`"), "{error}");
+    assert!(app.graph.requests().is_empty());
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 99);
+}
