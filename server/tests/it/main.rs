@@ -7,6 +7,7 @@ mod support;
 
 mod accounts;
 mod cli;
+mod crash;
 mod credits;
 mod fixtures;
 mod graphql_http;
