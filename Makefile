@@ -19,7 +19,7 @@ graphql-audit:
 	CARGO="$(CARGO)" scripts/graphql-audit.sh
 
 test-postgres:
-	scripts/with-postgres.sh $(CARGO) test -p wagate --test it --test multi_instance
+	scripts/with-postgres.sh $(CARGO) test -p wagate --test it --test multi_instance --test store_outage
 
 ## lint: formatting and clippy with warnings as errors
 lint:

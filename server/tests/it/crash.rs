@@ -5,13 +5,14 @@
 
 use std::{
     sync::atomic::{AtomicUsize, Ordering},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use crate::support::{
     TestApp,
     load::{self, Answer},
     process::ServerProcess,
+    wait_until,
     workload::{self, Workload},
 };
 
@@ -30,8 +31,8 @@ async fn a_server_killed_under_load_keeps_what_it_acknowledged_and_replays_store
     let acknowledged = AtomicUsize::new(0);
     let strike_after = work.deliveries.len() / 3;
     let (answers, ()) = tokio::join!(load::post_each_once(&address, &work.deliveries, CLIENTS, &acknowledged), async {
-        wait_until("a third of the deliveries is acknowledged", || acknowledged.load(Ordering::SeqCst) >= strike_after)
-            .await;
+        let strike = || async { acknowledged.load(Ordering::SeqCst) >= strike_after };
+        wait_until("a third of the deliveries is acknowledged", Duration::from_secs(30), strike).await;
         server.kill_hard();
     });
     for answer in &answers {
@@ -48,12 +49,4 @@ async fn a_server_killed_under_load_keeps_what_it_acknowledged_and_replays_store
     work.assert_stored(&app, &acked).await;
     load::post_until_acknowledged(&restarted.address, &work.deliveries, CLIENTS, Duration::from_secs(30)).await;
     work.assert_all_stored_once(&app).await;
-}
-
-async fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !done() {
-        assert!(Instant::now() < deadline, "not within 30 s: {what}");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
 }

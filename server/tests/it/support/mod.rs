@@ -117,6 +117,15 @@ impl TestAppBuilder {
     }
 }
 
+/// Polls `done` until it holds; fails naming `what` when `within` has passed.
+pub async fn wait_until<F: Future<Output = bool>>(what: &str, within: Duration, done: impl Fn() -> F) {
+    let deadline = tokio::time::Instant::now() + within;
+    while !done().await {
+        assert!(tokio::time::Instant::now() < deadline, "not within {within:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// A temp SQLite file, or a new database on `TEST_DATABASE_URL`'s PostgreSQL server.
 async fn fresh_database(dir: &tempfile::TempDir) -> String {
     match std::env::var("TEST_DATABASE_URL") {
