@@ -25,6 +25,7 @@ test-postgres:
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p wagate --test multi_instance --test store_outage -- -D warnings  # test = false: not in --all-targets
 
 ## schema: regenerate schema.graphql from the code
 schema:
