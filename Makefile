@@ -20,12 +20,13 @@ graphql-audit:
 	CARGO="$(CARGO)" scripts/graphql-audit.sh
 
 test-postgres:
-	scripts/with-postgres.sh $(CARGO) test -p wagate --test it --test multi_instance
+	scripts/with-postgres.sh $(CARGO) test -p wagate --test it --test multi_instance --test store_outage
 
 ## lint: formatting and clippy with warnings as errors
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p wagate --test multi_instance --test store_outage -- -D warnings  # test = false: not in --all-targets
 
 ## fuzz: the webhook fuzz test for much longer than make test runs it (FUZZ_CASES=20000)
 fuzz:

@@ -62,6 +62,9 @@ pub enum JwtSecretSource {
 pub struct Config {
     /// `DATABASE_URL`: `sqlite://…` (default) or `postgres://…`.
     pub database_url: String,
+    /// `DATABASE_ACQUIRE_TIMEOUT_MS`: how long a statement waits for a database connection,
+    /// opening one included, before it fails (a webhook then answers 503).
+    pub database_acquire_timeout: std::time::Duration,
     /// `BIND_ADDR`: where `wagate serve` listens.
     pub bind_addr: SocketAddr,
     /// `WHATSAPP_WEBHOOK_TOKEN`: the verify token typed into Meta's dashboard.
@@ -156,6 +159,7 @@ impl Config {
         };
         Ok(Self {
             database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://wagate.db?mode=rwc".into()),
+            database_acquire_timeout: positive_millis(get, "DATABASE_ACQUIRE_TIMEOUT_MS", "5000")?,
             bind_addr: parse(get, "BIND_ADDR", "127.0.0.1:8080", "a socket address like 0.0.0.0:8080")?,
             webhook_verify_token: get("WHATSAPP_WEBHOOK_TOKEN").map(Secret::new),
             app_secret: get("WHATSAPP_APP_SECRET").map(Secret::new),
@@ -256,6 +260,13 @@ fn cors_origins(raw: &str) -> Result<Vec<String>, String> {
         .collect()
 }
 
+fn positive_millis(get: Lookup<'_>, name: &'static str, default: &str) -> Result<std::time::Duration, ConfigError> {
+    match parse(get, name, default, "a duration in milliseconds above zero")? {
+        0 => Err(invalid(name, "expected a duration in milliseconds above zero, got 0")),
+        millis => Ok(std::time::Duration::from_millis(millis)),
+    }
+}
+
 /// `CREDIT_PRICES=image=3,video=3` overrides entries of the default table.
 fn prices(get: Lookup<'_>) -> Result<PriceTable, ConfigError> {
     let mut overrides = BTreeMap::new();
@@ -316,6 +327,7 @@ mod tests {
         assert_eq!(cfg.prices.price_of("image"), 2);
         assert_eq!(cfg.whatsapp.api_base, DEFAULT_API_BASE);
         assert!(cfg.whatsapp.enforce_service_window);
+        assert_eq!(cfg.database_acquire_timeout, std::time::Duration::from_secs(5));
     }
 
     #[test]
@@ -342,6 +354,10 @@ mod tests {
         let window = config(&[("WHATSAPP_ENFORCE_SERVICE_WINDOW", "maybe")]).unwrap_err();
         assert_eq!(window.name, "WHATSAPP_ENFORCE_SERVICE_WINDOW");
         assert_eq!(config(&[("WHATSAPP_MAX_MPS", "5000")]).unwrap_err().name, "WHATSAPP_MAX_MPS");
+        for wrong in ["0", "soon"] {
+            let acquire = config(&[("DATABASE_ACQUIRE_TIMEOUT_MS", wrong)]).unwrap_err();
+            assert_eq!(acquire.name, "DATABASE_ACQUIRE_TIMEOUT_MS", "{wrong}");
+        }
     }
 
     #[test]

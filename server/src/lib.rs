@@ -53,7 +53,7 @@ pub struct App {
 impl App {
     /// Connects, migrates and assembles everything from `config`.
     pub async fn build(config: Config) -> Result<Self, StartError> {
-        let db = store::connect(&config.database_url)
+        let db = store::connect(&config.database_url, config.database_acquire_timeout)
             .await
             .map_err(|source| StartError::Connect { url: redact_url(&config.database_url), source })?;
         store::migrate(&db).await.map_err(StartError::Migrate)?;

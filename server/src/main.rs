@@ -89,7 +89,9 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
     match command {
         Command::Serve => serve(config).await,
         Command::Migrate => {
-            let db = store::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+            let db = store::connect(&config.database_url, config.database_acquire_timeout)
+                .await
+                .map_err(|e| e.to_string())?;
             store::migrate(&db).await.map_err(|e| e.to_string())?;
             tracing::info!("migrations applied");
             Ok(())
@@ -146,7 +148,7 @@ async fn serve(config: Config) -> Result<(), String> {
 }
 
 async fn replay(config: Config, id: Option<i64>) -> Result<(), String> {
-    let db = store::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+    let db = store::connect(&config.database_url, config.database_acquire_timeout).await.map_err(|e| e.to_string())?;
     store::migrate(&db).await.map_err(|e| e.to_string())?;
     let events = wagate::events::EventBus::new(config.live_event_buffer);
     let domain = Domain::new(db, config.prices, config.default_monthly_credits, events);

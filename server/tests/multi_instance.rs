@@ -4,6 +4,8 @@
 //! PostgreSQL only: `make test-postgres` runs it with a throwaway cluster
 //! (`scripts/with-postgres.sh cargo test -p wagate --test multi_instance`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed expectation is a failed test
+
 // The harness modules are shared with the main suite; this test uses a part of each.
 #[allow(dead_code)]
 #[path = "it/support/meta.rs"]

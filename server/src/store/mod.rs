@@ -21,20 +21,19 @@ use tokio::sync::{Mutex, MutexGuard};
 
 /// Opens the pool with the settings each backend needs.
 ///
-/// SQLite runs in WAL mode with `synchronous=FULL`, so a committed transaction survives a
-/// crash or power loss, and waits up to 5 s for a lock instead of failing.
-pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+/// A statement waits at most `acquire_timeout` for a connection, opening one included (the
+/// pool retries a refused connection until then), and fails after it: a database that is
+/// gone costs a webhook that long before its 503. SQLite runs in WAL mode with
+/// `synchronous=FULL`, so a committed transaction survives a crash or power loss, and waits
+/// up to 5 s for a lock instead of failing.
+pub async fn connect(url: &str, acquire_timeout: Duration) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5))
-        .map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
-                .busy_timeout(Duration::from_secs(5))
-                .foreign_keys(true)
-        });
+    options.sqlx_logging(false).acquire_timeout(acquire_timeout).map_sqlx_sqlite_opts(|o| {
+        o.journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true)
+    });
     Database::connect(options).await
 }
 

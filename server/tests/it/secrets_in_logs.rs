@@ -25,14 +25,14 @@ async fn no_secret_or_token_appears_in_the_log() {
     let database = format!("sqlite://{}?mode=rwc", dir.path().join("logs.db").display());
     let api_base = format!("{}/v23.0", graph.base);
     let server = ServerProcess::start(&[
-        ("DATABASE_URL", &database),
+        ("DATABASE_URL", database.as_str()),
         ("RUST_LOG", "debug"),
         ("JWT_SECRET", JWT_SECRET),
         ("WHATSAPP_APP_SECRET", APP_SECRET),
         ("WHATSAPP_WEBHOOK_TOKEN", VERIFY_TOKEN),
         ("WHATSAPP_TOKEN", GRAPH_TOKEN),
         ("WHATSAPP_PHONE_NUMBER_ID", meta::PHONE_NUMBER_ID),
-        ("WHATSAPP_API_BASE", &api_base),
+        ("WHATSAPP_API_BASE", api_base.as_str()),
         ("ADMIN_EMAIL", ADMIN_EMAIL),
     ]);
     let http = reqwest::Client::new();

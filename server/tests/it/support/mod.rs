@@ -2,9 +2,11 @@
 //! drive it the way Meta, API clients and admins do.
 
 pub mod fake_graph;
+pub mod load;
 pub mod meta;
 pub mod postgres;
 pub mod process;
+pub mod workload;
 pub mod ws;
 
 use std::{collections::HashMap, time::Duration};
@@ -27,6 +29,9 @@ pub const APP_SECRET: &str = "test-app-secret";
 pub const VERIFY_TOKEN: &str = "test-verify-token";
 /// The access token the app sends to the fake Graph API.
 pub const GRAPH_TOKEN: &str = "test-graph-token";
+/// The allowance of every contact a test app meets (`DEFAULT_MONTHLY_CREDITS`).
+pub const DEFAULT_CREDITS: i64 = 100;
+/// The key test tokens are signed with.
 pub const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdefghijklmnop";
 
 /// A running app and a client for it.
@@ -70,7 +75,7 @@ impl TestAppBuilder {
             ("WHATSAPP_APP_SECRET", APP_SECRET.into()),
             ("WHATSAPP_WEBHOOK_TOKEN", VERIFY_TOKEN.into()),
             ("JWT_SECRET", JWT_SECRET.into()),
-            ("DEFAULT_MONTHLY_CREDITS", "100".into()),
+            ("DEFAULT_MONTHLY_CREDITS", DEFAULT_CREDITS.to_string()),
             ("ADMIN_UI_DIR", dir.path().join("no-admin-ui").display().to_string()),
             ("WHATSAPP_API_BASE", format!("{}/v23.0", graph.base)),
             ("WHATSAPP_TOKEN", GRAPH_TOKEN.into()),
@@ -113,6 +118,15 @@ impl TestAppBuilder {
     }
 }
 
+/// Polls `done` until it holds; fails naming `what` when `within` has passed.
+pub async fn wait_until<F: Future<Output = bool>>(what: &str, within: Duration, done: impl Fn() -> F) {
+    let deadline = tokio::time::Instant::now() + within;
+    while !done().await {
+        assert!(tokio::time::Instant::now() < deadline, "not within {within:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// A temp SQLite file, or a new database on `TEST_DATABASE_URL`'s PostgreSQL server.
 async fn fresh_database(dir: &tempfile::TempDir) -> String {
     match std::env::var("TEST_DATABASE_URL") {
@@ -130,6 +144,18 @@ impl TestApp {
     /// A test app with settings of its own.
     pub fn builder() -> TestAppBuilder {
         TestAppBuilder::default()
+    }
+
+    /// The environment of a `wagate serve` process ([`process::ServerProcess`]) on this app's
+    /// database, with its secrets and allowance.
+    pub fn server_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("DATABASE_URL", self.database_url.clone()),
+            ("WHATSAPP_APP_SECRET", APP_SECRET.into()),
+            ("JWT_SECRET", JWT_SECRET.into()),
+            ("DEFAULT_MONTHLY_CREDITS", DEFAULT_CREDITS.to_string()),
+            ("MEDIA_DIR", self.media_dir.display().to_string()),
+        ]
     }
 
     /// The app's own database handle (the tests read and sabotage through it).

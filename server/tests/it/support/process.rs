@@ -2,6 +2,7 @@
 //! captured, killed when dropped.
 
 use std::{
+    ffi::OsStr,
     io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
     sync::{Arc, Mutex, mpsc},
@@ -22,12 +23,12 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts the binary with only `env` (plus `PATH`, JSON logs and a free port) and waits
     /// until it listens.
-    pub fn start(env: &[(&str, &str)]) -> Self {
+    pub fn start<K: AsRef<OsStr>, V: AsRef<OsStr>>(env: &[(K, V)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wagate"))
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs([("LOG_FORMAT", "json"), ("BIND_ADDR", "127.0.0.1:0")])
-            .envs(env.iter().copied())
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .arg("serve")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -69,6 +70,18 @@ impl ServerProcess {
         self.output.lock().expect("output lock").clone()
     }
 
+    /// Kills the process with SIGKILL, as a crash or the OOM killer would: no graceful
+    /// shutdown, requests in flight cut. Returns once it is gone.
+    pub fn kill_hard(mut self) {
+        self.kill();
+    }
+
+    fn kill(&mut self) {
+        // `Child::kill` sends SIGKILL on Unix.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// The `message` of every log line so far.
     pub fn log_messages(&self) -> Vec<String> {
         let log = self.log.lock().expect("log lock");
@@ -78,7 +91,6 @@ impl ServerProcess {
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
