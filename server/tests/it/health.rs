@@ -79,6 +79,17 @@ async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
         .expect("preflight")
 }
 
+/// A GraphQL query a page of `origin` sends.
+async fn cross_origin_query(app: &TestApp, origin: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/graphql"))
+        .header("origin", origin)
+        .json(&serde_json::json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .expect("query")
+}
+
 fn allowed_origin(response: &reqwest::Response) -> Option<&str> {
     response.headers().get("access-control-allow-origin").and_then(|v| v.to_str().ok())
 }
@@ -88,14 +99,7 @@ async fn cors_is_closed_by_default() {
     let app = TestApp::spawn().await;
     let refused = preflight(&app, "https://elsewhere.example").await;
     assert_eq!(allowed_origin(&refused), None);
-    let query = app
-        .client
-        .post(app.url("/graphql"))
-        .header("origin", "https://elsewhere.example")
-        .json(&serde_json::json!({ "query": "{ __typename }" }))
-        .send()
-        .await
-        .expect("query");
+    let query = cross_origin_query(&app, "https://elsewhere.example").await;
     assert_eq!(allowed_origin(&query), None, "no page of another origin may read the answer");
 }
 
@@ -108,13 +112,6 @@ async fn cors_opens_to_the_configured_origins_only() {
     let headers = allowed.headers()["access-control-allow-headers"].to_str().expect("ascii").to_ascii_lowercase();
     assert!(headers.contains("authorization") && headers.contains("content-type"), "{headers}");
     assert_eq!(allowed_origin(&preflight(&app, "https://elsewhere.example").await), None);
-    let query = app
-        .client
-        .post(app.url("/graphql"))
-        .header("origin", "https://staff.example")
-        .json(&serde_json::json!({ "query": "{ __typename }" }))
-        .send()
-        .await
-        .expect("query");
+    let query = cross_origin_query(&app, "https://staff.example").await;
     assert_eq!(allowed_origin(&query), Some("https://staff.example"));
 }
