@@ -10,6 +10,8 @@
 
 mod guard;
 
+use std::time::Duration;
+
 use async_graphql::{Data, http::ALL_WEBSOCKET_PROTOCOLS};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::{
@@ -27,6 +29,11 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// How many outgoing messages may wait for a slow peer before the session stops reading events.
 const OUTGOING_BUFFER: usize = 64;
+
+/// How long a session the server closed keeps reading for the peer's own close frame (the
+/// closing handshake) before the connection is dropped. Without it, a peer that was not reading
+/// when the close frame was sent meets a reset connection instead of the close code and reason.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 /// Upgrades to a GraphQL WebSocket session.
 pub async fn subscribe(
@@ -74,10 +81,14 @@ async fn serve(
         .serve();
     let writer = guard.write(to_peer, sink);
     tokio::pin!(writer);
+    tokio::pin!(session);
     tokio::select! {
-        () = &mut writer => {}
+        // The server ended the session: keep reading until the peer answers the close frame.
+        () = &mut writer => {
+            let _ = tokio::time::timeout(CLOSE_GRACE, session).await;
+        }
         // The session is over; let the writer flush what it said last (its close frame).
-        () = session => writer.await,
+        () = &mut session => writer.await,
     }
 }
 
