@@ -244,16 +244,20 @@ async fn a_page_loads_its_messages_users_in_one_batch_whatever_its_size() {
     let user = app.user_by_phone(ANA).await.id.to_string();
     let query = "query($u: ID!, $first: Int) { conversations(userId: $u, first: $first) {
       nodes { messageId user { name currentMonthCredits } } } }";
-    // Let the media job's first round (at start) finish before counting.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // Background jobs (the media job's first round at start) may add statements to any one
+    // count; the fewest over a few tries is the page's own.
     let mut statements = Vec::new();
     for first in [1, 50] {
-        let before = app.statements();
-        let data = app.graphql_ok(query, json!({ "u": user, "first": first })).await;
-        statements.push(app.statements() - before);
-        let nodes = data["conversations"]["nodes"].as_array().expect("nodes");
-        assert_eq!(nodes.len(), first);
-        assert!(nodes.iter().all(|n| n["user"] == json!({ "name": "Ana Lima", "currentMonthCredits": 40 })));
+        let mut fewest = u64::MAX;
+        for _ in 0..3 {
+            let before = app.statements();
+            let data = app.graphql_ok(query, json!({ "u": user, "first": first })).await;
+            fewest = fewest.min(app.statements() - before);
+            let nodes = data["conversations"]["nodes"].as_array().expect("nodes");
+            assert_eq!(nodes.len(), first);
+            assert!(nodes.iter().all(|n| n["user"] == json!({ "name": "Ana Lima", "currentMonthCredits": 40 })));
+        }
+        statements.push(fewest);
     }
     assert_eq!(statements[0], statements[1], "statements for a page of 1 and of 50: {statements:?}");
 }
