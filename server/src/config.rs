@@ -102,6 +102,19 @@ pub struct Config {
     /// `CORS_ALLOWED_ORIGINS`: the web origins (`https://app.example.com`) whose pages may call
     /// the API from a browser; none by default (CORS closed).
     pub cors_allowed_origins: Vec<String>,
+    /// `METRICS_TOKEN`, `METRICS_ADDR`: who may read the Prometheus metrics, and where.
+    pub metrics: MetricsConfig,
+}
+
+/// Access to `/metrics`: off unless a token or a listener of its own is configured.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsConfig {
+    /// `METRICS_TOKEN`: when set, `GET /metrics` on the main listener answers to
+    /// `Authorization: Bearer <METRICS_TOKEN>` only, and so does `METRICS_ADDR`'s listener.
+    pub token: Option<Secret>,
+    /// `METRICS_ADDR`: a listener of its own serving `/metrics` only (port 0 picks a free one);
+    /// without `METRICS_TOKEN`, open to whoever reaches the address.
+    pub addr: Option<SocketAddr>,
 }
 
 /// How wagate reaches Meta's Graph API to send.
@@ -176,6 +189,7 @@ impl Config {
                 .map_err(|e| invalid("WS_IDLE_TIMEOUT", e))?,
             cors_allowed_origins: cors_origins(&get("CORS_ALLOWED_ORIGINS").unwrap_or_default())
                 .map_err(|e| invalid("CORS_ALLOWED_ORIGINS", e))?,
+            metrics: metrics(get)?,
             whatsapp: WhatsAppConfig {
                 token: get("WHATSAPP_TOKEN").map(Secret::new),
                 phone_number_id: get("WHATSAPP_PHONE_NUMBER_ID"),
@@ -258,6 +272,30 @@ fn cors_origins(raw: &str) -> Result<Vec<String>, String> {
             }
         })
         .collect()
+}
+
+/// The shortest `METRICS_TOKEN` accepted: long enough not to be guessed.
+const METRICS_TOKEN_MIN_LEN: usize = 16;
+
+fn metrics(get: Lookup<'_>) -> Result<MetricsConfig, ConfigError> {
+    let token = match get("METRICS_TOKEN") {
+        Some(token) if token.len() >= METRICS_TOKEN_MIN_LEN => Some(Secret::new(token)),
+        Some(_) => {
+            return Err(invalid(
+                "METRICS_TOKEN",
+                format!("must be at least {METRICS_TOKEN_MIN_LEN} characters (e.g. `openssl rand -hex 16`)"),
+            ));
+        }
+        None => None,
+    };
+    let addr = get("METRICS_ADDR")
+        .map(|raw| {
+            raw.trim().parse().map_err(|_| {
+                invalid("METRICS_ADDR", format!("expected a socket address like 127.0.0.1:9090, got `{raw}`"))
+            })
+        })
+        .transpose()?;
+    Ok(MetricsConfig { token, addr })
 }
 
 fn positive_millis(get: Lookup<'_>, name: &'static str, default: &str) -> Result<std::time::Duration, ConfigError> {
@@ -361,6 +399,21 @@ mod tests {
     }
 
     #[test]
+    fn metrics_are_off_by_default_and_need_a_long_token_or_an_address() {
+        let off = config(&[]).unwrap().metrics;
+        assert!(off.token.is_none() && off.addr.is_none());
+        let on = config(&[("METRICS_TOKEN", "0123456789abcdef"), ("METRICS_ADDR", "127.0.0.1:9090")]).unwrap().metrics;
+        assert_eq!(on.token.as_ref().map(Secret::expose), Some("0123456789abcdef"));
+        assert_eq!(on.addr, Some("127.0.0.1:9090".parse().unwrap()));
+        let short = config(&[("METRICS_TOKEN", "letmein")]).unwrap_err();
+        assert_eq!(short.name, "METRICS_TOKEN");
+        assert!(!short.to_string().contains("letmein"), "a refused secret is not echoed: {short}");
+        let addr = config(&[("METRICS_ADDR", "9090")]).unwrap_err();
+        assert_eq!(addr.name, "METRICS_ADDR");
+        assert!(addr.to_string().contains("9090"), "{addr}");
+    }
+
+    #[test]
     fn credit_prices_override_the_default_table() {
         let cfg = config(&[("CREDIT_PRICES", "image=5, reaction=1")]).unwrap();
         assert_eq!(cfg.prices.price_of("image"), 5);
@@ -374,9 +427,11 @@ mod tests {
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef-top"),
             ("WHATSAPP_APP_SECRET", "appsecret"),
             ("WHATSAPP_TOKEN", "EAAGtoken"),
+            ("METRICS_TOKEN", "metrics-token-0123456789"),
         ])
         .unwrap();
         let shown = format!("{cfg:?}");
+        assert!(!shown.contains("metrics-token"), "{shown}");
         assert!(!shown.contains("appsecret") && !shown.contains("0123456789abcdef"), "{shown}");
         assert!(!shown.contains("EAAGtoken"), "{shown}");
     }

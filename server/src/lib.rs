@@ -10,12 +10,13 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod whatsapp;
 
-use std::{future::Future, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use axum::Router;
 use tokio::net::TcpListener;
@@ -24,6 +25,7 @@ use crate::{
     auth::{JwtKeys, Sessions},
     config::Config,
     domain::{Domain, media::MediaService, send::Sender},
+    metrics::Metrics,
     state::AppState,
     whatsapp::client::GraphApi,
 };
@@ -42,17 +44,32 @@ pub enum StartError {
     /// The migrations could not be applied.
     #[error("cannot apply the database migrations: {0}")]
     Migrate(sea_orm::DbErr),
+    /// The metrics listener could not be bound.
+    #[error("cannot listen on {addr} (METRICS_ADDR): {source}")]
+    MetricsListener {
+        /// The configured address.
+        addr: SocketAddr,
+        /// Why binding failed.
+        source: std::io::Error,
+    },
 }
 
 /// The assembled application, ready to serve.
 pub struct App {
     router: Router,
     state: AppState,
+    metrics_listener: Option<TcpListener>,
 }
 
 impl App {
-    /// Connects, migrates and assembles everything from `config`.
+    /// Binds `METRICS_ADDR` when set, connects, migrates and assembles everything from `config`.
     pub async fn build(config: Config) -> Result<Self, StartError> {
+        let metrics_listener = match config.metrics.addr {
+            Some(addr) => {
+                Some(TcpListener::bind(addr).await.map_err(|source| StartError::MetricsListener { addr, source })?)
+            }
+            None => None,
+        };
         let db = store::connect(&config.database_url, config.database_acquire_timeout)
             .await
             .map_err(|source| StartError::Connect { url: redact_url(&config.database_url), source })?;
@@ -60,7 +77,8 @@ impl App {
         let statements = store::StatementCounter::default();
         let db = statements.attach(db);
         let events = events::EventBus::new(config.live_event_buffer);
-        let domain = Domain::new(db, config.prices.clone(), config.default_monthly_credits, events);
+        let metrics = Metrics::new(events.clone());
+        let domain = Domain::new(db, config.prices.clone(), config.default_monthly_credits, events, metrics.clone());
         let graph: Arc<dyn GraphApi> = Arc::new(whatsapp::client::GraphClient::new(&config.whatsapp));
         let sender = Sender::new(domain.clone(), graph.clone(), &config.whatsapp);
         let media = MediaService::new(domain.clone(), graph, &config.media);
@@ -75,10 +93,11 @@ impl App {
             sender,
             jwt,
             statements,
+            metrics,
             config: Arc::new(config),
             domain,
         };
-        Ok(Self { router: http::router(state.clone()), state })
+        Ok(Self { router: http::router(state.clone()), state, metrics_listener })
     }
 
     /// The shared state (the tests reach the database through it).
@@ -86,7 +105,13 @@ impl App {
         &self.state
     }
 
-    /// Serves on `listener` until `shutdown` completes, with the media fetch job running.
+    /// Where `/metrics` is served on a listener of its own (`METRICS_ADDR`), once bound.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().and_then(|listener| listener.local_addr().ok())
+    }
+
+    /// Serves on `listener` (and on the metrics listener, when there is one) until `shutdown`
+    /// completes, with the media fetch job running.
     pub async fn serve(
         self,
         listener: TcpListener,
@@ -98,10 +123,18 @@ impl App {
             let bus = domain.events().clone();
             tokio::spawn(bus.relay_from_postgres(self.state.config.database_url.clone(), domain.db().clone()))
         });
+        let metrics = self.metrics_listener.map(|own| tokio::spawn(serve_metrics(own, self.state.clone())));
         let served = axum::serve(listener, self.router).with_graceful_shutdown(shutdown).await;
         media_job.abort();
-        relay.into_iter().for_each(|task| task.abort());
+        relay.into_iter().chain(metrics).for_each(|task| task.abort());
         served
+    }
+}
+
+/// Serves `/metrics` on its own listener until aborted.
+async fn serve_metrics(listener: TcpListener, state: AppState) {
+    if let Err(error) = axum::serve(listener, http::metrics_router(state)).await {
+        tracing::error!(%error, "the metrics listener (METRICS_ADDR) stopped");
     }
 }
 

@@ -9,7 +9,9 @@ use wagate::{
     auth::{JwtKeys, Role, parse_ttl},
     config::{Config, JwtSecretSource},
     domain::Domain,
-    graphql, store, telemetry,
+    graphql,
+    metrics::Metrics,
+    store, telemetry,
 };
 
 #[derive(Parser)]
@@ -127,6 +129,14 @@ async fn serve(config: Config) -> Result<(), String> {
     if config.jwt_secret_source == JwtSecretSource::Ephemeral {
         tracing::warn!("JWT_SECRET is not set: using a random secret, so tokens stop working at restart");
     }
+    if let (Some(addr), None) = (config.metrics.addr, &config.metrics.token)
+        && !addr.ip().is_loopback()
+    {
+        tracing::warn!(
+            "METRICS_ADDR ({addr}) is not a loopback address and METRICS_TOKEN is not set: whoever reaches \
+             it reads the metrics; set METRICS_TOKEN or keep the port private"
+        );
+    }
     let addr = config.bind_addr;
     let admin_email = config.admin_email.clone();
     let app = App::build(config).await.map_err(|e| e.to_string())?;
@@ -140,6 +150,9 @@ async fn serve(config: Config) -> Result<(), String> {
         tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr} (BIND_ADDR): {e}"))?;
     let bound = listener.local_addr().map_err(|e| format!("cannot read the bound address: {e}"))?;
     tracing::info!(addr = %bound, "wagate is listening; the admin UI is at /admin");
+    if let Some(metrics_addr) = app.metrics_addr() {
+        tracing::info!(%metrics_addr, "metrics are served at /metrics on their own listener (METRICS_ADDR)");
+    }
     app.serve(listener, async {
         let _ = tokio::signal::ctrl_c().await;
     })
@@ -151,7 +164,8 @@ async fn replay(config: Config, id: Option<i64>) -> Result<(), String> {
     let db = store::connect(&config.database_url, config.database_acquire_timeout).await.map_err(|e| e.to_string())?;
     store::migrate(&db).await.map_err(|e| e.to_string())?;
     let events = wagate::events::EventBus::new(config.live_event_buffer);
-    let domain = Domain::new(db, config.prices, config.default_monthly_credits, events);
+    let metrics = Metrics::new(events.clone());
+    let domain = Domain::new(db, config.prices, config.default_monthly_credits, events, metrics);
     let ids = match id {
         Some(id) => vec![id],
         None => domain.unprocessed_deliveries().await.map_err(|e| e.message())?,

@@ -7,6 +7,7 @@ use crate::{
     config::Config,
     domain::{Domain, media::MediaService, send::Sender},
     graphql::AppSchema,
+    metrics::Metrics,
     store::StatementCounter,
 };
 
@@ -27,4 +28,6 @@ pub struct AppState {
     pub schema: AppSchema,
     /// How many SQL statements the app has run.
     pub statements: StatementCounter,
+    /// The Prometheus metrics served at `/metrics`.
+    pub metrics: Metrics,
 }

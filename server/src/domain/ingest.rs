@@ -46,6 +46,8 @@ pub struct IngestReport {
     pub statuses_recorded: usize,
     /// Status reports that moved a stored message forward.
     pub statuses_applied: usize,
+    /// Credits charged for the messages stored now.
+    pub credits_charged: i64,
     /// Subscription fields acknowledged without storing (e.g. `account_update`).
     pub ignored_fields: Vec<String>,
     /// What could not be interpreted.
@@ -131,10 +133,12 @@ impl Domain {
         };
         for change in &notification.changes {
             for message in &change.messages {
-                if self.store_inbound(&txn, change, message, now, &mut changes).await? {
-                    report.messages_stored += 1;
-                } else {
-                    report.messages_duplicate += 1;
+                match self.store_inbound(&txn, change, message, now, &mut changes).await? {
+                    Some(charged) => {
+                        report.messages_stored += 1;
+                        report.credits_charged += charged;
+                    }
+                    None => report.messages_duplicate += 1,
                 }
             }
             for update in &change.statuses {
@@ -149,11 +153,14 @@ impl Domain {
         }
         report.outcome = if report.problems.is_empty() { "processed" } else { "failed" };
         report.delivery_id = write_delivery(&txn, target, notification, &report, now).await?;
+        let started = std::time::Instant::now();
         self.commit(txn, changes).await?;
+        self.metrics.observe_commit(1, started.elapsed());
         Ok(report)
     }
 
-    /// Stores one inbound message and charges for it; `Ok(false)` when it was already stored.
+    /// Stores one inbound message and charges for it; `Ok(Some(charged))`, or `Ok(None)` when it
+    /// was already stored.
     async fn store_inbound(
         &self,
         txn: &DatabaseTransaction,
@@ -161,7 +168,7 @@ impl Domain {
         message: &InboundMessage,
         now: DateTime<Utc>,
         changes: &mut Changes,
-    ) -> Result<bool, DbErr> {
+    ) -> Result<Option<i64>, DbErr> {
         let contact = change.contacts.iter().find(|c| {
             (message.from.is_some() && c.wa_id == message.from)
                 || (message.from_user_id.is_some() && c.user_id == message.from_user_id)
@@ -177,7 +184,7 @@ impl Domain {
             .exec_without_returning(txn)
             .await?;
         if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
-            return Ok(false);
+            return Ok(None);
         }
         changes.new_message(&message.id);
         let price = self.prices.price_of(&message.kind);
@@ -190,7 +197,7 @@ impl Domain {
                 .await?;
         }
         statuses::apply_recorded(txn, &message.id, now, changes).await?;
-        Ok(true)
+        Ok(Some(charged))
     }
 
     async fn store_rejected(&self, body: &[u8], signature: SignatureCheck<'_>, error: &str) -> Result<i64, DbErr> {

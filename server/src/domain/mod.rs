@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{events::EventBus, store::WriteGate};
+use crate::{events::EventBus, metrics::Metrics, store::WriteGate};
 
 use self::credits::PriceTable;
 use crate::events::Changes;
@@ -30,15 +30,23 @@ pub struct Domain {
     prices: Arc<PriceTable>,
     default_allowance: i64,
     events: EventBus,
+    metrics: Metrics,
     login_throttle: accounts::LoginThrottle,
 }
 
 impl Domain {
     /// Services over `db`, charging by `prices`, giving new contacts `default_allowance`,
-    /// publishing what they commit on `events`.
-    pub fn new(db: DatabaseConnection, prices: PriceTable, default_allowance: i64, events: EventBus) -> Self {
+    /// publishing what they commit on `events` and counting it in `metrics`.
+    pub fn new(
+        db: DatabaseConnection,
+        prices: PriceTable,
+        default_allowance: i64,
+        events: EventBus,
+        metrics: Metrics,
+    ) -> Self {
         let gate = WriteGate::for_backend(db.get_database_backend());
-        Self { db, gate, prices: Arc::new(prices), default_allowance, events, login_throttle: Default::default() }
+        let prices = Arc::new(prices);
+        Self { db, gate, prices, default_allowance, events, metrics, login_throttle: Default::default() }
     }
 
     /// The live event bus.

@@ -79,8 +79,16 @@ impl Sender {
         }
     }
 
-    /// Sends Meta's message object (as legacy clients post it) on behalf of `viewer`.
+    /// Sends Meta's message object (as legacy clients post it) on behalf of `viewer`, and
+    /// counts how the send ended.
     pub async fn send(&self, viewer: &Viewer, message: Value) -> Result<Sent, AppError> {
+        let result = self.send_checked(viewer, message).await;
+        let (outcome, meta_code) = outcome_of(&result);
+        self.domain.metrics.send_finished(&outcome, meta_code);
+        result
+    }
+
+    async fn send_checked(&self, viewer: &Viewer, message: Value) -> Result<Sent, AppError> {
         viewer.require_admin()?;
         let request = outbound::validate(message)?;
         self.pacer.take_pair_token(&request.to).map_err(|wait| {
@@ -166,6 +174,7 @@ impl Sender {
         let reference = format!("send:{}", uuid::Uuid::new_v4());
         credits::change(&txn, &mut user, -price, Reason::Outbound, &reference, now, &mut changes).await?;
         self.domain.commit(txn, changes).await?;
+        self.domain.metrics.outbound_charged(price);
         Ok(Reservation { user_id: user.id, reference, price, balance_after: user.current_month_credits })
     }
 
@@ -176,12 +185,16 @@ impl Sender {
         let _turn = self.domain.gate.enter().await;
         let txn = self.domain.db.begin().await?;
         let mut changes = Changes::default();
+        let (price, reference) = (reservation.price, &reservation.reference);
+        let mut refunded = false;
         if let Some(mut user) = users::lock_by_id(&txn, reservation.user_id).await? {
-            let reference = &reservation.reference;
-            credits::change(&txn, &mut user, reservation.price, Reason::Refund, reference, Utc::now(), &mut changes)
-                .await?;
+            refunded =
+                credits::change(&txn, &mut user, price, Reason::Refund, reference, Utc::now(), &mut changes).await?;
         }
         self.domain.commit(txn, changes).await?;
+        if refunded {
+            self.domain.metrics.refunded(price);
+        }
         Ok(())
     }
 
@@ -221,6 +234,17 @@ async fn check_window(txn: &DatabaseTransaction, user: &user::Model, now: DateTi
             "{contact} has never written to this number: until they do, only approved templates can be \
              sent; send a template (type \"template\") instead"
         ))),
+    }
+}
+
+/// The `outcome` and `meta_code` labels of a finished send: `sent`, `timeout`, `upstream_error`
+/// (with Meta's code when Meta answered with one), or the caller's error code in lower case.
+fn outcome_of(result: &Result<Sent, AppError>) -> (String, Option<i64>) {
+    match result {
+        Ok(_) => ("sent".into(), None),
+        Err(AppError::Upstream(e)) if e.status == axum::http::StatusCode::GATEWAY_TIMEOUT => ("timeout".into(), None),
+        Err(AppError::Upstream(e)) => ("upstream_error".into(), e.meta_code),
+        Err(other) => (other.code().to_ascii_lowercase(), None),
     }
 }
 

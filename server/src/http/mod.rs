@@ -7,6 +7,7 @@ mod graphql;
 mod graphql_ws;
 mod health;
 mod media;
+mod metrics;
 mod send;
 mod webhook;
 
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(graphql_ws::subscribe))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
+        .route("/metrics", get(metrics::main_listener))
         .route("/", get(|| async { Redirect::temporary("/admin/") }))
         .nest_service("/admin", admin_ui::service(&state.config.admin_ui_dir))
         .layer(cors)
@@ -58,6 +60,11 @@ pub fn router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::x_request_id()),
         )
         .with_state(state)
+}
+
+/// The router of the metrics listener (`METRICS_ADDR`): `/metrics` only.
+pub fn metrics_router(state: AppState) -> Router {
+    metrics::own_listener(state)
 }
 
 /// Cross-origin access for the configured origins only; with none, no CORS header is ever sent

@@ -15,6 +15,7 @@ use axum::{
 use crate::{
     domain::ingest::{IngestReport, SignatureCheck},
     error::AppError,
+    metrics::Refusal,
     state::AppState,
     whatsapp::signature,
 };
@@ -40,11 +41,36 @@ fn forbidden(message: &'static str) -> Response {
 }
 
 /// POST: checks the signature over the raw body, then stores the delivery; 200 only after commit.
+/// Every delivery is counted by how it ended.
 pub async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<IngestReport>, AppError> {
+    let result = store(&state, &headers, body).await;
+    match &result {
+        Ok(report) => state.metrics.delivery_committed(report),
+        Err(error) => state.metrics.delivery_refused(refusal(error)),
+    }
+    result.map(Json)
+}
+
+/// Why a delivery was answered without being committed.
+fn refusal(error: &AppError) -> Refusal {
+    match error {
+        AppError::PayloadTooLarge(_) => Refusal::TooLarge,
+        AppError::Unauthenticated(_) => Refusal::Unauthenticated,
+        AppError::BadInput(_) => Refusal::Rejected,
+        // Anything else ingest fails with is the store's failure.
+        _ => Refusal::Unavailable,
+    }
+}
+
+async fn store(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<IngestReport, AppError> {
     let body = body.map_err(|rejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(format!(
             "the body is larger than {} bytes (WEBHOOK_MAX_BODY_BYTES)",
@@ -75,5 +101,19 @@ pub async fn receive(
     if !report.problems.is_empty() {
         tracing::warn!(delivery_id = report.delivery_id, problems = ?report.problems, "delivery kept for replay");
     }
-    Ok(Json(report))
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_is_counted_under_its_own_outcome() {
+        let store_down = AppError::Unavailable(sea_orm::DbErr::Custom("down".into()));
+        assert_eq!(refusal(&store_down), Refusal::Unavailable);
+        assert_eq!(refusal(&AppError::PayloadTooLarge(String::new())), Refusal::TooLarge);
+        assert_eq!(refusal(&AppError::Unauthenticated(String::new())), Refusal::Unauthenticated);
+        assert_eq!(refusal(&AppError::BadInput(String::new())), Refusal::Rejected);
+    }
 }
