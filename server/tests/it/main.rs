@@ -20,6 +20,7 @@ mod inbound_types;
 mod ingest;
 mod live_limits;
 mod media;
+mod metrics;
 mod rest_read;
 mod schema_drift;
 mod secrets_in_logs;

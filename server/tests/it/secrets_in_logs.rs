@@ -1,7 +1,7 @@
 //! Secrets never reach the log: the real server, logging at `debug`, is put through every path
 //! that handles a secret (webhook verification and signatures, sign-in, bearer tokens over HTTP
-//! and WebSocket, sending with the Graph API token, refusals of each), and its whole output is
-//! searched for them.
+//! and WebSocket, sending with the Graph API token, metrics scrapes, refusals of each), and its
+//! whole output is searched for them.
 
 use std::time::{Duration, Instant};
 
@@ -14,6 +14,8 @@ const APP_SECRET: &str = "app-secret-Zq81xYw";
 const GRAPH_TOKEN: &str = "EAAGgraphTokenKq93Lm";
 const JWT_SECRET: &str = "jwt-secret-Vb27Rt-0123456789abcdefghij";
 const VERIFY_TOKEN: &str = "verify-token-Hn45Pq";
+const METRICS_TOKEN: &str = "metrics-token-Wd83Zc";
+const WRONG_METRICS_TOKEN: &str = "metrics-token-Wd83Zx";
 const ADMIN_EMAIL: &str = "logs@example.com";
 const WRONG_PASSWORD: &str = "wrong-password-Ux66Ye";
 const ANA: &str = "33612345678";
@@ -34,6 +36,7 @@ async fn no_secret_or_token_appears_in_the_log() {
         ("WHATSAPP_PHONE_NUMBER_ID", meta::PHONE_NUMBER_ID),
         ("WHATSAPP_API_BASE", api_base.as_str()),
         ("ADMIN_EMAIL", ADMIN_EMAIL),
+        ("METRICS_TOKEN", METRICS_TOKEN),
     ]);
     let http = reqwest::Client::new();
     let url = |path: &str| format!("{}{path}", server.address);
@@ -87,6 +90,12 @@ async fn no_secret_or_token_appears_in_the_log() {
     refused_live.subscribe("subscription { messageEvents { kind } }", json!({})).await;
     assert_eq!(refused_live.next_result().await["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
 
+    // A metrics scrape with the token, and one with a wrong token.
+    for (token, status) in [(METRICS_TOKEN, 200), (WRONG_METRICS_TOKEN, 401)] {
+        let scrape = http.get(url("/metrics")).bearer_auth(token).send().await.expect("metrics");
+        assert_eq!(scrape.status(), status);
+    }
+
     let output = settled_output(&server).await;
     assert!(output.lines().count() > 20, "the log is too thin to prove anything:\n{output}");
     assert!(output.contains(&password), "the capture misses what the server logs (its one-time password line)");
@@ -95,6 +104,8 @@ async fn no_secret_or_token_appears_in_the_log() {
         ("WHATSAPP_TOKEN", GRAPH_TOKEN),
         ("JWT_SECRET", JWT_SECRET),
         ("WHATSAPP_WEBHOOK_TOKEN", VERIFY_TOKEN),
+        ("METRICS_TOKEN", METRICS_TOKEN),
+        ("a wrong metrics token", WRONG_METRICS_TOKEN),
         ("a wrong password", WRONG_PASSWORD),
         ("the signed-in token", token.as_str()),
         ("the signature of the signed-in token", token.rsplit('.').next().unwrap_or_default()),

@@ -46,6 +46,8 @@ pub struct TestApp {
     pub graph: fake_graph::FakeGraph,
     /// Where the app keeps inbound media.
     pub media_dir: std::path::PathBuf,
+    /// `http://127.0.0.1:PORT` of the metrics listener, when `METRICS_ADDR` was set.
+    pub metrics_address: Option<String>,
     app_db: DatabaseConnection,
     domain: Domain,
     statements: wagate::store::StatementCounter,
@@ -96,6 +98,7 @@ impl TestAppBuilder {
         let domain = app.state().domain.clone();
         let statements = app.state().statements.clone();
         let app_db = domain.db().clone();
+        let metrics_address = app.metrics_addr().map(|addr| format!("http://{addr}"));
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let address = format!("http://{}", listener.local_addr().expect("local addr"));
         let (shutdown, stop) = oneshot::channel();
@@ -109,6 +112,7 @@ impl TestAppBuilder {
             database_url,
             graph,
             media_dir,
+            metrics_address,
             app_db,
             domain,
             statements,
