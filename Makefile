@@ -1,7 +1,7 @@
 # wagate — thin wrappers; the logic lives in the code and in scripts/.
 CARGO ?= cargo
 
-.PHONY: run test lint deny fuzz schema ui ui-test ui-e2e test-rust test-postgres graphql-audit
+.PHONY: run test lint deny fuzz bench schema ui ui-test ui-e2e test-rust test-postgres graphql-audit
 
 ## run: build everything and serve on SQLite (wagate.db) with the admin UI, on http://127.0.0.1:8080
 run: ui
@@ -31,6 +31,11 @@ lint:
 ## fuzz: the webhook fuzz test for much longer than make test runs it (FUZZ_CASES=20000)
 fuzz:
 	FUZZ_CASES=$${FUZZ_CASES:-20000} $(CARGO) test -p wagate --test it fuzz_webhook -- --nocapture
+
+## bench: release build, then the load generators against a real server on SQLite and on a
+## throwaway PostgreSQL (figures and how to read them: docs/benchmarks.md)
+bench:
+	CARGO="$(CARGO)" scripts/bench.sh
 
 ## deny: cargo-deny over the dependency tree (bans, licenses, sources; installs it when missing)
 deny:

@@ -4,8 +4,9 @@
 #   scripts/with-postgres.sh cargo nextest run --test it
 #
 # If TEST_DATABASE_URL is already set, it is used as is. Otherwise a throwaway cluster is
-# created in a temp dir on a free loopback port (initdb + pg_ctl, fsync off) and removed when
-# the command ends. Anything missing stops the run with a message saying what to install.
+# created in a temp dir on a free loopback port (initdb + pg_ctl) and removed when the command
+# ends. Tests run it with fsync off; PG_DURABLE=1 keeps PostgreSQL's durable defaults (fsync,
+# synchronous_commit, full_page_writes on), as benchmarks need. Anything missing stops the run with a message saying what to install.
 set -euo pipefail
 
 if [[ -n "${TEST_DATABASE_URL:-}" ]]; then
@@ -48,10 +49,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+DURABILITY="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[[ "${PG_DURABLE:-0}" == 1 ]] && DURABILITY=""
+
 as_owner "$INITDB" -D "$DIR/data" -A trust -U postgres >"$DIR/initdb.log" 2>&1 || {
   echo "with-postgres: initdb failed:" >&2; cat "$DIR/initdb.log" >&2; exit 1; }
 as_owner "$PG_CTL" -D "$DIR/data" -w -l "$DIR/server.log" \
-  -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=500" \
+  -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 $DURABILITY -c max_connections=500" \
   start >/dev/null || { echo "with-postgres: the server did not start:" >&2; cat "$DIR/server.log" >&2; exit 1; }
 
 export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/postgres"

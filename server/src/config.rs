@@ -81,6 +81,9 @@ pub struct Config {
     pub prices: PriceTable,
     /// `WEBHOOK_MAX_BODY_BYTES`: larger webhook bodies get 413.
     pub webhook_max_body_bytes: usize,
+    /// `INGEST_BATCH_MAX`: the most webhook deliveries committed in one transaction; bounds
+    /// how long a delivery can wait for its batch.
+    pub ingest_batch_max: usize,
     /// Sending through Meta's Graph API.
     pub whatsapp: WhatsAppConfig,
     /// `ADMIN_UI_DIR`: the built admin SPA served under `/admin`.
@@ -181,10 +184,11 @@ impl Config {
             default_monthly_credits: parse_non_negative(get, "DEFAULT_MONTHLY_CREDITS", 100)?,
             prices: prices(get)?,
             webhook_max_body_bytes: parse(get, "WEBHOOK_MAX_BODY_BYTES", "4194304", "a size in bytes")?,
+            ingest_batch_max: at_least_one(get, "INGEST_BATCH_MAX", "64", "a number of deliveries of at least 1")?,
             login_token_ttl: crate::auth::parse_ttl(&get("LOGIN_TOKEN_TTL").unwrap_or_else(|| "12h".into()))
                 .map_err(|e| invalid("LOGIN_TOKEN_TTL", e))?,
             admin_email: get("ADMIN_EMAIL").unwrap_or_else(|| "admin@localhost".into()),
-            live_event_buffer: parse(get, "LIVE_EVENT_BUFFER", "1024", "a number of events of at least 1")?,
+            live_event_buffer: at_least_one(get, "LIVE_EVENT_BUFFER", "1024", "a number of events of at least 1")?,
             ws_idle_timeout: crate::auth::parse_ttl(&get("WS_IDLE_TIMEOUT").unwrap_or_else(|| "60s".into()))
                 .map_err(|e| invalid("WS_IDLE_TIMEOUT", e))?,
             cors_allowed_origins: cors_origins(&get("CORS_ALLOWED_ORIGINS").unwrap_or_default())
@@ -241,6 +245,13 @@ fn parse<T: std::str::FromStr>(
 ) -> Result<T, ConfigError> {
     let raw = get(name).unwrap_or_else(|| default.to_owned());
     raw.trim().parse().map_err(|_| invalid(name, format!("expected {expected}, got `{raw}`")))
+}
+
+fn at_least_one(get: Lookup<'_>, name: &'static str, default: &str, expected: &str) -> Result<usize, ConfigError> {
+    match parse(get, name, default, expected)? {
+        0 => Err(invalid(name, format!("expected {expected}, got 0"))),
+        value => Ok(value),
+    }
 }
 
 fn parse_non_negative(get: Lookup<'_>, name: &'static str, default: i64) -> Result<i64, ConfigError> {
@@ -387,6 +398,10 @@ mod tests {
         assert!(err.to_string().contains("nowhere"), "{err}");
         assert_eq!(config(&[("JWT_SECRET", "short")]).unwrap_err().name, "JWT_SECRET");
         assert_eq!(config(&[("DEFAULT_MONTHLY_CREDITS", "-1")]).unwrap_err().name, "DEFAULT_MONTHLY_CREDITS");
+        for (name, zero) in [("INGEST_BATCH_MAX", "0"), ("LIVE_EVENT_BUFFER", "0")] {
+            assert_eq!(config(&[(name, zero)]).unwrap_err().name, name);
+        }
+        assert_eq!(config(&[("INGEST_BATCH_MAX", "8")]).unwrap().ingest_batch_max, 8);
         assert_eq!(config(&[("CREDIT_PRICES", "image")]).unwrap_err().name, "CREDIT_PRICES");
         assert_eq!(config(&[("WHATSAPP_API_BASE", "graph.facebook.com")]).unwrap_err().name, "WHATSAPP_API_BASE");
         let window = config(&[("WHATSAPP_ENFORCE_SERVICE_WINDOW", "maybe")]).unwrap_err();

@@ -32,6 +32,7 @@ pub struct Domain {
     events: EventBus,
     metrics: Metrics,
     login_throttle: accounts::LoginThrottle,
+    ingest_writer: Option<ingest::IngestWriter>,
 }
 
 impl Domain {
@@ -45,8 +46,24 @@ impl Domain {
         metrics: Metrics,
     ) -> Self {
         let gate = WriteGate::for_backend(db.get_database_backend());
-        let prices = Arc::new(prices);
-        Self { db, gate, prices, default_allowance, events, metrics, login_throttle: Default::default() }
+        Self {
+            db,
+            gate,
+            prices: Arc::new(prices),
+            default_allowance,
+            events,
+            metrics,
+            login_throttle: Default::default(),
+            ingest_writer: None,
+        }
+    }
+
+    /// These services with webhook deliveries group-committed by a writer task, up to
+    /// `max_batch` deliveries per transaction (see [`ingest`]). Needs a Tokio runtime.
+    pub fn with_group_commit(mut self, max_batch: usize) -> Self {
+        // The writer's own copy has no writer: it stores what it is given directly.
+        self.ingest_writer = Some(ingest::IngestWriter::start(self.clone(), max_batch));
+        self
     }
 
     /// The live event bus.

@@ -15,6 +15,7 @@ mod fuzz_webhook;
 mod graphql_http;
 mod graphql_read;
 mod graphql_send;
+mod group_commit;
 mod health;
 mod inbound_types;
 mod ingest;

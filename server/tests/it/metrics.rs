@@ -12,11 +12,12 @@ use wagate::whatsapp::signature;
 
 use crate::support::{APP_SECRET, TestApp, meta, wait_until, ws::LiveClient};
 
-const TOKEN: &str = "metrics-token-Jx42Lw9q";
+/// The metrics token of the apps these tests start.
+pub(crate) const TOKEN: &str = "metrics-token-Jx42Lw9q";
 const ANA: &str = "33612345678";
 
 /// One scrape: every sample by metric name and label set.
-struct Scrape(HashMap<(String, BTreeMap<String, String>), f64>);
+pub(crate) struct Scrape(HashMap<(String, BTreeMap<String, String>), f64>);
 
 impl Scrape {
     /// Parses the text format, insisting that every sample belongs to a declared `# TYPE`.
@@ -34,7 +35,7 @@ impl Scrape {
     }
 
     /// The value of the sample with exactly these labels; fails when there is none.
-    fn value(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+    pub(crate) fn value(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
         let labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let key = (name.to_owned(), labels);
         *self.0.get(&key).unwrap_or_else(|| panic!("no sample {key:?} among {:?}", self.0.keys()))
@@ -81,7 +82,7 @@ async fn metrics_at(client: &reqwest::Client, url: &str, token: Option<&str>) ->
 }
 
 /// A scrape of the main listener with the token.
-async fn scrape(app: &TestApp) -> Scrape {
+pub(crate) async fn scrape(app: &TestApp) -> Scrape {
     let response = metrics_at(&app.client, &app.address, Some(TOKEN)).await;
     assert_eq!(response.status(), 200);
     let content_type = response.headers()["content-type"].to_str().expect("ascii").to_owned();

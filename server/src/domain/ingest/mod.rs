@@ -4,6 +4,13 @@
 //! delivery is never lost and an uncommitted one changed nothing and is safe for Meta to retry.
 //! Idempotence comes from unique constraints (message id, (message id, status), (message id,
 //! reason) in the ledger), never from a look-up first.
+//!
+//! Concurrent deliveries are group-committed by the [`writer`]: many deliveries share one
+//! transaction, and each is answered only after that transaction committed.
+
+mod writer;
+
+pub(crate) use writer::IngestWriter;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -79,7 +86,10 @@ impl Domain {
         match serde_json::from_slice::<Value>(body) {
             Ok(json) => {
                 let notification = payload::interpret(&payload::storable(json));
-                Ok(self.process(Target::New { body, signature }, &notification).await?)
+                match &self.ingest_writer {
+                    Some(writer) => writer.submit(body, signature, notification).await,
+                    None => Ok(self.process(Target::New { body, signature }, &notification).await?),
+                }
             }
             Err(err) => {
                 let id = self.store_rejected(body, signature, &err.to_string()).await?;
@@ -122,10 +132,31 @@ impl Domain {
     }
 
     async fn process_once(&self, target: Target<'_>, notification: &Notification) -> Result<IngestReport, DbErr> {
-        let _turn = self.gate.enter().await;
-        let txn = self.db.begin().await?;
-        let now = Utc::now();
-        let mut changes = Changes::default();
+        let (report, changes) = {
+            let _turn = self.gate.enter().await;
+            let txn = self.db.begin().await?;
+            let mut changes = Changes::default();
+            let report = self.ingest_into(&txn, target, notification, Utc::now(), &mut changes).await?;
+            self.events.announce(&txn, &changes).await?;
+            let committing = std::time::Instant::now();
+            txn.commit().await?;
+            self.metrics.observe_commit(1, committing.elapsed());
+            (report, changes)
+        };
+        // Outside the write gate: loading the rows for subscribers does not hold writers back.
+        self.events.publish(&self.db, changes).await;
+        Ok(report)
+    }
+
+    /// Stores one delivery inside `txn` (which may hold others), collecting what it changed.
+    async fn ingest_into(
+        &self,
+        txn: &DatabaseTransaction,
+        target: Target<'_>,
+        notification: &Notification,
+        now: DateTime<Utc>,
+        changes: &mut Changes,
+    ) -> Result<IngestReport, DbErr> {
         let mut report = IngestReport {
             problems: notification.problems.clone(),
             ignored_fields: notification.ignored_fields.clone(),
@@ -133,7 +164,7 @@ impl Domain {
         };
         for change in &notification.changes {
             for message in &change.messages {
-                match self.store_inbound(&txn, change, message, now, &mut changes).await? {
+                match self.store_inbound(txn, change, message, now, changes).await? {
                     Some(charged) => {
                         report.messages_stored += 1;
                         report.credits_charged += charged;
@@ -142,20 +173,16 @@ impl Domain {
                 }
             }
             for update in &change.statuses {
-                report.statuses_recorded += usize::from(statuses::record(&txn, update, now).await?);
+                report.statuses_recorded += usize::from(statuses::record(txn, update, now).await?);
                 if let Some(status) = Status::parse(&update.status) {
                     let error = update.errors.first().map(ErrorInfo::from).unwrap_or_default();
-                    report.statuses_applied += usize::from(
-                        statuses::apply(&txn, &update.message_id, status, &error, now, &mut changes).await?,
-                    );
+                    report.statuses_applied +=
+                        usize::from(statuses::apply(txn, &update.message_id, status, &error, now, changes).await?);
                 }
             }
         }
         report.outcome = if report.problems.is_empty() { "processed" } else { "failed" };
-        report.delivery_id = write_delivery(&txn, target, notification, &report, now).await?;
-        let started = std::time::Instant::now();
-        self.commit(txn, changes).await?;
-        self.metrics.observe_commit(1, started.elapsed());
+        report.delivery_id = write_delivery(txn, target, notification, &report, now).await?;
         Ok(report)
     }
 

@@ -1,0 +1,298 @@
+//! `wagate-bench ingest`: webhook ingest throughput and acknowledgement latency.
+//!
+//! Each run starts a fresh server and database. Closed-loop phases (N posters, each posting its
+//! next delivery when the last is answered) find the peak; a fixed-rate phase then posts at
+//! 80 % of that peak, measuring each latency from the moment its request was due (so a stalled
+//! server cannot hide its queue). Finally every acknowledged event is looked up in the store.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use rand::{SeedableRng, rngs::StdRng};
+use sea_orm::{ConnectionTrait, Database, Statement};
+use tokio::{sync::Semaphore, task::JoinSet};
+
+use crate::{
+    IngestArgs,
+    server::Server,
+    stats::{Latencies, median, ms},
+    workload::{Delivery, Workload},
+};
+
+/// What one phase measured.
+struct Phase {
+    label: String,
+    deliveries: u64,
+    events: u64,
+    errors: u64,
+    elapsed: Duration,
+    latencies: Latencies,
+}
+
+impl Phase {
+    fn events_per_second(&self) -> f64 {
+        self.events as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// What one run measured.
+struct Run {
+    start_time: Duration,
+    idle_rss: u64,
+    peak_rss: u64,
+    phases: Vec<Phase>,
+}
+
+/// Runs the benchmark and prints its report.
+pub async fn run(args: &IngestArgs) -> Result<(), String> {
+    let backend = if args.postgres.is_some() { "PostgreSQL" } else { "SQLite" };
+    let mut runs = Vec::new();
+    for number in 1..=args.runs {
+        eprintln!("ingest on {backend}: run {number} of {}", args.runs);
+        runs.push(one_run(args).await?);
+    }
+    report(backend, args, &runs);
+    Ok(())
+}
+
+async fn one_run(args: &IngestArgs) -> Result<Run, String> {
+    let server = Server::start(&args.wagate, args.postgres.as_deref()).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (idle_rss, _) = server.memory()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(4096)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    let url = format!("{}/api/whatsapp/webhook", server.address);
+    let workload = Arc::new(Workload::new());
+    let mut phases = Vec::new();
+    for &concurrency in &args.concurrency {
+        let phase = closed_loop(&client, &url, &workload, concurrency, args.phase()).await;
+        eprintln!(
+            "  {:>14}: {:>8.0} events/s, p99 {} ms",
+            phase.label,
+            phase.events_per_second(),
+            ms(phase.latencies.quantile(0.99))
+        );
+        phases.push(phase);
+    }
+    let peak = phases.iter().max_by(|a, b| a.events_per_second().total_cmp(&b.events_per_second()));
+    if let Some(peak) = peak {
+        let events_per_delivery = peak.events as f64 / peak.deliveries.max(1) as f64;
+        let rate = 0.8 * peak.events_per_second() / events_per_delivery;
+        let phase = fixed_rate(&client, &url, &workload, rate, args.phase()).await;
+        eprintln!(
+            "  {:>14}: {:>8.0} events/s, p99 {} ms",
+            phase.label,
+            phase.events_per_second(),
+            ms(phase.latencies.quantile(0.99))
+        );
+        phases.push(phase);
+    }
+    let (_, peak_rss) = server.memory()?;
+    verify(&server.database_url, &workload, phases.iter().map(|p| p.errors).sum()).await?;
+    Ok(Run { start_time: server.start_time, idle_rss, peak_rss, phases })
+}
+
+/// `concurrency` posters, each posting its next delivery once the last is answered.
+async fn closed_loop(
+    client: &reqwest::Client,
+    url: &str,
+    workload: &Arc<Workload>,
+    concurrency: usize,
+    length: Duration,
+) -> Phase {
+    let started = Instant::now();
+    let deadline = started + length;
+    let mut posters = JoinSet::new();
+    for poster in 0..concurrency {
+        let (client, url, workload) = (client.clone(), url.to_owned(), workload.clone());
+        posters.spawn(async move {
+            let mut rng = StdRng::seed_from_u64(poster as u64 ^ started.elapsed().as_nanos() as u64);
+            let mut tally = Tally::default();
+            let mut previous: Option<Delivery> = None;
+            while Instant::now() < deadline {
+                let delivery = workload.next(&mut rng, previous.as_ref());
+                let sent = Instant::now();
+                let acknowledged = post(&client, &url, &delivery).await;
+                tally.count(&workload, &delivery, previous.as_ref(), acknowledged, sent.elapsed());
+                previous = Some(delivery);
+            }
+            tally
+        });
+    }
+    let tally = Tally::merge(posters.join_all().await);
+    tally.into_phase(format!("{concurrency} posters"), started.elapsed())
+}
+
+/// Posts `rate` deliveries per second for `length`, each on its own task, latency counted
+/// from when it was due.
+async fn fixed_rate(
+    client: &reqwest::Client,
+    url: &str,
+    workload: &Arc<Workload>,
+    rate: f64,
+    length: Duration,
+) -> Phase {
+    let started = tokio::time::Instant::now();
+    let total = (rate * length.as_secs_f64()) as u64;
+    let in_flight = Arc::new(Semaphore::new(8192));
+    let mut requests = JoinSet::new();
+    let mut rng = StdRng::seed_from_u64(started.elapsed().as_nanos() as u64);
+    let mut previous: Option<Delivery> = None;
+    for n in 0..total {
+        let due = started + Duration::from_secs_f64(n as f64 / rate);
+        tokio::time::sleep_until(due).await;
+        let delivery = workload.next(&mut rng, previous.as_ref());
+        let redelivery = previous.as_ref().is_some_and(|p| p.body == delivery.body);
+        previous = Some(delivery.clone());
+        let (client, url, workload) = (client.clone(), url.to_owned(), workload.clone());
+        let Ok(permit) = in_flight.clone().acquire_owned().await else { break };
+        requests.spawn(async move {
+            let acknowledged = post(&client, &url, &delivery).await;
+            drop(permit);
+            let mut tally = Tally::default();
+            tally.count_one(&workload, &delivery, !redelivery, acknowledged, due.elapsed());
+            tally
+        });
+    }
+    let tally = Tally::merge(requests.join_all().await);
+    tally.into_phase(format!("{rate:.0} deliveries/s"), started.elapsed())
+}
+
+/// Posts a delivery as Meta does; whether it was answered with 200.
+async fn post(client: &reqwest::Client, url: &str, delivery: &Delivery) -> bool {
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", &delivery.signature)
+        .body(delivery.body.clone())
+        .send()
+        .await;
+    matches!(response, Ok(r) if r.status() == reqwest::StatusCode::OK)
+}
+
+/// What some requests measured.
+#[derive(Default)]
+struct Tally {
+    deliveries: u64,
+    events: u64,
+    errors: u64,
+    latencies: Vec<Duration>,
+}
+
+impl Tally {
+    fn count(
+        &mut self,
+        workload: &Workload,
+        delivery: &Delivery,
+        previous: Option<&Delivery>,
+        ok: bool,
+        took: Duration,
+    ) {
+        let first = previous.is_none_or(|p| p.body != delivery.body);
+        self.count_one(workload, delivery, first, ok, took);
+    }
+
+    fn count_one(&mut self, workload: &Workload, delivery: &Delivery, first: bool, ok: bool, took: Duration) {
+        self.latencies.push(took);
+        if ok {
+            self.deliveries += 1;
+            self.events += delivery.events() as u64;
+            workload.acknowledge(delivery, first);
+        } else {
+            self.errors += 1;
+        }
+    }
+
+    fn merge(tallies: Vec<Tally>) -> Tally {
+        tallies.into_iter().fold(Tally::default(), |mut all, t| {
+            all.deliveries += t.deliveries;
+            all.events += t.events;
+            all.errors += t.errors;
+            all.latencies.extend(t.latencies);
+            all
+        })
+    }
+
+    fn into_phase(self, label: String, elapsed: Duration) -> Phase {
+        let Tally { deliveries, events, errors, latencies } = self;
+        Phase { label, deliveries, events, errors, elapsed, latencies: Latencies::new(latencies) }
+    }
+}
+
+/// Every acknowledged message is stored exactly once, every acknowledged status is recorded,
+/// and every acknowledged POST left exactly one delivery row (when none failed).
+async fn verify(database_url: &str, workload: &Workload, errors: u64) -> Result<(), String> {
+    let db = Database::connect(database_url).await.map_err(|e| format!("cannot open the run's database: {e}"))?;
+    let backend = db.get_database_backend();
+    let rows = |sql: &str| db.query_all_raw(Statement::from_string(backend, sql.to_owned()));
+    let fail = |e: sea_orm::DbErr| format!("cannot read the run's database: {e}");
+    let mut stored: HashMap<String, i64> = HashMap::new();
+    for row in rows("SELECT message_id FROM conversations").await.map_err(fail)? {
+        let id: String = row.try_get("", "message_id").map_err(fail)?;
+        *stored.entry(id).or_default() += 1;
+    }
+    let recorded: HashSet<(String, String)> = rows("SELECT message_id, status FROM status_events")
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|row| Ok((row.try_get("", "message_id")?, row.try_get("", "status")?)))
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(fail)?;
+    let delivery_rows = rows("SELECT COUNT(*) AS n FROM webhook_deliveries").await.map_err(fail)?;
+    let delivered: i64 = delivery_rows.first().map(|r| r.try_get("", "n")).transpose().map_err(fail)?.unwrap_or(0);
+    let acked = workload.acknowledged();
+    let missing = acked.messages.iter().filter(|id| !stored.contains_key(*id)).count();
+    let twice = stored.values().filter(|n| **n > 1).count();
+    let statuses_missing =
+        acked.statuses.iter().filter(|(id, s)| !recorded.contains(&(id.clone(), (*s).to_owned()))).count();
+    let deliveries_off = errors == 0 && delivered != acked.deliveries as i64;
+    if missing + twice + statuses_missing > 0 || deliveries_off {
+        return Err(format!(
+            "exactly-once check failed: {missing} acknowledged messages missing, {twice} stored twice, \
+             {statuses_missing} acknowledged statuses missing, {delivered} delivery rows for {} acknowledged POSTs",
+            acked.deliveries
+        ));
+    }
+    eprintln!(
+        "  exactly once: {} messages, {} statuses, {} deliveries acknowledged and stored once each",
+        acked.messages.len(),
+        acked.statuses.len(),
+        acked.deliveries
+    );
+    Ok(())
+}
+
+/// Prints the medians over the runs as a Markdown table.
+fn report(backend: &str, args: &IngestArgs, runs: &[Run]) {
+    println!("\n### Webhook ingest on {backend} (median of {} runs, {} s per phase)\n", runs.len(), args.seconds);
+    println!("| phase | events/s | deliveries/s | p50 ms | p99 ms | p99.9 ms | errors |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let phases = runs.first().map_or(0, |r| r.phases.len());
+    for index in 0..phases {
+        let column = |f: &dyn Fn(&Phase) -> f64| median(&runs.iter().map(|r| f(&r.phases[index])).collect::<Vec<_>>());
+        let ms_at = |q: f64| column(&|p: &Phase| p.latencies.quantile(q).as_secs_f64() * 1000.0).unwrap_or(0.0);
+        let label = runs.last().map(|r| r.phases[index].label.clone()).unwrap_or_default();
+        println!(
+            "| {label} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} |",
+            column(&|p: &Phase| p.events_per_second()).unwrap_or(0.0),
+            column(&|p: &Phase| p.deliveries as f64 / p.elapsed.as_secs_f64()).unwrap_or(0.0),
+            ms_at(0.5),
+            ms_at(0.99),
+            ms_at(0.999),
+            column(&|p: &Phase| p.errors as f64).unwrap_or(0.0),
+        );
+    }
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    let start = median(&runs.iter().map(|r| r.start_time.as_secs_f64() * 1000.0).collect::<Vec<_>>()).unwrap_or(0.0);
+    let idle = median(&runs.iter().map(|r| mib(r.idle_rss)).collect::<Vec<_>>()).unwrap_or(0.0);
+    let peak = median(&runs.iter().map(|r| mib(r.peak_rss)).collect::<Vec<_>>()).unwrap_or(0.0);
+    println!(
+        "\nStart (fresh database, migrations included): {start:.0} ms; RSS idle {idle:.1} MiB, peak under load {peak:.1} MiB."
+    );
+}

@@ -1,0 +1,69 @@
+//! `wagate-bench`: drives a real `wagate serve` process the way Meta and clients do and reports
+//! throughput, latency percentiles and cost. `make bench` runs it; `docs/benchmarks.md` holds the
+//! figures and the commands.
+
+mod ingest;
+mod server;
+mod stats;
+mod workload;
+
+use std::{path::PathBuf, process::ExitCode, time::Duration};
+
+use clap::{Parser, Subcommand};
+
+/// Benchmarks for wagate.
+#[derive(Parser)]
+#[command(name = "wagate-bench")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Webhook ingest: signed Meta notifications posted at rising concurrency, then at 80 % of
+    /// the peak rate; events per second, acknowledgement latency, and an exactly-once check.
+    Ingest(IngestArgs),
+}
+
+/// Options of `wagate-bench ingest`.
+#[derive(clap::Args)]
+pub struct IngestArgs {
+    /// The `wagate` binary to start (build it with `--release`).
+    #[arg(long, default_value = "target/release/wagate")]
+    wagate: PathBuf,
+    /// A PostgreSQL URL whose server may create databases (each run gets a fresh one); without
+    /// it, each run uses a fresh SQLite file.
+    #[arg(long, env = "BENCH_POSTGRES_URL")]
+    postgres: Option<String>,
+    /// Closed-loop concurrency levels, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,4,16,64,256")]
+    concurrency: Vec<usize>,
+    /// Seconds per concurrency level (and for the fixed-rate phase).
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Runs (each on a fresh server and database); the report gives the median.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+}
+
+impl IngestArgs {
+    fn phase(&self) -> Duration {
+        Duration::from_secs(self.seconds.max(1))
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Ingest(args) => ingest::run(&args).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("wagate-bench: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

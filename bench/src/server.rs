@@ -1,0 +1,116 @@
+//! A `wagate serve` process started for one run: a fresh database, its start time and memory.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+use sea_orm::{ConnectionTrait, Database};
+
+/// The app secret the load generator signs with.
+pub const APP_SECRET: &str = "bench-app-secret";
+
+/// A running server.
+pub struct Server {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The database it writes to.
+    pub database_url: String,
+    /// From spawning the process to its "listening" log line (migrations included).
+    pub start_time: Duration,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts `wagate` on a fresh database: a new SQLite file, or a new database on the
+    /// PostgreSQL server `postgres` names.
+    pub async fn start(wagate: &Path, postgres: Option<&str>) -> Result<Self, String> {
+        if !wagate.exists() {
+            return Err(format!(
+                "{} does not exist: build it with `cargo build --release -p wagate`",
+                wagate.display()
+            ));
+        }
+        let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+        let database_url = match postgres {
+            Some(admin) => fresh_postgres(admin).await?,
+            None => format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display()),
+        };
+        let started = Instant::now();
+        let mut child = Command::new(wagate)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs([
+                ("LOG_FORMAT", "json"),
+                ("BIND_ADDR", "127.0.0.1:0"),
+                ("DATABASE_URL", database_url.as_str()),
+                ("WHATSAPP_APP_SECRET", APP_SECRET),
+                ("JWT_SECRET", "bench-jwt-secret-bench-jwt-secret-0123456789"),
+                ("MEDIA_DIR", &dir.path().join("media").display().to_string()),
+                ("DEFAULT_MONTHLY_CREDITS", "1000000000"),
+            ])
+            .arg("serve")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", wagate.display()))?;
+        let stdout = child.stdout.take().ok_or("the server's stdout is not captured")?;
+        let (listening, address) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(entry) = serde_json::from_str::<serde_json::Value>(&line)
+                    && let Some(addr) = entry["fields"]["addr"].as_str()
+                {
+                    let _ = listening.send(format!("http://{addr}"));
+                }
+            }
+        });
+        let address = address
+            .recv_timeout(Duration::from_secs(60))
+            .map_err(|_| "the server did not log its address within 60 s".to_owned())?;
+        Ok(Self { address, database_url, start_time: started.elapsed(), child, _dir: dir })
+    }
+
+    /// The resident set size now and its peak so far, in bytes (Linux `/proc`).
+    pub fn memory(&self) -> Result<(u64, u64), String> {
+        let status = std::fs::read_to_string(PathBuf::from(format!("/proc/{}/status", self.child.id())))
+            .map_err(|e| format!("cannot read the server's /proc status: {e}"))?;
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .map(|kib| kib * 1024)
+                .ok_or_else(|| format!("no {name} in /proc status"))
+        };
+        Ok((field("VmRSS:")?, field("VmHWM:")?))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Creates an empty database on the server `admin_url` names; its URL.
+async fn fresh_postgres(admin_url: &str) -> Result<String, String> {
+    let admin =
+        Database::connect(admin_url).await.map_err(|e| format!("cannot reach PostgreSQL at the given URL: {e}"))?;
+    let name = format!("wagate_bench_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .map_err(|e| format!("cannot create a database for the run: {e}"))?;
+    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    Ok(match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    })
+}
