@@ -84,6 +84,9 @@ pub struct Config {
     /// `INGEST_BATCH_MAX`: the most webhook deliveries committed in one transaction; bounds
     /// how long a delivery can wait for its batch.
     pub ingest_batch_max: usize,
+    /// `INGEST_WRITERS`: on PostgreSQL, how many batches are written concurrently (SQLite
+    /// always has one writer).
+    pub ingest_writers: usize,
     /// Sending through Meta's Graph API.
     pub whatsapp: WhatsAppConfig,
     /// `ADMIN_UI_DIR`: the built admin SPA served under `/admin`.
@@ -185,6 +188,7 @@ impl Config {
             prices: prices(get)?,
             webhook_max_body_bytes: parse(get, "WEBHOOK_MAX_BODY_BYTES", "4194304", "a size in bytes")?,
             ingest_batch_max: at_least_one(get, "INGEST_BATCH_MAX", "64", "a number of deliveries of at least 1")?,
+            ingest_writers: at_least_one(get, "INGEST_WRITERS", "4", "a number of writers of at least 1")?,
             login_token_ttl: crate::auth::parse_ttl(&get("LOGIN_TOKEN_TTL").unwrap_or_else(|| "12h".into()))
                 .map_err(|e| invalid("LOGIN_TOKEN_TTL", e))?,
             admin_email: get("ADMIN_EMAIL").unwrap_or_else(|| "admin@localhost".into()),
@@ -398,7 +402,7 @@ mod tests {
         assert!(err.to_string().contains("nowhere"), "{err}");
         assert_eq!(config(&[("JWT_SECRET", "short")]).unwrap_err().name, "JWT_SECRET");
         assert_eq!(config(&[("DEFAULT_MONTHLY_CREDITS", "-1")]).unwrap_err().name, "DEFAULT_MONTHLY_CREDITS");
-        for (name, zero) in [("INGEST_BATCH_MAX", "0"), ("LIVE_EVENT_BUFFER", "0")] {
+        for (name, zero) in [("INGEST_BATCH_MAX", "0"), ("INGEST_WRITERS", "0"), ("LIVE_EVENT_BUFFER", "0")] {
             assert_eq!(config(&[(name, zero)]).unwrap_err().name, name);
         }
         assert_eq!(config(&[("INGEST_BATCH_MAX", "8")]).unwrap().ingest_batch_max, 8);

@@ -79,7 +79,7 @@ impl App {
         let events = events::EventBus::new(config.live_event_buffer);
         let metrics = Metrics::new(events.clone());
         let domain = Domain::new(db, config.prices.clone(), config.default_monthly_credits, events, metrics.clone())
-            .with_group_commit(config.ingest_batch_max);
+            .with_group_commit(config.ingest_batch_max, config.ingest_writers);
         let graph: Arc<dyn GraphApi> = Arc::new(whatsapp::client::GraphClient::new(&config.whatsapp));
         let sender = Sender::new(domain.clone(), graph.clone(), &config.whatsapp);
         let media = MediaService::new(domain.clone(), graph, &config.media);

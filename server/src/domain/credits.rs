@@ -167,11 +167,17 @@ pub(crate) async fn charge<C: ConnectionTrait>(
     changes: &mut Changes,
 ) -> Result<i64, DbErr> {
     roll_period(db, user, now, changes).await?;
-    let charged = price.min(user.current_month_credits).max(0);
+    let charged = due(user, price);
     if charged == 0 || !change(db, user, -charged, reason, message_id, now, changes).await? {
         return Ok(0);
     }
     Ok(charged)
+}
+
+/// What charging `price` takes from `user`'s balance in its current period: the price, or what
+/// is left when that is less (balances never go negative).
+pub(crate) fn due(user: &user::Model, price: i64) -> i64 {
+    price.min(user.current_month_credits).max(0)
 }
 
 /// Changes the balance by `delta` with a ledger row naming `reference`; `Ok(false)`, and no

@@ -58,11 +58,12 @@ impl Domain {
         }
     }
 
-    /// These services with webhook deliveries group-committed by a writer task, up to
-    /// `max_batch` deliveries per transaction (see [`ingest`]). Needs a Tokio runtime.
-    pub fn with_group_commit(mut self, max_batch: usize) -> Self {
-        // The writer's own copy has no writer: it stores what it is given directly.
-        self.ingest_writer = Some(ingest::IngestWriter::start(self.clone(), max_batch));
+    /// These services with webhook deliveries group-committed by `writers` writer tasks (one on
+    /// SQLite), up to `max_batch` deliveries per transaction (see [`ingest`]). Needs a Tokio
+    /// runtime.
+    pub fn with_group_commit(mut self, max_batch: usize, writers: usize) -> Self {
+        // The writers' own copy has no writer: it stores what it is given directly.
+        self.ingest_writer = Some(ingest::IngestWriter::start(self.clone(), max_batch, writers));
         self
     }
 

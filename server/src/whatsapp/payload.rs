@@ -17,6 +17,17 @@ pub struct Notification {
     pub problems: Vec<String>,
 }
 
+impl Notification {
+    /// Who sent its messages: each phone number and business-scoped user id, as given.
+    pub fn senders(&self) -> impl Iterator<Item = &str> {
+        self.changes
+            .iter()
+            .flat_map(|change| &change.messages)
+            .flat_map(|message| [message.from.as_deref(), message.from_user_id.as_deref()])
+            .flatten()
+    }
+}
+
 /// One `changes[]` item of field `messages`.
 #[derive(Debug, Default)]
 pub struct MessagesChange {

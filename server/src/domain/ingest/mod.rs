@@ -206,7 +206,11 @@ impl Domain {
             name: contact.and_then(|c| c.name()),
         };
         let mut user = users::resolve_locked(txn, who, self.default_allowance, now, changes).await?;
-        let inserted = conversation::Entity::insert(inbound_row(change, message, &who, user.id, now))
+        // The price due is known before the insert, so the row is written with it at once.
+        credits::roll_period(txn, &mut user, now, changes).await?;
+        let price = self.prices.price_of(&message.kind);
+        let due = credits::due(&user, price);
+        let inserted = conversation::Entity::insert(inbound_row(change, message, &who, user.id, due, now))
             .on_conflict_do_nothing_on([conversation::Column::MessageId])
             .exec_without_returning(txn)
             .await?;
@@ -214,9 +218,9 @@ impl Domain {
             return Ok(None);
         }
         changes.new_message(&message.id);
-        let price = self.prices.price_of(&message.kind);
         let charged = credits::charge(txn, &mut user, price, Reason::Inbound, &message.id, now, changes).await?;
-        if charged > 0 {
+        if charged != due {
+            // The ledger already held a charge for this message (a row restored by hand).
             conversation::Entity::update_many()
                 .col_expr(conversation::Column::CreditsCharged, Expr::value(charged))
                 .filter(conversation::Column::MessageId.eq(&message.id))
@@ -242,6 +246,7 @@ fn inbound_row(
     message: &InboundMessage,
     who: &ContactIdentity<'_>,
     user_id: i64,
+    credits_charged: i64,
     now: DateTime<Utc>,
 ) -> conversation::ActiveModel {
     let raw = &message.raw;
@@ -272,7 +277,7 @@ fn inbound_row(
         contact_name: Set(who.name.map(str::to_owned)),
         reply_to: Set(reply_to),
         raw: Set(raw.to_string()),
-        credits_charged: Set(0),
+        credits_charged: Set(credits_charged),
         error_code: Set(error.code),
         error_title: Set(error.title),
         error_details: Set(error.details),

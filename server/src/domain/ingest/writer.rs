@@ -9,6 +9,13 @@
 //! Latency is bounded by the limit: a delivery waits at most for the batch being committed and
 //! then for its own, so at most two transactions of `INGEST_BATCH_MAX` deliveries each.
 //!
+//! SQLite has one writer (it allows no more). PostgreSQL has `INGEST_WRITERS` of them, each
+//! committing its own batches concurrently. Deliveries are routed to a writer by contact, so a
+//! contact's deliveries are always written by the same one and two writers rarely touch the
+//! same user; a batch also locks the existing users it touches in id order first, so two
+//! batches never wait on each other in a cycle over them (a rare cycle elsewhere is a
+//! deadlock PostgreSQL breaks, and the batch is written again).
+//!
 //! One delivery whose statements fail does not fail its neighbours: it is answered with its
 //! error (Meta retries it) and the rest of the batch is written again without it. A failure of
 //! the store itself (no connection, a failed commit) answers the whole batch with 503, and
@@ -16,13 +23,18 @@
 
 use std::time::Instant;
 
+use std::{
+    hash::{DefaultHasher, Hash, Hasher},
+    sync::Arc,
+};
+
 use chrono::Utc;
-use sea_orm::{DbErr, TransactionTrait};
+use sea_orm::{DbBackend, DbErr, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{error::AppError, events::Changes, store, whatsapp::payload::Notification};
 
-use super::{ATTEMPTS, Domain, IngestReport, SignatureCheck, Target};
+use super::{super::users, ATTEMPTS, Domain, IngestReport, SignatureCheck, Target};
 
 /// One delivery waiting for its batch.
 struct Job {
@@ -40,19 +52,26 @@ impl Job {
     }
 }
 
-/// The queue in front of the writer task; cheap to clone.
+/// The queues in front of the writer tasks, one each; cheap to clone.
 #[derive(Clone, Debug)]
 pub(crate) struct IngestWriter {
-    jobs: mpsc::Sender<Job>,
+    queues: Arc<[mpsc::Sender<Job>]>,
 }
 
 impl IngestWriter {
-    /// Starts the writer task over `domain`, committing up to `max_batch` deliveries at once.
-    pub(crate) fn start(domain: Domain, max_batch: usize) -> Self {
+    /// Starts `writers` writer tasks over `domain` (one on SQLite, whatever is asked), each
+    /// committing up to `max_batch` deliveries at once.
+    pub(crate) fn start(domain: Domain, max_batch: usize, writers: usize) -> Self {
         let max_batch = max_batch.max(1);
-        let (jobs, queue) = mpsc::channel(max_batch * 4);
-        tokio::spawn(run(domain, queue, max_batch));
-        Self { jobs }
+        let writers = if domain.db.get_database_backend() == DbBackend::Sqlite { 1 } else { writers.max(1) };
+        let queues = (0..writers)
+            .map(|_| {
+                let (jobs, queue) = mpsc::channel(max_batch * 4);
+                tokio::spawn(run(domain.clone(), queue, max_batch));
+                jobs
+            })
+            .collect();
+        Self { queues }
     }
 
     /// Queues a delivery and waits until it is committed (or refused).
@@ -70,7 +89,8 @@ impl IngestWriter {
             notification,
             reply,
         };
-        self.jobs.send(job).await.map_err(|_| stopped())?;
+        let queue = &self.queues[writer_for(&job.notification, self.queues.len())];
+        queue.send(job).await.map_err(|_| stopped())?;
         Ok(answer.await.map_err(|_| stopped())??)
     }
 }
@@ -79,7 +99,17 @@ fn stopped() -> AppError {
     AppError::Unavailable(DbErr::Custom("the ingest writer has stopped; nothing was stored, retry".into()))
 }
 
-/// The writer task: one batch at a time until every sender is gone.
+/// The writer of a delivery: chosen by its first sender, or by the recipient of its first
+/// status, so one contact's deliveries always go to the same writer.
+fn writer_for(notification: &Notification, writers: usize) -> usize {
+    let recipient =
+        || notification.changes.iter().flat_map(|change| &change.statuses).find_map(|s| s.recipient_id.as_deref());
+    let mut hasher = DefaultHasher::new();
+    notification.senders().next().or_else(recipient).hash(&mut hasher);
+    (hasher.finish() % writers as u64) as usize
+}
+
+/// A writer task: one batch at a time until every sender is gone.
 async fn run(domain: Domain, mut queue: mpsc::Receiver<Job>, max_batch: usize) {
     let mut batch = Vec::with_capacity(max_batch);
     while queue.recv_many(&mut batch, max_batch).await > 0 {
@@ -138,6 +168,9 @@ impl Domain {
         let reports = {
             let _turn = self.gate.enter().await;
             let txn = self.db.begin().await.map_err(BatchFailure::Store)?;
+            users::lock_in_order(&txn, jobs.iter().flat_map(|job| job.notification.senders()))
+                .await
+                .map_err(BatchFailure::Store)?;
             let now = Utc::now();
             let mut reports = Vec::with_capacity(jobs.len());
             for (index, job) in jobs.iter().enumerate() {
@@ -156,5 +189,42 @@ impl Domain {
         // Outside the write gate: loading the rows for subscribers does not hold writers back.
         self.events.publish(&self.db, changes).await;
         Ok(reports)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::writer_for;
+    use crate::whatsapp::payload;
+
+    fn notification(value: Value) -> payload::Notification {
+        payload::interpret(&json!({ "object": "whatsapp_business_account", "entry": [{ "id": "1",
+            "changes": [{ "field": "messages", "value": value }] }] }))
+    }
+
+    fn text_from(from: &str, id: &str) -> payload::Notification {
+        notification(json!({ "messages": [{ "from": from, "id": id, "timestamp": "1", "type": "text",
+            "text": { "body": "hi" } }] }))
+    }
+
+    fn status_to(recipient: &str) -> payload::Notification {
+        notification(json!({ "statuses": [{ "id": "wamid.S", "status": "read", "timestamp": "1",
+            "recipient_id": recipient }] }))
+    }
+
+    #[test]
+    fn a_contact_always_has_the_same_writer_and_contacts_spread_over_writers() {
+        for contact in ["33611111111", "33622222222", "15550001111"] {
+            let writer = writer_for(&text_from(contact, "wamid.A"), 4);
+            assert_eq!(writer_for(&text_from(contact, "wamid.B"), 4), writer);
+            assert_eq!(writer_for(&status_to(contact), 4), writer, "its statuses go to the same writer");
+        }
+        let used: std::collections::HashSet<usize> =
+            (0..64).map(|n| writer_for(&text_from(&format!("336{n:08}"), "wamid.C"), 4)).collect();
+        assert_eq!(used.len(), 4, "64 contacts use every writer");
+        assert_eq!(writer_for(&notification(json!({})), 4), writer_for(&notification(json!({})), 4));
+        assert!((0..64).all(|n| writer_for(&text_from(&format!("336{n:08}"), "wamid.D"), 1) == 0));
     }
 }
