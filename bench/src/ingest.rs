@@ -165,7 +165,7 @@ async fn fixed_rate(
 }
 
 /// Posts a delivery as Meta does; whether it was answered with 200.
-async fn post(client: &reqwest::Client, url: &str, delivery: &Delivery) -> bool {
+pub async fn post(client: &reqwest::Client, url: &str, delivery: &Delivery) -> bool {
     let response = client
         .post(url)
         .header("content-type", "application/json")

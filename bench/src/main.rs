@@ -2,6 +2,7 @@
 //! throughput, latency percentiles and cost. `make bench` runs it; `docs/benchmarks.md` holds the
 //! figures and the commands.
 
+mod fanout;
 mod ingest;
 mod server;
 mod stats;
@@ -24,6 +25,33 @@ enum Command {
     /// Webhook ingest: signed Meta notifications posted at rising concurrency, then at 80 % of
     /// the peak rate; events per second, acknowledgement latency, and an exactly-once check.
     Ingest(IngestArgs),
+    /// Live fan-out: N graphql-ws subscribers, one delivery at a time; the time from the POST
+    /// to the event at every subscriber, and server memory per connection.
+    Fanout(FanoutArgs),
+}
+
+/// Options of `wagate-bench fanout`.
+#[derive(clap::Args)]
+pub struct FanoutArgs {
+    /// The `wagate` binary to start (build it with `--release`).
+    #[arg(long, default_value = "target/release/wagate")]
+    wagate: PathBuf,
+    /// A PostgreSQL URL whose server may create databases; without it, SQLite.
+    #[arg(long, env = "BENCH_POSTGRES_URL")]
+    postgres: Option<String>,
+    /// Subscriber counts, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
+    subscribers: Vec<usize>,
+    /// Deliveries posted per run (after the warm-up).
+    #[arg(long, default_value_t = 20)]
+    events: usize,
+    /// Milliseconds between two deliveries.
+    #[arg(long, default_value_t = 250)]
+    spacing_ms: u64,
+    /// Runs per subscriber count (each on a fresh server and database); the report gives the
+    /// median.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
 }
 
 /// Options of `wagate-bench ingest`.
@@ -58,6 +86,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Ingest(args) => ingest::run(&args).await,
+        Command::Fanout(args) => fanout::run(&args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

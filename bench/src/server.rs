@@ -13,6 +13,9 @@ use sea_orm::{ConnectionTrait, Database};
 /// The app secret the load generator signs with.
 pub const APP_SECRET: &str = "bench-app-secret";
 
+/// The server's JWT secret, so the benchmarks can sign their own tokens.
+pub const JWT_SECRET: &str = "bench-jwt-secret-bench-jwt-secret-0123456789";
+
 /// A running server.
 pub struct Server {
     /// `http://127.0.0.1:PORT`.
@@ -49,7 +52,7 @@ impl Server {
                 ("BIND_ADDR", "127.0.0.1:0"),
                 ("DATABASE_URL", database_url.as_str()),
                 ("WHATSAPP_APP_SECRET", APP_SECRET),
-                ("JWT_SECRET", "bench-jwt-secret-bench-jwt-secret-0123456789"),
+                ("JWT_SECRET", JWT_SECRET),
                 ("MEDIA_DIR", &dir.path().join("media").display().to_string()),
                 ("DEFAULT_MONTHLY_CREDITS", "1000000000"),
             ])

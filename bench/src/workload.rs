@@ -138,6 +138,17 @@ impl Workload {
     }
 }
 
+/// A delivery of one text message `id` from `from`.
+pub fn single_text(id: &str, from: &str) -> Delivery {
+    let value = json!({
+        "messaging_product": "whatsapp",
+        "metadata": { "display_phone_number": "15550001111", "phone_number_id": "106540352242922" },
+        "contacts": [{ "profile": { "name": "Fan-out" }, "wa_id": from }],
+        "messages": [{ "from": from, "id": id, "timestamp": "1760000000", "type": "text", "text": { "body": "live" } }],
+    });
+    signed(&value, vec![id.to_owned()], Vec::new())
+}
+
 fn signed(value: &Value, messages: Vec<String>, statuses: Vec<(String, &'static str)>) -> Delivery {
     let notification = json!({ "object": "whatsapp_business_account",
         "entry": [{ "id": "102290129340398", "changes": [{ "field": "messages", "value": value }] }] });

@@ -30,6 +30,14 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// How many outgoing messages may wait for a slow peer before the session stops reading events.
 const OUTGOING_BUFFER: usize = 64;
 
+/// The socket's read chunk (tungstenite's default, 128 KiB, would cost every idle session that
+/// much; messages larger than a chunk are still read whole, up to [`MAX_MESSAGE_BYTES`]).
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
+/// How much written data may wait in the socket's buffer for a peer that does not read, before
+/// writes fail and the session ends. Every message is flushed as it is written.
+const MAX_WRITE_BUFFER_BYTES: usize = 1024 * 1024;
+
 /// How long a session the server closed keeps reading for the peer's own close frame (the
 /// closing handshake) before the connection is dropped. Without it, a peer that was not reading
 /// when the close frame was sent meets a reset connection instead of the close code and reason.
@@ -47,6 +55,9 @@ pub async fn subscribe(
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(MAX_MESSAGE_BYTES)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
         .on_upgrade(move |socket| serve(socket, state, protocol, header_token, guard::Guard::new(idle_timeout)))
 }
 

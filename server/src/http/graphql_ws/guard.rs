@@ -62,7 +62,14 @@ impl Guard {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_ping = Instant::now();
         let close = loop {
+            let expiry = self.with(|w| w.token_expires).map(tokio::time::Instant::from_std);
             tokio::select! {
+                // The token's expiry is met on time, not at the next tick.
+                () = until(expiry) => {
+                    if let Some(close) = self.limit_reached() {
+                        break Some(close);
+                    }
+                }
                 message = outgoing.next() => {
                     let Some(message) = message else { break None };
                     if sink.send(message).await.is_err() {
@@ -107,5 +114,13 @@ impl Guard {
 
     fn with<T>(&self, f: impl FnOnce(&mut Watched) -> T) -> T {
         f(&mut self.state.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// Completes at `deadline`, or never when there is none.
+async fn until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
