@@ -30,9 +30,12 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// How many outgoing messages may wait for a slow peer before the session stops reading events.
 const OUTGOING_BUFFER: usize = 64;
 
-/// The socket's read chunk (tungstenite's default, 128 KiB, would cost every idle session that
-/// much; messages larger than a chunk are still read whole, up to [`MAX_MESSAGE_BYTES`]).
-const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// The socket's read chunk. tungstenite zeroes a whole chunk each time the session polls the
+/// socket, and a session polls it on every event it sends: with the default (128 KiB) that
+/// zeroing was most of the CPU of a fan-out to thousands of subscribers, and every idle session
+/// held the chunk. Client messages are a few hundred bytes; larger ones (up to
+/// [`MAX_MESSAGE_BYTES`]) are still read whole, in more reads.
+const READ_BUFFER_BYTES: usize = 512;
 
 /// How much written data may wait in the socket's buffer for a peer that does not read, before
 /// writes fail and the session ends. Every message is flushed as it is written.
