@@ -67,3 +67,21 @@ async fn a_session_ends_when_its_token_expires() {
     assert_eq!(code, 4401, "{reason}");
     assert!(reason.contains("sign in again"), "{reason}");
 }
+
+#[tokio::test]
+async fn messages_larger_than_a_read_chunk_are_read_whole_and_over_64_kib_end_the_session() {
+    let app = TestApp::spawn().await;
+    let mut live = LiveClient::with_token(&app.address, &app.admin_token()).await;
+    // A 20 KB comment makes the subscribe message span many 512-byte read chunks.
+    let padded =
+        format!("# {}\nsubscription {{ messageEvents {{ conversation {{ messageId }} }} }}", "x".repeat(20_000));
+    live.subscribe(&padded, json!({})).await;
+    app.wait_for_subscribers(1).await;
+    app.deliver(&meta::text_notification("wamid.LONGQUERY", "33611111111", 1, "hello")).await;
+    let event = live.next_result().await;
+    assert_eq!(event["data"]["messageEvents"]["conversation"]["messageId"], "wamid.LONGQUERY", "{event}");
+
+    let oversized = json!({ "id": "9", "type": "subscribe", "payload": { "query": "x".repeat(70 * 1024) } });
+    live.send_json(oversized).await;
+    assert!(live.ended_within(Duration::from_secs(3)).await, "a message over 64 KiB ends the session");
+}

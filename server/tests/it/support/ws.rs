@@ -128,6 +128,25 @@ impl LiveClient {
             .unwrap_or_else(|_| panic!("the server did not close the session within {patience:?}"))
     }
 
+    /// Sends `message` as one text frame, as is.
+    pub async fn send_json(&mut self, message: Value) {
+        self.send(message).await;
+    }
+
+    /// Whether the server ends the session (a close frame, or the connection dropped) within
+    /// `patience`, reading and dropping anything else.
+    pub async fn ended_within(&mut self, patience: Duration) -> bool {
+        let ending = async {
+            loop {
+                match self.socket.next().await {
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                    Some(Ok(_)) => {}
+                }
+            }
+        };
+        tokio::time::timeout(patience, ending).await.is_ok()
+    }
+
     async fn send(&mut self, message: Value) {
         self.socket.send(Message::Text(message.to_string().into())).await.expect("websocket write");
     }
