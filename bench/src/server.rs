@@ -13,6 +13,10 @@ use sea_orm::{ConnectionTrait, Database};
 /// The app secret the load generator signs with.
 pub const APP_SECRET: &str = "bench-app-secret";
 
+/// The key the server signs and checks API tokens with (HS256), so the load generator can mint
+/// its own.
+pub const JWT_SECRET: &str = "bench-jwt-secret-bench-jwt-secret-0123456789";
+
 /// A running server.
 pub struct Server {
     /// `http://127.0.0.1:PORT`.
@@ -27,8 +31,8 @@ pub struct Server {
 
 impl Server {
     /// Starts `wagate` on a fresh database: a new SQLite file, or a new database on the
-    /// PostgreSQL server `postgres` names.
-    pub async fn start(wagate: &Path, postgres: Option<&str>) -> Result<Self, String> {
+    /// PostgreSQL server `postgres` names; `env` adds variables (or overrides the defaults).
+    pub async fn start(wagate: &Path, postgres: Option<&str>, env: &[(&str, &str)]) -> Result<Self, String> {
         if !wagate.exists() {
             return Err(format!(
                 "{} does not exist: build it with `cargo build --release -p wagate`",
@@ -49,10 +53,11 @@ impl Server {
                 ("BIND_ADDR", "127.0.0.1:0"),
                 ("DATABASE_URL", database_url.as_str()),
                 ("WHATSAPP_APP_SECRET", APP_SECRET),
-                ("JWT_SECRET", "bench-jwt-secret-bench-jwt-secret-0123456789"),
+                ("JWT_SECRET", JWT_SECRET),
                 ("MEDIA_DIR", &dir.path().join("media").display().to_string()),
                 ("DEFAULT_MONTHLY_CREDITS", "1000000000"),
             ])
+            .envs(env.iter().copied())
             .arg("serve")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -73,6 +78,11 @@ impl Server {
             .recv_timeout(Duration::from_secs(60))
             .map_err(|_| "the server did not log its address within 60 s".to_owned())?;
         Ok(Self { address, database_url, start_time: started.elapsed(), child, _dir: dir })
+    }
+
+    /// The server's process id (for `perf record -p`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The resident set size now and its peak so far, in bytes (Linux `/proc`).
