@@ -18,21 +18,20 @@ use tokio_tungstenite::{
     connect_async,
     tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
 };
-use wagate::{
-    auth::{JwtKeys, Role},
-    config::Secret,
-};
 
 use crate::{
     FanoutArgs,
     ingest::post,
-    server::{JWT_SECRET, Server},
+    server::{Server, admin_token},
     stats::{Latencies, median},
-    workload::single_text,
+    workload::text_from,
 };
 
 /// The subscription every client holds.
 const SUBSCRIPTION: &str = "subscription { messageEvents { kind conversation { messageId status content } } }";
+
+/// The contact whose messages are fanned out.
+const FAN_CONTACT: &str = "33600000000";
 
 /// How long to wait for every subscriber to receive an event.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -79,10 +78,8 @@ pub async fn run(args: &FanoutArgs) -> Result<(), String> {
 }
 
 async fn one_run(args: &FanoutArgs, subscribers: usize) -> Result<Run, String> {
-    let server = Server::start(&args.wagate, args.postgres.as_deref()).await?;
-    let token = JwtKeys::new(&Secret::new(JWT_SECRET))
-        .issue(Role::Admin, None, Duration::from_secs(3600))
-        .map_err(|e| format!("cannot sign an admin token: {}", e.message()))?;
+    let server = Server::start(&args.wagate, args.postgres.as_deref(), &[]).await?;
+    let token = admin_token()?;
     let client = reqwest::Client::new();
     let webhook = format!("{}/api/whatsapp/webhook", server.address);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -107,7 +104,7 @@ async fn one_run(args: &FanoutArgs, subscribers: usize) -> Result<Run, String> {
             .ok_or("a subscriber failed to connect")?;
     }
     // The warm-up event proves every subscription is registered (they all wait for it).
-    let warm_up = single_text("wamid.FANOUT.0", "33600000000");
+    let warm_up = text_from(FAN_CONTACT, "wamid.FANOUT.0", 1_760_000_000);
     if !post(&client, &webhook, &warm_up).await {
         return Err("the warm-up delivery was not acknowledged".into());
     }
@@ -122,7 +119,7 @@ async fn one_run(args: &FanoutArgs, subscribers: usize) -> Result<Run, String> {
 
     let mut posted = Vec::with_capacity(args.events);
     for number in 1..=args.events {
-        let delivery = single_text(&format!("wamid.FANOUT.{number}"), "33600000000");
+        let delivery = text_from(FAN_CONTACT, &format!("wamid.FANOUT.{number}"), 1_760_000_000);
         posted.push(Instant::now());
         if !post(&client, &webhook, &delivery).await {
             return Err(format!("delivery {number} was not acknowledged"));

@@ -59,7 +59,7 @@ pub async fn run(args: &IngestArgs) -> Result<(), String> {
 }
 
 async fn one_run(args: &IngestArgs) -> Result<Run, String> {
-    let server = Server::start(&args.wagate, args.postgres.as_deref()).await?;
+    let server = Server::start(&args.wagate, args.postgres.as_deref(), &[]).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (idle_rss, _) = server.memory()?;
     let client = reqwest::Client::builder()

@@ -2,8 +2,10 @@
 //! throughput, latency percentiles and cost. `make bench` runs it; `docs/benchmarks.md` holds the
 //! figures and the commands.
 
+mod fake_graph;
 mod fanout;
 mod ingest;
+mod send;
 mod server;
 mod stats;
 mod workload;
@@ -28,6 +30,10 @@ enum Command {
     /// Live fan-out: N graphql-ws subscribers, one delivery at a time; the time from the POST
     /// to the event at every subscriber, and server memory per connection.
     Fanout(FanoutArgs),
+    /// Sending: messages posted to `POST /api/message/send` at a fixed rate with pacing on, over
+    /// a fake Graph API that answers at once; the latency wagate adds, and a check that every
+    /// send succeeds and the rate is kept.
+    Send(SendArgs),
 }
 
 /// Options of `wagate-bench fanout`.
@@ -75,6 +81,27 @@ pub struct IngestArgs {
     runs: usize,
 }
 
+/// Options of `wagate-bench send`.
+#[derive(clap::Args)]
+pub struct SendArgs {
+    /// The `wagate` binary to start (build it with `--release`).
+    #[arg(long, default_value = "target/release/wagate")]
+    wagate: PathBuf,
+    /// A PostgreSQL URL whose server may create databases (each run gets a fresh one); without
+    /// it, each run uses a fresh SQLite file.
+    #[arg(long, env = "BENCH_POSTGRES_URL")]
+    postgres: Option<String>,
+    /// Sends per second, each posted when due whatever became of the others.
+    #[arg(long, default_value_t = 1000)]
+    rate: u32,
+    /// Seconds counted, after a one-second warm-up at the same rate.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Runs (each on a fresh server, database and fake Graph API); the report gives the median.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+}
+
 impl IngestArgs {
     fn phase(&self) -> Duration {
         Duration::from_secs(self.seconds.max(1))
@@ -87,6 +114,7 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Ingest(args) => ingest::run(&args).await,
         Command::Fanout(args) => fanout::run(&args).await,
+        Command::Send(args) => send::run(&args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

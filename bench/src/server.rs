@@ -9,12 +9,23 @@ use std::{
 };
 
 use sea_orm::{ConnectionTrait, Database};
+use serde_json::json;
 
 /// The app secret the load generator signs with.
 pub const APP_SECRET: &str = "bench-app-secret";
 
-/// The server's JWT secret, so the benchmarks can sign their own tokens.
+/// The key the server signs and checks API tokens with (HS256), so the load generator can mint
+/// its own.
 pub const JWT_SECRET: &str = "bench-jwt-secret-bench-jwt-secret-0123456789";
+
+/// An operator's admin token for the server under test, signed as `wagate token --role admin` signs.
+pub fn admin_token() -> Result<String, String> {
+    let iat = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let claims = json!({ "sub": "operator", "role": "admin", "iat": iat, "exp": iat + 3600 });
+    let key = jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes());
+    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key)
+        .map_err(|e| format!("cannot sign a token: {e}"))
+}
 
 /// A running server.
 pub struct Server {
@@ -30,8 +41,8 @@ pub struct Server {
 
 impl Server {
     /// Starts `wagate` on a fresh database: a new SQLite file, or a new database on the
-    /// PostgreSQL server `postgres` names.
-    pub async fn start(wagate: &Path, postgres: Option<&str>) -> Result<Self, String> {
+    /// PostgreSQL server `postgres` names; `env` adds variables (or overrides the defaults).
+    pub async fn start(wagate: &Path, postgres: Option<&str>, env: &[(&str, &str)]) -> Result<Self, String> {
         if !wagate.exists() {
             return Err(format!(
                 "{} does not exist: build it with `cargo build --release -p wagate`",
@@ -56,6 +67,7 @@ impl Server {
                 ("MEDIA_DIR", &dir.path().join("media").display().to_string()),
                 ("DEFAULT_MONTHLY_CREDITS", "1000000000"),
             ])
+            .envs(env.iter().copied())
             .arg("serve")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -76,6 +88,11 @@ impl Server {
             .recv_timeout(Duration::from_secs(60))
             .map_err(|_| "the server did not log its address within 60 s".to_owned())?;
         Ok(Self { address, database_url, start_time: started.elapsed(), child, _dir: dir })
+    }
+
+    /// The server's process id (for `perf record -p`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The resident set size now and its peak so far, in bytes (Linux `/proc`).

@@ -11,7 +11,7 @@ use rand::{Rng, rngs::StdRng};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::server::APP_SECRET;
+use crate::{fake_graph::PHONE_NUMBER_ID, server::APP_SECRET};
 
 /// How many contacts write in (each becomes a user on first contact).
 const CONTACTS: u64 = 10_000;
@@ -138,13 +138,15 @@ impl Workload {
     }
 }
 
-/// A delivery of one text message `id` from `from`.
-pub fn single_text(id: &str, from: &str) -> Delivery {
+/// A signed delivery of one text message `id` from `from`, written at `timestamp` (Unix
+/// seconds): the contact's first message, which opens their 24-hour service window.
+pub fn text_from(from: &str, id: &str, timestamp: i64) -> Delivery {
     let value = json!({
         "messaging_product": "whatsapp",
-        "metadata": { "display_phone_number": "15550001111", "phone_number_id": "106540352242922" },
-        "contacts": [{ "profile": { "name": "Fan-out" }, "wa_id": from }],
-        "messages": [{ "from": from, "id": id, "timestamp": "1760000000", "type": "text", "text": { "body": "live" } }],
+        "metadata": { "display_phone_number": "15550001111", "phone_number_id": PHONE_NUMBER_ID },
+        "contacts": [{ "profile": { "name": format!("Contact {from}") }, "wa_id": from }],
+        "messages": [{ "from": from, "id": id, "timestamp": timestamp.to_string(), "type": "text",
+                       "text": { "body": "Bonjour" } }],
     });
     signed(&value, vec![id.to_owned()], Vec::new())
 }

@@ -75,10 +75,11 @@ impl Pacer {
     }
 
     /// Waits for the business number's next free slot; refuses when it is further away than
-    /// `max_wait`.
+    /// `max_wait`. A slot free now is taken at once: Tokio's timer would round even a wait of
+    /// zero up to its next millisecond tick.
     pub async fn wait_for_slot(&self, max_wait: Duration) -> Result<(), Duration> {
         let interval = Duration::from_secs_f64(1.0 / f64::from(self.config.max_mps.max(1)));
-        let slot = {
+        let (slot, now) = {
             let mut next = self.next_slot.lock().unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
             let slot = (*next).max(now);
@@ -86,9 +87,11 @@ impl Pacer {
                 return Err(slot - now);
             }
             *next = slot + interval;
-            slot
+            (slot, now)
         };
-        tokio::time::sleep_until(slot.into()).await;
+        if slot > now {
+            tokio::time::sleep_until(slot.into()).await;
+        }
         Ok(())
     }
 }
@@ -131,5 +134,13 @@ mod tests {
         let busy = pacer(1, 45, Duration::from_secs(6));
         busy.wait_for_slot(Duration::from_secs(5)).await.unwrap();
         assert!(busy.wait_for_slot(Duration::from_millis(100)).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_free_slot_is_taken_at_once_without_a_timer_tick() {
+        use futures::FutureExt;
+        let p = pacer(1000, 45, Duration::from_secs(6));
+        assert_eq!(p.wait_for_slot(Duration::from_secs(5)).now_or_never(), Some(Ok(())), "the slot is free now");
+        assert_eq!(p.wait_for_slot(Duration::from_secs(5)).now_or_never(), None, "the next one is 1 ms away");
     }
 }
