@@ -3,6 +3,8 @@
 //! figures and the commands.
 
 mod ingest;
+mod queries;
+mod seed;
 mod server;
 mod stats;
 mod workload;
@@ -24,6 +26,10 @@ enum Command {
     /// Webhook ingest: signed Meta notifications posted at rising concurrency, then at 80 % of
     /// the peak rate; events per second, acknowledgement latency, and an exactly-once check.
     Ingest(IngestArgs),
+    /// Conversation reads at scale: a seeded database (1 M messages over 10 k users by
+    /// default), then the first page and a deep page of a heavy and a typical user's
+    /// conversations, with and without filters, through GraphQL over HTTP; latency percentiles.
+    Queries(QueriesArgs),
 }
 
 /// Options of `wagate-bench ingest`.
@@ -47,6 +53,39 @@ pub struct IngestArgs {
     runs: usize,
 }
 
+/// Options of `wagate-bench queries`.
+#[derive(clap::Args)]
+pub struct QueriesArgs {
+    /// The `wagate` binary to start (build it with `--release`).
+    #[arg(long, default_value = "target/release/wagate")]
+    wagate: PathBuf,
+    /// A PostgreSQL URL whose server may create databases (each run gets a fresh one); without
+    /// it, each run uses a fresh SQLite file.
+    #[arg(long, env = "BENCH_POSTGRES_URL")]
+    postgres: Option<String>,
+    /// Messages to seed.
+    #[arg(long, default_value_t = 1_000_000)]
+    messages: u64,
+    /// Users to spread them over (one of them has a tenth of the messages).
+    #[arg(long, default_value_t = 10_000)]
+    users: usize,
+    /// How deep the deep page starts, in rows.
+    #[arg(long, default_value_t = 10_000)]
+    depth: u64,
+    /// Measured requests per case (after a warm-up of up to 50 requests or 2 s)...
+    #[arg(long, default_value_t = 500)]
+    requests: usize,
+    /// ...or fewer, when a case has taken this many seconds.
+    #[arg(long, default_value_t = 10)]
+    case_seconds: u64,
+    /// Clients of the concurrent cases (1: none).
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Runs (each on a fresh server and database); the report gives the median.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+}
+
 impl IngestArgs {
     fn phase(&self) -> Duration {
         Duration::from_secs(self.seconds.max(1))
@@ -58,6 +97,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Ingest(args) => ingest::run(&args).await,
+        Command::Queries(args) => queries::run(&args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,6 +12,8 @@ use sea_orm::{ConnectionTrait, Database};
 
 /// The app secret the load generator signs with.
 pub const APP_SECRET: &str = "bench-app-secret";
+/// The key the server checks API tokens with.
+const JWT_SECRET: &str = "bench-jwt-secret-bench-jwt-secret-0123456789";
 
 /// A running server.
 pub struct Server {
@@ -21,6 +23,8 @@ pub struct Server {
     pub database_url: String,
     /// From spawning the process to its "listening" log line (migrations included).
     pub start_time: Duration,
+    wagate: PathBuf,
+    env: Vec<(&'static str, String)>,
     child: Child,
     _dir: tempfile::TempDir,
 }
@@ -40,19 +44,20 @@ impl Server {
             Some(admin) => fresh_postgres(admin).await?,
             None => format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display()),
         };
+        let env = vec![
+            ("PATH", std::env::var("PATH").unwrap_or_default()),
+            ("LOG_FORMAT", "json".to_owned()),
+            ("BIND_ADDR", "127.0.0.1:0".to_owned()),
+            ("DATABASE_URL", database_url.clone()),
+            ("WHATSAPP_APP_SECRET", APP_SECRET.to_owned()),
+            ("JWT_SECRET", JWT_SECRET.to_owned()),
+            ("MEDIA_DIR", dir.path().join("media").display().to_string()),
+            ("DEFAULT_MONTHLY_CREDITS", "1000000000".to_owned()),
+        ];
         let started = Instant::now();
         let mut child = Command::new(wagate)
             .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .envs([
-                ("LOG_FORMAT", "json"),
-                ("BIND_ADDR", "127.0.0.1:0"),
-                ("DATABASE_URL", database_url.as_str()),
-                ("WHATSAPP_APP_SECRET", APP_SECRET),
-                ("JWT_SECRET", "bench-jwt-secret-bench-jwt-secret-0123456789"),
-                ("MEDIA_DIR", &dir.path().join("media").display().to_string()),
-                ("DEFAULT_MONTHLY_CREDITS", "1000000000"),
-            ])
+            .envs(env.iter().cloned())
             .arg("serve")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -72,7 +77,24 @@ impl Server {
         let address = address
             .recv_timeout(Duration::from_secs(60))
             .map_err(|_| "the server did not log its address within 60 s".to_owned())?;
-        Ok(Self { address, database_url, start_time: started.elapsed(), child, _dir: dir })
+        let start_time = started.elapsed();
+        Ok(Self { address, database_url, start_time, wagate: wagate.to_owned(), env, child, _dir: dir })
+    }
+
+    /// An admin API token for this server, minted by `wagate token issue` with its secret.
+    pub async fn admin_token(&self) -> Result<String, String> {
+        let output = tokio::process::Command::new(&self.wagate)
+            .env_clear()
+            .envs(self.env.iter().cloned())
+            .args(["token", "issue", "--role", "admin", "--ttl", "1d"])
+            .output()
+            .await
+            .map_err(|e| format!("cannot run {} token issue: {e}", self.wagate.display()))?;
+        let token = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        if !output.status.success() || token.is_empty() {
+            return Err(format!("`wagate token issue` failed: {}", String::from_utf8_lossy(&output.stderr).trim()));
+        }
+        Ok(token)
     }
 
     /// The resident set size now and its peak so far, in bytes (Linux `/proc`).
