@@ -32,6 +32,8 @@ bench_pg() {
 {
   bench "ingest (SQLite)" ingest ${BENCH_ARGS:-} ${INGEST_ARGS:-}
   bench_pg "ingest (PostgreSQL)" ingest ${BENCH_ARGS:-} ${INGEST_ARGS:-}
+  bench "queries (SQLite)" queries ${QUERIES_ARGS:-}
+  bench_pg "queries (PostgreSQL)" queries ${QUERIES_ARGS:-}
   # Fan-out does not depend on the store: events are published in process after the commit.
   bench "fanout" fanout ${FANOUT_ARGS:-}
   bench "send (SQLite)" send ${BENCH_ARGS:-} ${SEND_ARGS:-}

@@ -5,6 +5,8 @@
 mod fake_graph;
 mod fanout;
 mod ingest;
+mod queries;
+mod seed;
 mod send;
 mod server;
 mod stats;
@@ -34,6 +36,10 @@ enum Command {
     /// a fake Graph API that answers at once; the latency wagate adds, and a check that every
     /// send succeeds and the rate is kept.
     Send(SendArgs),
+    /// Conversation reads at scale: a seeded database (1 M messages over 10 k users by
+    /// default), then the first page and a deep page of a heavy and a typical user's
+    /// conversations, with and without filters, through GraphQL over HTTP; latency percentiles.
+    Queries(QueriesArgs),
 }
 
 /// Options of `wagate-bench fanout`.
@@ -56,6 +62,39 @@ pub struct FanoutArgs {
     spacing_ms: u64,
     /// Runs per subscriber count (each on a fresh server and database); the report gives the
     /// median.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+}
+
+/// Options of `wagate-bench queries`.
+#[derive(clap::Args)]
+pub struct QueriesArgs {
+    /// The `wagate` binary to start (build it with `--release`).
+    #[arg(long, default_value = "target/release/wagate")]
+    wagate: PathBuf,
+    /// A PostgreSQL URL whose server may create databases (each run gets a fresh one); without
+    /// it, each run uses a fresh SQLite file.
+    #[arg(long, env = "BENCH_POSTGRES_URL")]
+    postgres: Option<String>,
+    /// Messages to seed.
+    #[arg(long, default_value_t = 1_000_000)]
+    messages: u64,
+    /// Users to spread them over (one of them has a tenth of the messages).
+    #[arg(long, default_value_t = 10_000)]
+    users: usize,
+    /// How deep the deep page starts, in rows.
+    #[arg(long, default_value_t = 10_000)]
+    depth: u64,
+    /// Measured requests per case (after a warm-up of up to 50 requests or 2 s)...
+    #[arg(long, default_value_t = 500)]
+    requests: usize,
+    /// ...or fewer, when a case has taken this many seconds.
+    #[arg(long, default_value_t = 10)]
+    case_seconds: u64,
+    /// Clients of the concurrent cases (1: none).
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Runs (each on a fresh server and database); the report gives the median.
     #[arg(long, default_value_t = 3)]
     runs: usize,
 }
@@ -115,6 +154,7 @@ async fn main() -> ExitCode {
         Command::Ingest(args) => ingest::run(&args).await,
         Command::Fanout(args) => fanout::run(&args).await,
         Command::Send(args) => send::run(&args).await,
+        Command::Queries(args) => queries::run(&args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,7 +13,6 @@ use serde_json::json;
 
 /// The app secret the load generator signs with.
 pub const APP_SECRET: &str = "bench-app-secret";
-
 /// The key the server signs and checks API tokens with (HS256), so the load generator can mint
 /// its own.
 pub const JWT_SECRET: &str = "bench-jwt-secret-bench-jwt-secret-0123456789";
@@ -54,19 +53,20 @@ impl Server {
             Some(admin) => fresh_postgres(admin).await?,
             None => format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display()),
         };
+        let defaults = [
+            ("PATH", std::env::var("PATH").unwrap_or_default()),
+            ("LOG_FORMAT", "json".to_owned()),
+            ("BIND_ADDR", "127.0.0.1:0".to_owned()),
+            ("DATABASE_URL", database_url.clone()),
+            ("WHATSAPP_APP_SECRET", APP_SECRET.to_owned()),
+            ("JWT_SECRET", JWT_SECRET.to_owned()),
+            ("MEDIA_DIR", dir.path().join("media").display().to_string()),
+            ("DEFAULT_MONTHLY_CREDITS", "1000000000".to_owned()),
+        ];
         let started = Instant::now();
         let mut child = Command::new(wagate)
             .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .envs([
-                ("LOG_FORMAT", "json"),
-                ("BIND_ADDR", "127.0.0.1:0"),
-                ("DATABASE_URL", database_url.as_str()),
-                ("WHATSAPP_APP_SECRET", APP_SECRET),
-                ("JWT_SECRET", JWT_SECRET),
-                ("MEDIA_DIR", &dir.path().join("media").display().to_string()),
-                ("DEFAULT_MONTHLY_CREDITS", "1000000000"),
-            ])
+            .envs(defaults.iter().map(|(k, v)| (*k, v.as_str())))
             .envs(env.iter().copied())
             .arg("serve")
             .stdout(Stdio::piped())
@@ -87,7 +87,8 @@ impl Server {
         let address = address
             .recv_timeout(Duration::from_secs(60))
             .map_err(|_| "the server did not log its address within 60 s".to_owned())?;
-        Ok(Self { address, database_url, start_time: started.elapsed(), child, _dir: dir })
+        let start_time = started.elapsed();
+        Ok(Self { address, database_url, start_time, child, _dir: dir })
     }
 
     /// The server's process id (for `perf record -p`).

@@ -11,6 +11,9 @@ mod m20261125_000004_create_status_events;
 mod m20261125_000005_create_credit_ledger;
 mod m20261125_000006_add_send_ref_to_conversations;
 mod m20261125_000007_create_media_files;
+mod m20261202_000008_add_status_index_to_conversations;
+mod m20261202_000009_add_id_to_direction_index_on_conversations;
+mod m20261202_000010_add_content_statistics_to_conversations;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -26,6 +29,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_create_credit_ledger::Migration),
             Box::new(m20261125_000006_add_send_ref_to_conversations::Migration),
             Box::new(m20261125_000007_create_media_files::Migration),
+            Box::new(m20261202_000008_add_status_index_to_conversations::Migration),
+            Box::new(m20261202_000009_add_id_to_direction_index_on_conversations::Migration),
+            Box::new(m20261202_000010_add_content_statistics_to_conversations::Migration),
         ]
     }
 }

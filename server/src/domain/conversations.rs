@@ -100,11 +100,11 @@ impl Domain {
             .order_by_desc(C::Id)
             .limit(size + 1);
         if let Some(TimeCursor { timestamp, id }) = after {
-            query = query.filter(
-                Condition::any()
-                    .add(C::Timestamp.lt(timestamp))
-                    .add(Condition::all().add(C::Timestamp.eq(timestamp)).add(C::Id.lt(id))),
-            );
+            // A row-value comparison, which both backends turn into a seek on the index's
+            // (timestamp, id); the equivalent OR made PostgreSQL read every older row and sort.
+            let key = |t: Expr, i: Expr| Expr::tuple([t, i]);
+            let column = |c: C| Expr::col((conversation::Entity, c));
+            query = query.filter(key(column(C::Timestamp), column(C::Id)).lt(key(Expr::val(timestamp), Expr::val(id))));
         }
         Ok(Page::from_overfetch(query.all(&self.db).await?, size))
     }

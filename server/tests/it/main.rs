@@ -8,6 +8,7 @@ mod support;
 mod accounts;
 mod authz_matrix;
 mod cli;
+mod conversation_plans;
 mod crash;
 mod credits;
 mod fixtures;
