@@ -11,6 +11,7 @@ use crate::{
     auth::UserScope,
     error::AppError,
     store::{
+        self,
         entity::{conversation, user},
         pagination::{Page, TimeCursor},
     },
@@ -106,7 +107,7 @@ impl Domain {
             let column = |c: C| Expr::col((conversation::Entity, c));
             query = query.filter(key(column(C::Timestamp), column(C::Id)).lt(key(Expr::val(timestamp), Expr::val(id))));
         }
-        Ok(Page::from_overfetch(query.all(&self.db).await?, size))
+        Ok(Page::from_overfetch(store::all_planned_for_values(&self.db, query).await?, size))
     }
 
     /// The latest `last` messages between the user and `contact`, in chat order (oldest first).

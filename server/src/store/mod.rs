@@ -14,7 +14,8 @@ use std::{
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait, RuntimeErr, Select,
+    TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 use tokio::sync::{Mutex, MutexGuard};
@@ -26,23 +27,14 @@ use tokio::sync::{Mutex, MutexGuard};
 /// gone costs a webhook that long before its 503. SQLite runs in WAL mode with
 /// `synchronous=FULL`, so a committed transaction survives a crash or power loss, and waits
 /// up to 5 s for a lock instead of failing.
-///
-/// PostgreSQL plans every execution of a prepared statement with its values
-/// (`plan_cache_mode=force_custom_plan`): a generic plan, chosen after five executions, is
-/// costed for the average user, and for a user with a hundred thousand messages it reads and
-/// sorts all of them where the index gives the page directly (a planning costs ~0.1 ms).
 pub async fn connect(url: &str, acquire_timeout: Duration) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .sqlx_logging(false)
-        .acquire_timeout(acquire_timeout)
-        .map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
-                .busy_timeout(Duration::from_secs(5))
-                .foreign_keys(true)
-        })
-        .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
+    options.sqlx_logging(false).acquire_timeout(acquire_timeout).map_sqlx_sqlite_opts(|o| {
+        o.journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true)
+    });
     Database::connect(options).await
 }
 
@@ -70,6 +62,29 @@ impl StatementCounter {
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
+}
+
+/// Runs `query` with a plan made for its values.
+///
+/// PostgreSQL plans a prepared statement for the average value once it has run five times (a
+/// generic plan). For a list whose cost depends on whose it is, that plan is made for a user
+/// with a hundred messages, and for a user with a hundred thousand it can read and sort all
+/// of them (a search: 300 ms) where the index gives the page directly. So on PostgreSQL the
+/// query runs in a transaction with `plan_cache_mode = force_custom_plan` (a planning costs
+/// ~0.1 ms); set for every statement, that planning slowed webhook ingest measurably. SQLite
+/// has no such cache.
+pub async fn all_planned_for_values<E: EntityTrait>(
+    db: &DatabaseConnection,
+    query: Select<E>,
+) -> Result<Vec<E::Model>, DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return query.all(db).await;
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
+    let rows = query.all(&txn).await?;
+    txn.commit().await?;
+    Ok(rows)
 }
 
 /// Serializes write transactions where the backend needs it.
