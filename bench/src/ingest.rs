@@ -36,6 +36,12 @@ impl Phase {
     fn events_per_second(&self) -> f64 {
         self.events as f64 / self.elapsed.as_secs_f64()
     }
+
+    /// One line on stderr while the run goes on.
+    fn print_progress(&self) {
+        let p99 = ms(self.latencies.quantile(0.99));
+        eprintln!("  {:>14}: {:>8.0} events/s, p99 {p99} ms", self.label, self.events_per_second());
+    }
 }
 
 /// What one run measured.
@@ -72,12 +78,7 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
     let mut phases = Vec::new();
     for &concurrency in &args.concurrency {
         let phase = closed_loop(&client, &url, &workload, concurrency, args.phase()).await;
-        eprintln!(
-            "  {:>14}: {:>8.0} events/s, p99 {} ms",
-            phase.label,
-            phase.events_per_second(),
-            ms(phase.latencies.quantile(0.99))
-        );
+        phase.print_progress();
         phases.push(phase);
     }
     let peak = phases.iter().max_by(|a, b| a.events_per_second().total_cmp(&b.events_per_second()));
@@ -85,12 +86,7 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
         let events_per_delivery = peak.events as f64 / peak.deliveries.max(1) as f64;
         let rate = 0.8 * peak.events_per_second() / events_per_delivery;
         let phase = fixed_rate(&client, &url, &workload, rate, args.phase()).await;
-        eprintln!(
-            "  {:>14}: {:>8.0} events/s, p99 {} ms",
-            phase.label,
-            phase.events_per_second(),
-            ms(phase.latencies.quantile(0.99))
-        );
+        phase.print_progress();
         phases.push(phase);
     }
     let (_, peak_rss) = server.memory()?;
