@@ -139,8 +139,14 @@ async fn serve_metrics(listener: TcpListener, state: AppState) {
     }
 }
 
-/// Fetches inbound media in the background, a batch per tick, until aborted.
+/// Fetches inbound media in the background, a batch per tick, until aborted; first notes the
+/// media messages an earlier version left unnoted.
 async fn run_media_job(media: MediaService, every: std::time::Duration) {
+    match media.note_unnoted(500).await {
+        Ok(0) => {}
+        Ok(noted) => tracing::info!(noted, "media messages stored before ingest noted them are now due for fetching"),
+        Err(error) => tracing::warn!(code = error.code(), "media messages could not be noted: {}", error.message()),
+    }
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

@@ -1,7 +1,9 @@
 //! Inbound media, kept locally: Meta's download URLs live minutes and its media ids 7 days, so
 //! a background job fetches each media message's file into `MEDIA_DIR`, retrying with backoff,
-//! and records its progress in `media_files` (so it survives restarts). Viewers who may see the
-//! message get the file through the API; one not fetched yet is fetched on demand.
+//! and records its progress in `media_files` (so it survives restarts). Ingest notes each media
+//! message's `media_files` row in the transaction that stores the message, so the job only reads
+//! the rows that are due. Viewers who may see the message get the file through the API; one not
+//! fetched yet is fetched on demand.
 
 use std::{
     path::{Path, PathBuf},
@@ -9,11 +11,11 @@ use std::{
     time::Duration,
 };
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
-    sea_query::{OnConflict, Query},
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 use sha2::{Digest, Sha256};
 
@@ -55,10 +57,8 @@ impl MediaService {
         Self { domain, graph, dir: config.dir.clone(), max_bytes: config.max_bytes, retry_base: config.retry_base }
     }
 
-    /// One round of the job: notes new media messages, then fetches up to `batch` due files.
-    /// Returns how many files were stored.
+    /// One round of the job: fetches up to `batch` due files. Returns how many were stored.
     pub async fn run_once(&self, batch: u64) -> Result<usize, AppError> {
-        self.discover(batch).await?;
         let due = media_file::Entity::find()
             .filter(media_file::Column::Path.is_null())
             .filter(media_file::Column::Attempts.lt(MAX_ATTEMPTS))
@@ -90,41 +90,47 @@ impl MediaService {
         {
             return Ok(MediaFile { mime_type: mime_type.unwrap_or_else(|| "application/octet-stream".into()), bytes });
         }
-        self.note(media_id, &message.message_id).await?;
+        {
+            let _turn = self.domain.gate.enter().await;
+            note(self.domain.db(), media_id, &message.message_id, Utc::now()).await?;
+        }
         self.fetch(media_id).await
     }
 
-    /// Notes media messages that have no `media_files` row yet.
-    async fn discover(&self, batch: u64) -> Result<(), AppError> {
-        let known = Query::select().column(media_file::Column::MediaId).from(media_file::Entity).to_owned();
-        let fresh = conversation::Entity::find()
-            .filter(conversation::Column::MediaId.is_not_null())
-            .filter(conversation::Column::MediaId.not_in_subquery(known))
-            .limit(batch)
-            .all(self.domain.db())
-            .await?;
-        for message in fresh {
-            if let Some(media_id) = &message.media_id {
-                self.note(media_id, &message.message_id).await?;
+    /// Notes the media messages that have no `media_files` row, a batch at a time: those stored
+    /// by a version that did not note them at ingest. Run once when the job starts (it reads
+    /// every media message once, in id order); returns how many were noted.
+    pub async fn note_unnoted(&self, batch: u64) -> Result<usize, AppError> {
+        let (mut noted, mut after) = (0, 0);
+        loop {
+            let known = Query::select()
+                .expr(Expr::val(1))
+                .from(media_file::Entity)
+                .and_where(
+                    Expr::col((media_file::Entity, media_file::Column::MediaId))
+                        .equals((conversation::Entity, conversation::Column::MediaId)),
+                )
+                .to_owned();
+            let unnoted = conversation::Entity::find()
+                .filter(conversation::Column::Id.gt(after))
+                .filter(conversation::Column::MediaId.is_not_null())
+                .filter(Expr::exists(known).not())
+                .order_by_asc(conversation::Column::Id)
+                .limit(batch)
+                .all(self.domain.db())
+                .await?;
+            let _turn = self.domain.gate.enter().await;
+            for message in &unnoted {
+                if let Some(media_id) = &message.media_id {
+                    note(self.domain.db(), media_id, &message.message_id, Utc::now()).await?;
+                }
+            }
+            noted += unnoted.len();
+            match unnoted.last() {
+                Some(last) if unnoted.len() as u64 == batch => after = last.id,
+                _ => return Ok(noted),
             }
         }
-        Ok(())
-    }
-
-    async fn note(&self, media_id: &str, message_id: &str) -> Result<(), AppError> {
-        let row = media_file::ActiveModel {
-            media_id: Set(media_id.to_owned()),
-            message_id: Set(message_id.to_owned()),
-            attempts: Set(0),
-            next_attempt_at: Set(Utc::now()),
-            ..Default::default()
-        };
-        let _turn = self.domain.gate.enter().await;
-        media_file::Entity::insert(row)
-            .on_conflict(OnConflict::column(media_file::Column::MediaId).do_nothing().to_owned())
-            .exec_without_returning(self.domain.db())
-            .await?;
-        Ok(())
     }
 
     /// Looks the media up at Meta, downloads it, checks it and stores it.
@@ -176,6 +182,28 @@ impl MediaService {
             .await?;
         Ok(())
     }
+}
+
+/// Notes that `message_id` carried `media_id`, due for fetching now; nothing when it is noted
+/// already. Ingest calls it inside the transaction that stores the message.
+pub(crate) async fn note<C: ConnectionTrait>(
+    db: &C,
+    media_id: &str,
+    message_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let row = media_file::ActiveModel {
+        media_id: Set(media_id.to_owned()),
+        message_id: Set(message_id.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        ..Default::default()
+    };
+    media_file::Entity::insert(row)
+        .on_conflict(OnConflict::column(media_file::Column::MediaId).do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
 }
 
 fn upstream(media_id: &str, why: &str) -> AppError {

@@ -124,3 +124,31 @@ async fn media_the_job_has_not_reached_yet_is_fetched_on_demand() {
     assert_eq!(response.headers()["content-type"], "video/mp4");
     assert!(app.media_dir.join("1006").exists(), "kept for next time");
 }
+
+#[tokio::test]
+async fn a_media_message_is_noted_for_the_job_in_the_transaction_that_stores_it() {
+    let app = TestApp::builder().env("MEDIA_POLL_MS", "3600000").spawn().await;
+    deliver_image(&app, "wamid.M7", "1007").await;
+    let row = media_file::Entity::find_by_id("1007").one(app.db()).await.expect("query");
+    let row = row.expect("the media_files row is committed with the message");
+    assert_eq!((row.message_id.as_str(), row.attempts, row.path), ("wamid.M7", 0, None));
+}
+
+#[tokio::test]
+async fn media_messages_an_earlier_version_left_unnoted_are_noted_when_the_job_starts() {
+    let app = TestApp::builder().env("MEDIA_POLL_MS", "3600000").spawn().await;
+    for n in 1..=3 {
+        app.graph.add_media(&format!("200{n}"), "image/jpeg", JPEG);
+        deliver_image(&app, &format!("wamid.OLD{n}"), &format!("200{n}")).await;
+    }
+    // As a version that did not note media at ingest would have left them.
+    media_file::Entity::delete_many().exec(app.db()).await.expect("delete");
+
+    assert_eq!(app.media().note_unnoted(2).await.expect("noted"), 3, "two batches of at most 2");
+    assert_eq!(app.media().note_unnoted(2).await.expect("noted"), 0, "nothing is noted twice");
+    let noted = media_file::Entity::find().all(app.db()).await.expect("query");
+    let mut messages: Vec<&str> = noted.iter().map(|row| row.message_id.as_str()).collect();
+    messages.sort_unstable();
+    assert_eq!(messages, ["wamid.OLD1", "wamid.OLD2", "wamid.OLD3"]);
+    assert_eq!(app.media().run_once(10).await.expect("a round"), 3, "then fetched like any other");
+}

@@ -33,6 +33,7 @@ use crate::{
 use super::{
     Domain, content,
     credits::{self, Reason},
+    media,
     message::{Direction, ErrorInfo, Status},
     statuses,
     users::{self, ContactIdentity},
@@ -218,6 +219,9 @@ impl Domain {
             return Ok(None);
         }
         changes.new_message(&message.id);
+        if let Some(media_id) = media_id_of(&message.kind, &message.raw) {
+            media::note(txn, &media_id, &message.id, now).await?;
+        }
         let charged = credits::charge(txn, &mut user, price, Reason::Inbound, &message.id, now, changes).await?;
         if charged != due {
             // The ledger already held a charge for this message (a row restored by hand).

@@ -50,6 +50,7 @@ pub struct TestApp {
     pub metrics_address: Option<String>,
     app_db: DatabaseConnection,
     domain: Domain,
+    media: wagate::domain::media::MediaService,
     statements: wagate::store::StatementCounter,
     _shutdown: oneshot::Sender<()>,
     _dir: tempfile::TempDir,
@@ -96,6 +97,7 @@ impl TestAppBuilder {
         let config = Config::from_lookup(&|name| env.get(name).cloned()).expect("test config");
         let app = App::build(config).await.expect("the app builds");
         let domain = app.state().domain.clone();
+        let media = app.state().media.clone();
         let statements = app.state().statements.clone();
         let app_db = domain.db().clone();
         let metrics_address = app.metrics_addr().map(|addr| format!("http://{addr}"));
@@ -115,6 +117,7 @@ impl TestAppBuilder {
             metrics_address,
             app_db,
             domain,
+            media,
             statements,
             _shutdown: shutdown,
             _dir: dir,
@@ -165,6 +168,11 @@ impl TestApp {
     /// The app's own database handle (the tests read and sabotage through it).
     pub fn db(&self) -> &DatabaseConnection {
         &self.app_db
+    }
+
+    /// The app's media service (its background job runs on its own as well).
+    pub fn media(&self) -> &wagate::domain::media::MediaService {
+        &self.media
     }
 
     /// The app's domain services.
