@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::{config::Secret, error::AppError};
 
 /// What a token lets its bearer do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Sees and manages everything.
@@ -48,7 +48,7 @@ struct Claims {
 const OPERATOR_SUBJECT: &str = "operator";
 
 /// Who is making a request, as proven by their token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Viewer {
     /// Their role.
     pub role: Role,

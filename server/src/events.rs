@@ -12,7 +12,13 @@
 
 mod relay;
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
@@ -132,6 +138,18 @@ impl Subscriber {
 pub struct EventBus {
     sender: broadcast::Sender<LiveEvent>,
     origin: Arc<str>,
+    watchers: Arc<AtomicUsize>,
+}
+
+/// One client subscription counted as watching for as long as it is held (see
+/// [`EventBus::watch`]).
+#[derive(Debug)]
+pub struct Watching(Arc<AtomicUsize>);
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// The PostgreSQL channel events cross instances on.
@@ -141,17 +159,24 @@ impl EventBus {
     /// A bus keeping at most `buffer` events for a subscriber that falls behind.
     pub fn new(buffer: usize) -> Self {
         let (sender, _) = broadcast::channel(buffer.max(1));
-        Self { sender, origin: uuid::Uuid::new_v4().to_string().into() }
+        Self { sender, origin: uuid::Uuid::new_v4().to_string().into(), watchers: Arc::default() }
     }
 
-    /// A new subscriber, receiving every event published from now on.
+    /// A new subscriber, receiving every event published from now on. Client subscriptions
+    /// that ask for the same thing share one subscriber, so each also holds a [`Watching`].
     pub fn subscribe(&self) -> Subscriber {
         Subscriber(self.sender.subscribe())
     }
 
-    /// How many subscribers are listening in this process.
+    /// Counts one client subscription as watching until the guard is dropped.
+    pub fn watch(&self) -> Watching {
+        self.watchers.fetch_add(1, Ordering::Relaxed);
+        Watching(self.watchers.clone())
+    }
+
+    /// How many client subscriptions are watching in this process.
     pub fn subscriber_count(&self) -> usize {
-        self.sender.receiver_count()
+        self.watchers.load(Ordering::Relaxed)
     }
 
     /// Inside the transaction, before its commit: on PostgreSQL, tells the other instances
@@ -175,7 +200,7 @@ impl EventBus {
     /// broadcasts them. A failure to load is logged and not returned: the change is committed,
     /// and subscribers can always re-query.
     pub(crate) async fn publish(&self, db: &DatabaseConnection, changes: Changes) {
-        if changes.is_empty() || self.subscriber_count() == 0 {
+        if changes.is_empty() || self.sender.receiver_count() == 0 {
             return;
         }
         match load(db, &changes).await {

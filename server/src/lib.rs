@@ -25,6 +25,7 @@ use crate::{
     auth::{JwtKeys, Sessions},
     config::Config,
     domain::{Domain, media::MediaService, send::Sender},
+    graphql::shared_subscriptions::SharedSubscriptions,
     metrics::Metrics,
     state::AppState,
     whatsapp::client::GraphApi,
@@ -84,13 +85,13 @@ impl App {
         let sender = Sender::new(domain.clone(), graph.clone(), &config.whatsapp);
         let media = MediaService::new(domain.clone(), graph, &config.media);
         let jwt = JwtKeys::new(&config.jwt_secret);
+        let sessions = Sessions { keys: jwt.clone(), ttl: config.login_token_ttl };
+        let schema = graphql::schema(domain.clone(), sender.clone(), sessions);
+        let subscriptions = SharedSubscriptions::new(schema.clone(), domain.events().clone(), config.live_event_buffer);
         let state = AppState {
             media,
-            schema: graphql::schema(
-                domain.clone(),
-                sender.clone(),
-                Sessions { keys: jwt.clone(), ttl: config.login_token_ttl },
-            ),
+            schema,
+            subscriptions,
             sender,
             jwt,
             statements,

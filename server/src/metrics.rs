@@ -296,8 +296,8 @@ mod tests {
     #[test]
     fn live_subscribers_are_counted_when_scraped() {
         let (metrics, events) = metrics();
-        let first = events.subscribe();
-        let _second = events.subscribe();
+        let first = events.watch();
+        let _second = events.watch();
         assert!(has(&metrics, "wagate_live_subscribers 2"));
         drop(first);
         assert!(has(&metrics, "wagate_live_subscribers 1"));

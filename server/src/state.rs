@@ -6,7 +6,7 @@ use crate::{
     auth::JwtKeys,
     config::Config,
     domain::{Domain, media::MediaService, send::Sender},
-    graphql::AppSchema,
+    graphql::{AppSchema, shared_subscriptions::SharedSubscriptions},
     metrics::Metrics,
     store::StatementCounter,
 };
@@ -26,6 +26,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// The GraphQL schema.
     pub schema: AppSchema,
+    /// The subscriptions running over `/graphql/ws`, shared by shape.
+    pub subscriptions: SharedSubscriptions,
     /// How many SQL statements the app has run.
     pub statements: StatementCounter,
     /// The Prometheus metrics served at `/metrics`.

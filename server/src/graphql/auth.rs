@@ -9,7 +9,7 @@ use crate::{
 };
 
 /// The outcome of checking a request's bearer token.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Credentials {
     /// A valid token.
     Viewer(Viewer),

@@ -6,6 +6,7 @@ pub mod execution;
 mod loaders;
 mod mutation;
 mod query;
+pub mod shared_subscriptions;
 mod subscription;
 mod types;
 

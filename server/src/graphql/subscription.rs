@@ -9,6 +9,7 @@ use crate::{
     events::{LiveEvent, Received, Subscriber},
     graphql::{
         auth::viewer,
+        shared_subscriptions::{PreparedSubscriber, lagged},
         types::{
             events::{CreditsEvent, MessageEvent},
             numeric_id,
@@ -32,8 +33,7 @@ impl Subscription {
         user_id: Option<ID>,
     ) -> Result<impl Stream<Item = Result<MessageEvent>> + use<>> {
         let audience = Audience::of(&viewer(ctx)?, user_id.as_ref())?;
-        let subscriber = ctx.data::<Domain>()?.events().subscribe();
-        Ok(live(subscriber, audience, |event| match event {
+        Ok(live(subscriber(ctx)?, audience, |event| match event {
             LiveEvent::Message { kind, conversation } => Some(MessageEvent::new(*kind, conversation)),
             LiveEvent::Credits(_) => None,
         }))
@@ -47,8 +47,7 @@ impl Subscription {
         user_id: Option<ID>,
     ) -> Result<impl Stream<Item = Result<CreditsEvent>> + use<>> {
         let audience = Audience::of(&viewer(ctx)?, user_id.as_ref())?;
-        let subscriber = ctx.data::<Domain>()?.events().subscribe();
-        Ok(live(subscriber, audience, |event| match event {
+        Ok(live(subscriber(ctx)?, audience, |event| match event {
             LiveEvent::Credits(entry) => Some(CreditsEvent::from(entry.as_ref())),
             LiveEvent::Message { .. } => None,
         }))
@@ -83,6 +82,15 @@ impl Audience {
     }
 }
 
+/// The bus subscriber prepared when the subscription started (see [`PreparedSubscriber`]), or a
+/// new one.
+fn subscriber(ctx: &Context<'_>) -> Result<Subscriber> {
+    match ctx.data_opt::<PreparedSubscriber>().and_then(PreparedSubscriber::take) {
+        Some(prepared) => Ok(prepared),
+        None => Ok(ctx.data::<Domain>()?.events().subscribe()),
+    }
+}
+
 /// The stream of `audience`'s events that `pick` turns into items, with a `LAGGED` error
 /// whenever the subscriber fell behind.
 fn live<T>(
@@ -99,13 +107,7 @@ fn live<T>(
                     }
                 }
                 Received::Event(_) => {}
-                Received::Lagged(missed) => {
-                    let error = AppError::Lagged(format!(
-                        "this subscription fell behind and {missed} events were dropped; \
-                         re-query what you show, the subscription goes on"
-                    ));
-                    return Some((Err(error.into()), subscriber));
-                }
+                Received::Lagged(missed) => return Some((Err(lagged(missed).into()), subscriber)),
             }
         }
     })

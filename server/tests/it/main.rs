@@ -31,3 +31,4 @@ mod statuses;
 mod subscriptions;
 mod users;
 mod webhook_security;
+mod ws_protocol;

@@ -223,3 +223,50 @@ async fn a_subscriber_that_falls_behind_is_told_and_keeps_receiving() {
     app.deliver(&meta::text_notification("wamid.AFTER", ANA, now(), "after")).await;
     assert_eq!(event(&live.next_result().await)["conversation"]["messageId"], "wamid.AFTER");
 }
+
+#[tokio::test]
+async fn subscribers_of_one_shape_share_one_execution_and_each_receives_every_event() {
+    let app = TestApp::spawn().await;
+    app.deliver(&meta::text_notification("wamid.A0", ANA, now(), "a")).await;
+    let ana = app.user_by_phone(ANA).await.id;
+    let mut admins = Vec::new();
+    for _ in 0..3 {
+        admins.push(admin_following(&app, MESSAGES).await);
+    }
+    let mut own = LiveClient::with_token(&app.address, &app.token(Role::User, Some(ana))).await;
+    own.subscribe(MESSAGES, json!({})).await;
+    app.wait_for_subscribers(4).await;
+    assert_eq!(app.running_shapes(), 2, "three admins share a shape; the user has their own");
+
+    app.deliver(&meta::text_notification("wamid.SHARED", ANA, now(), "to all")).await;
+    for live in admins.iter_mut().chain([&mut own]) {
+        assert_eq!(event(&live.next_result().await)["conversation"]["messageId"], "wamid.SHARED");
+    }
+    drop(admins);
+    drop(own);
+    crate::support::wait_until("every shape stops with its last subscriber", Duration::from_secs(5), || async {
+        app.running_shapes() == 0 && app.domain().events().subscriber_count() == 0
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_refusal_reaches_every_subscriber_of_the_refused_shape() {
+    let app = TestApp::spawn().await;
+    app.deliver(&meta::text_notification("wamid.A0", ANA, now(), "a")).await;
+    app.deliver(&meta::text_notification("wamid.B0", BOB, now(), "b")).await;
+    let (ana, bob) = (app.user_by_phone(ANA).await.id, app.user_by_phone(BOB).await.id);
+    let token = app.token(Role::User, Some(ana));
+    let mut sessions = Vec::new();
+    for _ in 0..4 {
+        sessions.push(LiveClient::with_token(&app.address, &token).await);
+    }
+    for live in &mut sessions {
+        live.subscribe(MESSAGES, json!({ "userId": bob.to_string() })).await;
+    }
+    for live in &mut sessions {
+        let refused = live.next_result().await;
+        assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
+        assert_eq!(live.next_message().await["type"], "complete", "a refused subscription ends");
+    }
+}

@@ -51,6 +51,7 @@ pub struct TestApp {
     app_db: DatabaseConnection,
     domain: Domain,
     media: wagate::domain::media::MediaService,
+    subscriptions: wagate::graphql::shared_subscriptions::SharedSubscriptions,
     statements: wagate::store::StatementCounter,
     _shutdown: oneshot::Sender<()>,
     _dir: tempfile::TempDir,
@@ -98,6 +99,7 @@ impl TestAppBuilder {
         let app = App::build(config).await.expect("the app builds");
         let domain = app.state().domain.clone();
         let media = app.state().media.clone();
+        let subscriptions = app.state().subscriptions.clone();
         let statements = app.state().statements.clone();
         let app_db = domain.db().clone();
         let metrics_address = app.metrics_addr().map(|addr| format!("http://{addr}"));
@@ -118,6 +120,7 @@ impl TestAppBuilder {
             app_db,
             domain,
             media,
+            subscriptions,
             statements,
             _shutdown: shutdown,
             _dir: dir,
@@ -192,6 +195,11 @@ impl TestApp {
             assert!(tokio::time::Instant::now() < deadline, "{count} subscriptions were not registered within 5 s");
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
+    }
+
+    /// How many subscription shapes are running (each executes once for all its subscribers).
+    pub fn running_shapes(&self) -> usize {
+        self.subscriptions.shape_count()
     }
 
     /// Stores an outbound text as the send service does once Meta accepted it.
