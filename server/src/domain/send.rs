@@ -6,7 +6,10 @@
 //! that fails a check, and concurrent sends can never overdraw a balance (the reservation is
 //! taken under the user's row lock).
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
@@ -43,8 +46,18 @@ pub struct Sender {
     graph: Arc<dyn GraphApi>,
     pacer: Arc<Pacer>,
     phone_number_id: String,
+    business_number: Arc<Mutex<BusinessNumber>>,
     enforce_window: bool,
     deadline: Duration,
+}
+
+/// What is known of the business number as contacts see it (the display number of an inbound
+/// message to this phone number id). It never changes, so it is learnt once; until then, each
+/// look-up reads only the rows stored since the last one.
+#[derive(Debug, Default)]
+struct BusinessNumber {
+    learnt: Option<String>,
+    checked_up_to: i64,
 }
 
 /// A message Meta accepted and wagate stored.
@@ -74,6 +87,7 @@ impl Sender {
             graph,
             pacer: Arc::new(Pacer::new(config.pacing)),
             phone_number_id: config.phone_number_id.clone().unwrap_or_default(),
+            business_number: Arc::default(),
             enforce_window: config.enforce_service_window,
             deadline: config.send_timeout,
         }
@@ -198,16 +212,44 @@ impl Sender {
         Ok(())
     }
 
-    /// The business number as contacts see it: learnt from inbound messages to this number,
-    /// else its phone number id.
+    /// The business number as contacts see it: learnt from an inbound message to this number,
+    /// else its phone number id. (On PostgreSQL a row committed out of id order can be passed
+    /// over; the next inbound message teaches the number then.)
     async fn business_number(&self) -> Result<String, AppError> {
+        let checked_up_to = {
+            let known = self.business_number.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(number) = &known.learnt {
+                return Ok(number.clone());
+            }
+            known.checked_up_to
+        };
+        let newest: Option<i64> = conversation::Entity::find()
+            .select_only()
+            .expr(conversation::Column::Id.max())
+            .into_tuple()
+            .one(self.domain.db())
+            .await?
+            .flatten();
+        let newest = newest.unwrap_or_default();
         let seen = conversation::Entity::find()
+            .filter(conversation::Column::Id.gt(checked_up_to))
+            .filter(conversation::Column::Id.lte(newest))
             .filter(conversation::Column::PhoneNumberId.eq(&self.phone_number_id))
             .filter(conversation::Column::Direction.eq(Direction::Inbound.as_str()))
             .order_by_desc(conversation::Column::Id)
             .one(self.domain.db())
             .await?;
-        Ok(seen.map_or_else(|| self.phone_number_id.clone(), |row| row.to))
+        let mut known = self.business_number.lock().unwrap_or_else(PoisonError::into_inner);
+        match seen {
+            Some(row) => {
+                known.learnt = Some(row.to.clone());
+                Ok(row.to)
+            }
+            None => {
+                known.checked_up_to = known.checked_up_to.max(newest);
+                Ok(self.phone_number_id.clone())
+            }
+        }
     }
 }
 

@@ -410,3 +410,22 @@ async fn a_message_carrying_a_nul_character_is_refused_before_anything_is_charge
     assert!(app.graph.requests().is_empty());
     assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 99);
 }
+
+/// Sends the seed message and returns the `from` its stored row carries.
+async fn sent_from(app: &TestApp) -> String {
+    let sent: Value = app.send(&seed_message(), Some(&app.admin_token())).await.json().await.expect("json");
+    let wamid = sent["messages"][0]["id"].as_str().expect("wamid").to_owned();
+    let row = conversation::Entity::find().filter(conversation::Column::MessageId.eq(&wamid)).one(app.db()).await;
+    row.expect("query").expect("stored").from
+}
+
+#[tokio::test]
+async fn sends_come_from_the_business_number_once_an_inbound_message_has_shown_it() {
+    let app = TestApp::builder().env("WHATSAPP_ENFORCE_SERVICE_WINDOW", "false").spawn().await;
+    assert_eq!(sent_from(&app).await, meta::PHONE_NUMBER_ID, "before any inbound message, its phone number id");
+    assert_eq!(sent_from(&app).await, meta::PHONE_NUMBER_ID, "and again: nothing new was stored");
+    app.deliver(&meta::text_notification("wamid.IN9", ANA, chrono::Utc::now().timestamp(), "hi")).await;
+    for _ in 0..2 {
+        assert_eq!(sent_from(&app).await, meta::BUSINESS_NUMBER, "then the display number Meta showed");
+    }
+}
