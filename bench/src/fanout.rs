@@ -171,9 +171,8 @@ async fn subscriber(
     // A small read chunk, as the server uses: tungstenite zeroes the whole chunk on every read,
     // and with its 128 KiB default that zeroing was half of this load generator's CPU.
     let config = WebSocketConfig::default().read_buffer_size(CLIENT_READ_BUFFER_BYTES);
-    let (mut socket, _) = connect_async_with_config(request, Some(config), false)
-        .await
-        .map_err(|e| format!("WebSocket upgrade: {e}"))?;
+    let (mut socket, _) =
+        connect_async_with_config(request, Some(config), false).await.map_err(|e| format!("WebSocket upgrade: {e}"))?;
     let send = |value: Value| Message::Text(value.to_string().into());
     socket
         .send(send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })))

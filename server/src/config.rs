@@ -65,6 +65,9 @@ pub struct Config {
     /// `DATABASE_ACQUIRE_TIMEOUT_MS`: how long a statement waits for a database connection,
     /// opening one included, before it fails (a webhook then answers 503).
     pub database_acquire_timeout: std::time::Duration,
+    /// `SQLITE_SYNCHRONOUS`: `full` (default: every commit survives a power loss) or `normal`
+    /// (a commit survives a crash of wagate, not of the system; one disk flush fewer per commit).
+    pub sqlite_synchronous: crate::store::SqliteSync,
     /// `BIND_ADDR`: where `wagate serve` listens.
     pub bind_addr: SocketAddr,
     /// `WHATSAPP_WEBHOOK_TOKEN`: the verify token typed into Meta's dashboard.
@@ -179,6 +182,7 @@ impl Config {
         Ok(Self {
             database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://wagate.db?mode=rwc".into()),
             database_acquire_timeout: positive_millis(get, "DATABASE_ACQUIRE_TIMEOUT_MS", "5000")?,
+            sqlite_synchronous: parse(get, "SQLITE_SYNCHRONOUS", "full", "`full` or `normal`")?,
             bind_addr: parse(get, "BIND_ADDR", "127.0.0.1:8080", "a socket address like 0.0.0.0:8080")?,
             webhook_verify_token: get("WHATSAPP_WEBHOOK_TOKEN").map(Secret::new),
             app_secret: get("WHATSAPP_APP_SECRET").map(Secret::new),
@@ -366,6 +370,7 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
+    use crate::store::SqliteSync;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -381,6 +386,7 @@ mod tests {
         assert_eq!(cfg.whatsapp.api_base, DEFAULT_API_BASE);
         assert!(cfg.whatsapp.enforce_service_window);
         assert_eq!(cfg.database_acquire_timeout, std::time::Duration::from_secs(5));
+        assert_eq!(cfg.sqlite_synchronous, SqliteSync::Full);
     }
 
     #[test]
@@ -411,6 +417,8 @@ mod tests {
         let window = config(&[("WHATSAPP_ENFORCE_SERVICE_WINDOW", "maybe")]).unwrap_err();
         assert_eq!(window.name, "WHATSAPP_ENFORCE_SERVICE_WINDOW");
         assert_eq!(config(&[("WHATSAPP_MAX_MPS", "5000")]).unwrap_err().name, "WHATSAPP_MAX_MPS");
+        assert_eq!(config(&[("SQLITE_SYNCHRONOUS", "off")]).unwrap_err().name, "SQLITE_SYNCHRONOUS");
+        assert_eq!(config(&[("SQLITE_SYNCHRONOUS", "Normal")]).unwrap().sqlite_synchronous, SqliteSync::Normal);
         for wrong in ["0", "soon"] {
             let acquire = config(&[("DATABASE_ACQUIRE_TIMEOUT_MS", wrong)]).unwrap_err();
             assert_eq!(acquire.name, "DATABASE_ACQUIRE_TIMEOUT_MS", "{wrong}");

@@ -71,7 +71,7 @@ impl App {
             }
             None => None,
         };
-        let db = store::connect(&config.database_url, config.database_acquire_timeout)
+        let db = store::connect(&config.database_url, config.database_acquire_timeout, config.sqlite_synchronous)
             .await
             .map_err(|source| StartError::Connect { url: redact_url(&config.database_url), source })?;
         store::migrate(&db).await.map_err(StartError::Migrate)?;

@@ -91,7 +91,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
     match command {
         Command::Serve => serve(config).await,
         Command::Migrate => {
-            let db = store::connect(&config.database_url, config.database_acquire_timeout)
+            let db = store::connect(&config.database_url, config.database_acquire_timeout, config.sqlite_synchronous)
                 .await
                 .map_err(|e| e.to_string())?;
             store::migrate(&db).await.map_err(|e| e.to_string())?;
@@ -161,7 +161,9 @@ async fn serve(config: Config) -> Result<(), String> {
 }
 
 async fn replay(config: Config, id: Option<i64>) -> Result<(), String> {
-    let db = store::connect(&config.database_url, config.database_acquire_timeout).await.map_err(|e| e.to_string())?;
+    let db = store::connect(&config.database_url, config.database_acquire_timeout, config.sqlite_synchronous)
+        .await
+        .map_err(|e| e.to_string())?;
     store::migrate(&db).await.map_err(|e| e.to_string())?;
     let events = wagate::events::EventBus::new(config.live_event_buffer);
     let metrics = Metrics::new(events.clone());

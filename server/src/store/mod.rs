@@ -20,18 +20,46 @@ use sea_orm::{
 };
 use tokio::sync::{Mutex, MutexGuard};
 
+/// How SQLite makes a commit durable (`SQLITE_SYNCHRONOUS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSync {
+    /// Every commit is flushed to the disk before it returns: it survives a crash of wagate, of
+    /// the system, or a power loss. The default.
+    #[default]
+    Full,
+    /// Commits are flushed at checkpoints only: a commit survives a crash of wagate, but the
+    /// last ones may be lost with the system or the power. Saves a disk flush per commit.
+    Normal,
+}
+
+impl std::str::FromStr for SqliteSync {
+    type Err = ();
+
+    fn from_str(word: &str) -> Result<Self, ()> {
+        match word.to_ascii_lowercase().as_str() {
+            "full" => Ok(Self::Full),
+            "normal" => Ok(Self::Normal),
+            _ => Err(()),
+        }
+    }
+}
+
 /// Opens the pool with the settings each backend needs.
 ///
 /// A statement waits at most `acquire_timeout` for a connection, opening one included (the
 /// pool retries a refused connection until then), and fails after it: a database that is
-/// gone costs a webhook that long before its 503. SQLite runs in WAL mode with
-/// `synchronous=FULL`, so a committed transaction survives a crash or power loss, and waits
-/// up to 5 s for a lock instead of failing.
-pub async fn connect(url: &str, acquire_timeout: Duration) -> Result<DatabaseConnection, DbErr> {
+/// gone costs a webhook that long before its 503. SQLite runs in WAL mode with `sync`
+/// (`synchronous=FULL` unless told otherwise), and waits up to 5 s for a lock instead of
+/// failing.
+pub async fn connect(url: &str, acquire_timeout: Duration, sync: SqliteSync) -> Result<DatabaseConnection, DbErr> {
+    let synchronous = match sync {
+        SqliteSync::Full => SqliteSynchronous::Full,
+        SqliteSync::Normal => SqliteSynchronous::Normal,
+    };
     let mut options = ConnectOptions::new(url.to_owned());
-    options.sqlx_logging(false).acquire_timeout(acquire_timeout).map_sqlx_sqlite_opts(|o| {
+    options.sqlx_logging(false).acquire_timeout(acquire_timeout).map_sqlx_sqlite_opts(move |o| {
         o.journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
+            .synchronous(synchronous)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true)
     });

@@ -115,3 +115,27 @@ async fn cors_opens_to_the_configured_origins_only() {
     let query = cross_origin_query(&app, "https://staff.example").await;
     assert_eq!(allowed_origin(&query), Some("https://staff.example"));
 }
+
+/// `PRAGMA synchronous` on the app's connections (2 is FULL, 1 is NORMAL); `None` on PostgreSQL,
+/// where durability is the server's `synchronous_commit`.
+async fn sqlite_synchronous(app: &TestApp) -> Option<i64> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let db = app.db();
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return None;
+    }
+    let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA synchronous")).await;
+    Some(row.expect("pragma").expect("a row").try_get_by_index::<i64>(0).expect("a number"))
+}
+
+#[tokio::test]
+async fn sqlite_commits_are_flushed_to_disk_unless_sqlite_synchronous_says_normal() {
+    let durable = TestApp::spawn().await;
+    let relaxed = TestApp::builder().env("SQLITE_SYNCHRONOUS", "normal").spawn().await;
+    match (sqlite_synchronous(&durable).await, sqlite_synchronous(&relaxed).await) {
+        (Some(full), Some(normal)) => assert_eq!((full, normal), (2, 1), "FULL by default, NORMAL when asked"),
+        // PostgreSQL: the setting is SQLite's only; the app starts and serves with it all the same.
+        (None, None) => assert_eq!(relaxed.get("/readyz", None).await.status(), 200),
+        other => panic!("both apps run on one backend, got {other:?}"),
+    }
+}
