@@ -17,11 +17,10 @@ mod session;
 use std::time::Duration;
 
 use axum::{
-    extract::{State, WebSocketUpgrade, ws::WebSocket},
+    extract::{State, WebSocketUpgrade},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use futures::{StreamExt, channel::mpsc};
 
 use self::{
     protocol::{Protocol, SUBPROTOCOLS},
@@ -31,9 +30,6 @@ use crate::state::AppState;
 
 /// The largest message a client may send (a subscribe message is a few hundred bytes).
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
-
-/// How many outgoing messages may wait for a slow peer before the session stops reading events.
-const OUTGOING_BUFFER: usize = 64;
 
 /// The socket's read chunk. tungstenite zeroes a whole chunk each time the session polls the
 /// socket, and a session polls it on every event it sends: with the default (128 KiB) that
@@ -75,24 +71,5 @@ pub async fn subscribe(State(state): State<AppState>, headers: HeaderMap, upgrad
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(0)
         .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
-        .on_upgrade(move |socket| serve(socket, session))
-}
-
-/// Runs one session, with its guard watching what the peer does and writing everything out.
-/// The session ends when either side ends it or a limit is reached.
-async fn serve(socket: WebSocket, session: Session) {
-    let (sink, incoming) = socket.split();
-    let (outgoing, to_peer) = mpsc::channel(OUTGOING_BUFFER);
-    let writer = session.guard.clone().write(to_peer, sink);
-    let session = session.run(incoming, outgoing);
-    tokio::pin!(writer);
-    tokio::pin!(session);
-    tokio::select! {
-        // The server ended the session: keep reading until the peer answers the close frame.
-        () = &mut writer => {
-            let _ = tokio::time::timeout(CLOSE_GRACE, session).await;
-        }
-        // The session is over; let the writer flush what it said last (its close frame).
-        () = &mut session => writer.await,
-    }
+        .on_upgrade(move |socket| session.run(socket))
 }

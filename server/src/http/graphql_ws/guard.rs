@@ -1,14 +1,9 @@
-//! What keeps a WebSocket session bounded in time. The server pings the peer (browsers answer
-//! pings on their own) and closes the session when the peer stays silent longer than the idle
-//! timeout, never sends `connection_init`, or when the token the session was opened with expires.
+//! What keeps a WebSocket session bounded in time. The session pings the peer (browsers answer
+//! pings on their own) and closes when the peer stays silent longer than the idle timeout, never
+//! sends `connection_init`, or when the token the session was opened with expires; the guard
+//! keeps the facts and says which limit was reached.
 
-use std::{
-    sync::{Arc, Mutex, PoisonError},
-    time::{Duration, Instant, SystemTime},
-};
-
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use futures::{SinkExt, StreamExt, channel::mpsc, stream::SplitSink};
+use std::time::{Duration, Instant, SystemTime};
 
 /// The longest wait for `connection_init` (the graphql-transport-ws protocol's own limit is
 /// the server's choice; 10 s is what its reference server uses).
@@ -20,15 +15,11 @@ const INIT_TOO_LATE: u16 = 4408;
 const TOKEN_EXPIRED: u16 = 4401;
 
 /// Watches one session: what the peer last did and when its token expires.
-#[derive(Clone)]
 pub struct Guard {
     idle: Duration,
-    state: Arc<Mutex<Watched>>,
-}
-
-struct Watched {
     opened: Instant,
     last_heard: Instant,
+    last_ping: Instant,
     initialised: bool,
     token_expires: Option<Instant>,
 }
@@ -37,90 +28,52 @@ impl Guard {
     /// A guard for a session opened now that may stay silent for `idle`.
     pub fn new(idle: Duration) -> Self {
         let now = Instant::now();
-        let watched = Watched { opened: now, last_heard: now, initialised: false, token_expires: None };
-        Self { idle, state: Arc::new(Mutex::new(watched)) }
+        Self { idle, opened: now, last_heard: now, last_ping: now, initialised: false, token_expires: None }
     }
 
     /// The peer sent something (a message, a ping or a pong).
-    pub fn heard(&self) {
-        self.with(|w| w.last_heard = Instant::now());
+    pub fn heard(&mut self) {
+        self.last_heard = Instant::now();
     }
 
     /// The peer sent `connection_init`, with a token valid until `expires` when it had one.
-    pub fn initialised(&self, expires: Option<SystemTime>) {
+    pub fn initialised(&mut self, expires: Option<SystemTime>) {
         let remaining = expires.map(|at| at.duration_since(SystemTime::now()).unwrap_or_default());
-        self.with(|w| {
-            w.initialised = true;
-            w.token_expires = remaining.map(|left| Instant::now() + left);
-        });
+        self.initialised = true;
+        self.token_expires = remaining.map(|left| Instant::now() + left);
     }
 
-    /// Writes the session's outgoing messages to `sink`, pinging the peer as it goes, until the
-    /// session ends or one of its limits is reached; then sends the close frame that says which.
-    pub async fn write(self, mut outgoing: mpsc::Receiver<Message>, mut sink: SplitSink<WebSocket, Message>) {
-        let mut tick = tokio::time::interval((self.idle / 4).clamp(Duration::from_millis(50), Duration::from_secs(5)));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut last_ping = Instant::now();
-        let close = loop {
-            let expiry = self.with(|w| w.token_expires).map(tokio::time::Instant::from_std);
-            tokio::select! {
-                // The token's expiry is met on time, not at the next tick.
-                () = until(expiry) => {
-                    if let Some(close) = self.limit_reached() {
-                        break Some(close);
-                    }
-                }
-                message = outgoing.next() => {
-                    let Some(message) = message else { break None };
-                    if sink.send(message).await.is_err() {
-                        break None;
-                    }
-                }
-                _ = tick.tick() => {
-                    if let Some(close) = self.limit_reached() {
-                        break Some(close);
-                    }
-                    if last_ping.elapsed() >= self.idle / 2 {
-                        last_ping = Instant::now();
-                        if sink.send(Message::Ping(Default::default())).await.is_err() {
-                            break None;
-                        }
-                    }
-                }
-            }
-        };
-        if let Some((code, reason)) = close {
-            tracing::info!(code, reason = %reason, "closing a WebSocket session");
-            let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+    /// How often the session should check the limits and maybe ping: a quarter of the idle
+    /// timeout, between 50 ms and 5 s.
+    pub fn tick_period(&self) -> Duration {
+        (self.idle / 4).clamp(Duration::from_millis(50), Duration::from_secs(5))
+    }
+
+    /// Whether a ping is due now; if so, it counts as sent.
+    pub fn ping_due(&mut self) -> bool {
+        let due = self.last_ping.elapsed() >= self.idle / 2;
+        if due {
+            self.last_ping = Instant::now();
         }
+        due
     }
 
-    /// The close frame due now, if any.
-    fn limit_reached(&self) -> Option<(u16, String)> {
-        let idle = self.idle;
-        self.with(|w| {
-            let init_limit = INIT_TIMEOUT.min(idle);
-            if !w.initialised && w.opened.elapsed() > init_limit {
-                Some((INIT_TOO_LATE, format!("no connection_init within {} s", init_limit.as_secs())))
-            } else if w.last_heard.elapsed() > idle {
-                Some((IDLE, format!("nothing heard for {} s; reconnect", idle.as_secs())))
-            } else if w.token_expires.is_some_and(|at| Instant::now() >= at) {
-                Some((TOKEN_EXPIRED, "the token expired; sign in again and reconnect".to_owned()))
-            } else {
-                None
-            }
-        })
+    /// When the session's token expires, once `connection_init` told.
+    pub fn token_expires(&self) -> Option<Instant> {
+        self.token_expires
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Watched) -> T) -> T {
-        f(&mut self.state.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-}
-
-/// Completes at `deadline`, or never when there is none.
-async fn until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
+    /// The close code and reason due now, if any.
+    pub fn limit_reached(&self) -> Option<(u16, String)> {
+        let init_limit = INIT_TIMEOUT.min(self.idle);
+        if !self.initialised && self.opened.elapsed() > init_limit {
+            Some((INIT_TOO_LATE, format!("no connection_init within {} s", init_limit.as_secs())))
+        } else if self.last_heard.elapsed() > self.idle {
+            Some((IDLE, format!("nothing heard for {} s; reconnect", self.idle.as_secs())))
+        } else if self.token_expires.is_some_and(|at| Instant::now() >= at) {
+            Some((TOKEN_EXPIRED, "the token expired; sign in again and reconnect".to_owned()))
+        } else {
+            None
+        }
     }
 }

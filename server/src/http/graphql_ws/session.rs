@@ -6,7 +6,7 @@
 //! message that is not understood, 4401 for an operation before `connection_init`, 4409 for an
 //! id already running, 4429 for a second `connection_init`.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use async_graphql::{
     Request,
@@ -15,8 +15,7 @@ use async_graphql::{
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures::{
     SinkExt, StreamExt,
-    channel::mpsc,
-    stream::{self, AbortHandle, BoxStream, SelectAll, SplitStream},
+    stream::{self, AbortHandle, BoxStream, SelectAll},
 };
 use serde_json::Value;
 
@@ -50,16 +49,6 @@ pub struct Session {
     pub guard: Guard,
 }
 
-/// A running session.
-struct Running {
-    session: Session,
-    credentials: Option<Credentials>,
-    operations: HashMap<Arc<str>, Operation>,
-    serial: u64,
-    results: SelectAll<BoxStream<'static, Tagged>>,
-    outgoing: mpsc::Sender<Message>,
-}
-
 /// One operation the peer started.
 struct Operation {
     serial: u64,
@@ -75,58 +64,102 @@ struct Tagged {
     result: Option<SharedResult>,
 }
 
-/// What a peer's message asks of the session.
+/// How the session goes on after a step.
 enum Flow {
     Continue,
+    /// The server ends the session with this close code and reason.
     Close(u16, String),
+    /// The peer left, ended the session, or the socket failed.
     End,
 }
 
+/// The session's state between steps.
+struct Running {
+    session: Session,
+    credentials: Option<Credentials>,
+    operations: HashMap<Arc<str>, Operation>,
+    serial: u64,
+    results: SelectAll<BoxStream<'static, Tagged>>,
+}
+
 impl Session {
-    /// Runs the session until the peer leaves, ends it, or breaks the protocol; writes go to
-    /// `outgoing`.
-    pub async fn run(self, incoming: SplitStream<WebSocket>, outgoing: mpsc::Sender<Message>) {
-        let running = Running {
+    /// Runs the session on `socket` until the peer leaves or ends it, breaks the protocol, or a
+    /// limit of the guard is reached. One task reads, runs the guard's clock and writes: an
+    /// event costs a subscriber one wake-up and one write.
+    pub async fn run(self, mut socket: WebSocket) {
+        let mut running = Running {
             session: self,
             credentials: None,
             operations: HashMap::new(),
             serial: 0,
             results: SelectAll::new(),
-            outgoing,
         };
-        running.run(incoming).await;
+        if let Flow::Close(code, reason) = running.serve(&mut socket).await {
+            close(socket, code, reason).await;
+        } else {
+            // Sends the answer to a peer's close frame, if one is waiting.
+            let _ = socket.flush().await;
+        }
     }
 }
 
 impl Running {
-    async fn run(mut self, mut incoming: SplitStream<WebSocket>) {
+    async fn serve(&mut self, socket: &mut WebSocket) -> Flow {
+        let mut tick = tokio::time::interval(self.session.guard.tick_period());
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let expiry = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(expiry);
+        let mut expiry_armed = false;
         loop {
-            tokio::select! {
-                message = incoming.next() => {
-                    let Some(Ok(message)) = message else { return };
-                    self.session.guard.heard();
-                    let flow = match &message {
-                        Message::Text(text) => self.on_message(text.as_bytes()).await,
-                        Message::Binary(bytes) => self.on_message(bytes).await,
-                        Message::Close(_) => Flow::End,
-                        Message::Ping(_) | Message::Pong(_) => Flow::Continue,
-                    };
-                    match flow {
-                        Flow::Continue => {}
-                        Flow::End => return,
-                        Flow::Close(code, reason) => return self.close(code, reason, incoming).await,
+            let flow = tokio::select! {
+                message = socket.recv() => match message {
+                    Some(Ok(message)) => {
+                        self.session.guard.heard();
+                        let flow = self.on_message(message, socket).await;
+                        if let (false, Some(at)) = (expiry_armed, self.session.guard.token_expires()) {
+                            // The token's expiry is met on time, not at the next tick.
+                            expiry.as_mut().reset(at.into());
+                            expiry_armed = true;
+                        }
+                        flow
                     }
+                    Some(Err(_)) | None => Flow::End,
+                },
+                Some(tagged) = self.results.next(), if !self.results.is_empty() => match self.frame(tagged) {
+                    Some(frame) => send(socket, frame).await,
+                    None => Flow::Continue,
+                },
+                _ = tick.tick() => self.on_tick(socket).await,
+                () = &mut expiry, if expiry_armed => {
+                    expiry_armed = false;
+                    self.on_tick(socket).await
                 }
-                Some(tagged) = self.results.next(), if !self.results.is_empty() => {
-                    if let Some(frame) = self.frame(tagged) {
-                        self.send(frame).await;
-                    }
-                }
+            };
+            if !matches!(flow, Flow::Continue) {
+                return flow;
             }
         }
     }
 
-    async fn on_message(&mut self, bytes: &[u8]) -> Flow {
+    /// Closes the session when a limit is reached, and pings the peer when it is time.
+    async fn on_tick(&mut self, socket: &mut WebSocket) -> Flow {
+        let guard = &mut self.session.guard;
+        if let Some((code, reason)) = guard.limit_reached() {
+            return Flow::Close(code, reason);
+        }
+        if guard.ping_due() && socket.send(Message::Ping(Default::default())).await.is_err() {
+            return Flow::End;
+        }
+        Flow::Continue
+    }
+
+    async fn on_message(&mut self, message: Message, socket: &mut WebSocket) -> Flow {
+        let bytes: &[u8] = match &message {
+            Message::Text(text) => text.as_bytes(),
+            Message::Binary(bytes) => bytes,
+            Message::Close(_) => return Flow::End,
+            Message::Ping(_) | Message::Pong(_) => return Flow::Continue,
+        };
         let message = match serde_json::from_slice::<ClientMessage>(bytes) {
             Ok(message) => message,
             Err(error) => return Flow::Close(4400, format!("invalid message: {error}")),
@@ -137,20 +170,20 @@ impl Running {
                     return Flow::Close(4429, "too many initialisation requests".into());
                 }
                 self.initialise(payload.as_ref());
-                self.send(ACK.to_owned()).await;
+                send(socket, ACK.to_owned()).await
             }
-            ClientMessage::Subscribe { id, payload } => return self.start(id.into(), *payload),
-            ClientMessage::Complete { id } => {
-                if let Some(operation) = self.operations.remove(id.as_str()) {
+            ClientMessage::Subscribe { id, payload } => self.start(id.into(), *payload),
+            ClientMessage::Complete { id } => match self.operations.remove(id.as_str()) {
+                Some(operation) => {
                     operation.abort.abort();
-                    self.send(complete(&id)).await;
+                    send(socket, complete(&id)).await
                 }
-            }
-            ClientMessage::ConnectionTerminate => return Flow::End,
-            ClientMessage::Ping { payload } => self.send(pong(payload.as_ref())).await,
-            ClientMessage::Pong => {}
+                None => Flow::Continue,
+            },
+            ClientMessage::ConnectionTerminate => Flow::End,
+            ClientMessage::Ping { payload } => send(socket, pong(payload.as_ref())).await,
+            ClientMessage::Pong => Flow::Continue,
         }
-        Flow::Continue
     }
 
     /// Checks the token of `connection_init` (or of the upgrade request) and starts the guard's
@@ -219,31 +252,31 @@ impl Running {
         frame.push('}');
         Some(frame)
     }
+}
 
-    /// Sends `text`. When the writer is gone (the guard closed the session), the operations stop
-    /// and the session only reads on, for the peer's close.
-    async fn send(&mut self, text: String) {
-        if self.outgoing.send(Message::Text(text.into())).await.is_err() {
-            self.operations.clear();
-            self.results = SelectAll::new();
-        }
+/// Writes `text` as one text frame; a socket that fails ends the session.
+async fn send(socket: &mut WebSocket, text: String) -> Flow {
+    match socket.send(Message::Text(text.into())).await {
+        Ok(()) => Flow::Continue,
+        Err(_) => Flow::End,
     }
+}
 
-    /// Closes the session for breaking the protocol, then reads until the peer answers the close
-    /// frame (or for [`CLOSE_GRACE`]).
-    async fn close(mut self, code: u16, reason: String, mut incoming: SplitStream<WebSocket>) {
-        tracing::info!(code, reason = %reason, "closing a WebSocket session that broke the protocol");
-        let _ = self.outgoing.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
-        self.outgoing.close_channel();
-        let _ = tokio::time::timeout(CLOSE_GRACE, async {
-            while let Some(Ok(message)) = incoming.next().await {
-                if matches!(message, Message::Close(_)) {
-                    return;
-                }
+/// Sends the close frame, then reads until the peer answers it (the closing handshake), for at
+/// most [`CLOSE_GRACE`]: a peer that was not reading then still gets the code and reason.
+async fn close(mut socket: WebSocket, code: u16, reason: String) {
+    tracing::info!(code, reason = %reason, "closing a WebSocket session");
+    if socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await.is_err() {
+        return;
+    }
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        while let Some(Ok(message)) = socket.recv().await {
+            if matches!(message, Message::Close(_)) {
+                return;
             }
-        })
-        .await;
-    }
+        }
+    })
+    .await;
 }
 
 /// Whether `request` runs a subscription operation (one that does not parse runs on its own and
