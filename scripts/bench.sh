@@ -37,6 +37,8 @@ bench_pg() {
   # Fan-out does not depend on the store: events are published in process after the commit.
   bench "fanout" fanout ${FANOUT_ARGS:-}
   bench "send (SQLite)" send ${BENCH_ARGS:-} ${SEND_ARGS:-}
+  # The same without a disk flush per commit: what wagate itself adds (SQLITE_SYNCHRONOUS).
+  bench "send (SQLite, synchronous=normal)" send --sqlite-synchronous normal ${BENCH_ARGS:-} ${SEND_ARGS:-}
   bench_pg "send (PostgreSQL)" send ${BENCH_ARGS:-} ${SEND_ARGS:-}
 }
 

@@ -139,6 +139,10 @@ pub struct SendArgs {
     /// Runs (each on a fresh server, database and fake Graph API); the report gives the median.
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// The server's `SQLITE_SYNCHRONOUS` (`full` or `normal`; SQLite only): `normal` shows what
+    /// wagate adds without a disk flush per commit.
+    #[arg(long, default_value = "full")]
+    sqlite_synchronous: String,
 }
 
 impl IngestArgs {

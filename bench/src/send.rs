@@ -82,13 +82,16 @@ struct Run {
 
 /// Runs the benchmark and prints its report.
 pub async fn run(args: &SendArgs) -> Result<(), String> {
-    let backend = if args.postgres.is_some() { "PostgreSQL" } else { "SQLite" };
+    let backend = match &args.postgres {
+        Some(_) => "PostgreSQL".to_owned(),
+        None => format!("SQLite (synchronous={})", args.sqlite_synchronous),
+    };
     let mut runs = Vec::new();
     for number in 1..=args.runs {
         eprintln!("send on {backend}: run {number} of {}", args.runs);
         runs.push(one_run(args).await?);
     }
-    report(backend, args, &runs);
+    report(&backend, args, &runs);
     Ok(())
 }
 
@@ -100,6 +103,7 @@ async fn one_run(args: &SendArgs) -> Result<Run, String> {
         ("WHATSAPP_PHONE_NUMBER_ID", PHONE_NUMBER_ID),
         ("WHATSAPP_MAX_MPS", "1000"),
         ("WHATSAPP_ENFORCE_SERVICE_WINDOW", "true"),
+        ("SQLITE_SYNCHRONOUS", args.sqlite_synchronous.as_str()),
     ];
     let server = Server::start(&args.wagate, args.postgres.as_deref(), &env).await?;
     let rate = f64::from(args.rate.max(1));
