@@ -58,9 +58,15 @@ impl ServerProcess {
                 lines.lock().expect("log lock").push(entry);
             }
         });
-        let address = address.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| {
+        let address = address.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|error| {
+            let said = || output.lock().expect("output lock").clone();
+            if error == mpsc::RecvTimeoutError::Disconnected {
+                // Its stdout closed: the process is ending.
+                let status = child.wait().expect("wait for wagate serve");
+                panic!("wagate serve exited ({status}) before listening; it said:\n{}", said());
+            }
             let _ = child.kill();
-            panic!("wagate serve did not log its address within 30 s");
+            panic!("wagate serve did not log its address within 30 s; it said:\n{}", said());
         });
         Self { address, child, log, output }
     }
