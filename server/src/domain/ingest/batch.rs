@@ -1,0 +1,375 @@
+//! A batch of deliveries stored with set-based statements: the number of statements depends on
+//! what kinds of items the batch holds, hardly on how many.
+//!
+//! 1. the contacts: loaded in one query, resolved in memory, new ones inserted in one
+//!    (see [`contacts`](super::contacts));
+//! 2. the messages: one `INSERT … ON CONFLICT DO NOTHING RETURNING message_id`, so a wamid
+//!    already stored (or stored by a concurrent transaction) is detected by the unique index,
+//!    exactly once; each row carries its charge, computed beforehand by a [`walk`] that takes
+//!    every message as new, and corrected in the rare case a duplicate changed it;
+//! 3. the status reports: one `INSERT … ON CONFLICT DO NOTHING RETURNING`; the messages they
+//!    name and the reports already recorded for the messages just stored, one query each;
+//! 4. the walk again, with what the database said, then its ledger rows in one insert, one
+//!    balance `UPDATE` for every user, one status `UPDATE` per status reached;
+//! 5. the deliveries' raw bodies in one insert.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{CaseStatement, Expr, ExprTrait, OnConflict},
+};
+
+use crate::{
+    events::Changes,
+    store::entity::{conversation, credit_ledger, status_event, user},
+    whatsapp::payload::Notification,
+};
+
+use super::{
+    Domain, IngestReport, Target,
+    contacts::{Contacts, Resolved, Touch},
+    deliveries,
+    plan::{self, Plan},
+    sql,
+    walk::{self, Facts, Recorded, Rules, StoredMessage},
+};
+use crate::domain::{
+    credits,
+    message::{ErrorInfo, Status},
+};
+
+/// One delivery of a batch: where its outcome goes and what it holds.
+#[derive(Clone, Copy)]
+pub(super) struct Delivery<'a> {
+    pub(super) target: Target<'a>,
+    pub(super) notification: &'a Notification,
+}
+
+impl Domain {
+    /// Stores `batch` inside `txn`, collecting what it changed; one report per delivery, in order.
+    pub(super) async fn store_batch(
+        &self,
+        txn: &DatabaseTransaction,
+        batch: &[Delivery<'_>],
+        now: DateTime<Utc>,
+        changes: &mut Changes,
+    ) -> Result<Vec<IngestReport>, DbErr> {
+        let plan = Plan::new(batch.iter().map(|d| d.notification));
+        let identities: Vec<&str> = plan.inbound().flat_map(|(_, i)| [i.who.phone, i.who.bsuid]).flatten().collect();
+        let mut contacts = Contacts::load(txn, identities).await?;
+        let resolved: HashMap<usize, Resolved> = plan
+            .inbound()
+            .map(|(pos, inbound)| (pos, contacts.resolve(inbound.who, self.default_allowance, now)))
+            .collect();
+        let mut merges: Vec<(usize, usize, usize)> = resolved
+            .iter()
+            .filter_map(|(pos, r)| match r.touch {
+                Touch::Merged(other) => Some((*pos, r.handle, other)),
+                _ => None,
+            })
+            .collect();
+        merges.sort_unstable();
+        contacts.write(txn, &merges.iter().map(|(_, keep, other)| (*keep, *other)).collect::<Vec<_>>()).await?;
+
+        let rules = Rules { prices: &self.prices, now, jobs: batch.len() };
+        let first_copies = first_copies(&plan);
+        let guess =
+            walk::walk(&rules, &plan, &resolved, &contacts, &Facts { stored_now: first_copies, ..Facts::default() });
+        let owners = |pos: usize| final_owner(pos, &resolved, &merges);
+        let mut facts = Facts {
+            stored_now: insert_messages(txn, &plan, &contacts, owners, &guess.charged, now).await?,
+            ..Facts::default()
+        };
+        facts.recorded_now = record_statuses(txn, &plan, now).await?;
+        self.gather(txn, &plan, &mut contacts, &mut facts).await?;
+
+        let outcome = walk::walk(&rules, &plan, &resolved, &contacts, &facts);
+        correct_charges(txn, &plan, &guess.charged, &outcome.charged).await?;
+        *changes = outcome.changes.clone();
+        for id in append_ledger(txn, outcome.ledger).await? {
+            changes.ledger_entry(id);
+        }
+        save_balances(txn, &contacts, &outcome.balances).await?;
+        move_statuses(txn, &outcome.moved, now).await?;
+        deliveries::finish(txn, batch, outcome.reports, now).await
+    }
+
+    /// What the walk needs from the database: the messages the statuses name, the reports
+    /// already recorded for the messages just stored, the users refunds credit, and which
+    /// charges and refunds the ledger already holds.
+    async fn gather(
+        &self,
+        txn: &DatabaseTransaction,
+        plan: &Plan<'_>,
+        contacts: &mut Contacts,
+        facts: &mut Facts,
+    ) -> Result<(), DbErr> {
+        let stored_now: HashSet<&str> = plan
+            .inbound()
+            .filter(|(pos, _)| facts.stored_now.contains(pos))
+            .map(|(_, i)| i.message.id.as_str())
+            .collect();
+        let named: Vec<&str> =
+            plan.statuses().map(|(_, s)| s.message_id.as_str()).filter(|id| !stored_now.contains(id)).collect();
+        facts.stored = stored_messages(txn, &dedup(named)).await?;
+        let recorded_at: HashMap<(&str, String), usize> = plan
+            .statuses()
+            .filter(|(pos, _)| facts.recorded_now.contains(pos))
+            .map(|(pos, s)| ((s.message_id.as_str(), s.status.to_ascii_lowercase()), pos))
+            .collect();
+        let new_ids: Vec<&str> = stored_now.iter().copied().collect();
+        facts.recorded = recorded_statuses(txn, &new_ids, &recorded_at).await?;
+        let failing: Vec<&StoredMessage> = plan
+            .statuses()
+            .filter(|(_, s)| Status::parse(&s.status) == Some(Status::Failed))
+            .filter_map(|(_, s)| facts.stored.get(&s.message_id))
+            .filter(|m| m.credits_charged > 0 && m.send_ref.is_some())
+            .collect();
+        contacts.load_ids(txn, &failing.iter().map(|m| m.user_id).collect::<Vec<_>>()).await?;
+        let mut charged: Vec<&str> = new_ids;
+        charged.extend(failing.iter().filter_map(|m| m.send_ref.as_deref()));
+        for (message_id, reason) in ledger_entries(txn, &dedup(charged)).await? {
+            match reason.as_str() {
+                "inbound" => facts.charged_before.insert(message_id),
+                _ => facts.refunded_before.insert(message_id),
+            };
+        }
+        Ok(())
+    }
+}
+
+fn dedup(mut ids: Vec<&str>) -> Vec<&str> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The position of the first copy of each message in the batch.
+fn first_copies(plan: &Plan<'_>) -> HashSet<usize> {
+    let mut seen = HashSet::new();
+    plan.inbound().filter(|(_, i)| seen.insert(i.message.id.as_str())).map(|(pos, _)| pos).collect()
+}
+
+/// Whose a message is once the batch is written: its user when handled, or the user that user
+/// was merged into later in the batch.
+fn final_owner(pos: usize, resolved: &HashMap<usize, Resolved>, merges: &[(usize, usize, usize)]) -> usize {
+    let start = resolved.get(&pos).map_or(0, |r| r.handle);
+    merges
+        .iter()
+        .filter(|(at, ..)| *at > pos)
+        .fold(start, |owner, (_, keep, other)| if owner == *other { *keep } else { owner })
+}
+
+/// Inserts the first copy of each message; the positions of those stored now.
+async fn insert_messages(
+    txn: &DatabaseTransaction,
+    plan: &Plan<'_>,
+    contacts: &Contacts,
+    owner: impl Fn(usize) -> usize,
+    charged: &HashMap<usize, i64>,
+    now: DateTime<Utc>,
+) -> Result<HashSet<usize>, DbErr> {
+    let firsts: Vec<(usize, &plan::Inbound<'_>)> =
+        plan.inbound().filter(|(pos, _)| charged.contains_key(pos)).collect();
+    let rows = firsts
+        .iter()
+        .map(|(pos, inbound)| plan::inbound_row(inbound, contacts.users[owner(*pos)].id, charged[pos], now))
+        .collect();
+    let on_conflict = OnConflict::column(conversation::Column::MessageId).do_nothing().to_owned();
+    let returned = sql::insert_returning(txn, rows, Some(on_conflict), &[conversation::Column::MessageId]).await?;
+    let inserted =
+        returned.iter().map(|row| row.try_get::<String>("", "message_id")).collect::<Result<HashSet<_>, _>>()?;
+    Ok(firsts.into_iter().filter(|(_, i)| inserted.contains(&i.message.id)).map(|(pos, _)| pos).collect())
+}
+
+/// Records the first copy of each (message, status) report; the positions of those recorded now.
+async fn record_statuses(
+    txn: &DatabaseTransaction,
+    plan: &Plan<'_>,
+    now: DateTime<Utc>,
+) -> Result<HashSet<usize>, DbErr> {
+    let mut firsts: HashMap<(&str, String), usize> = HashMap::new();
+    let mut rows = Vec::new();
+    for (pos, update) in plan.statuses() {
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            firsts.entry((update.message_id.as_str(), update.status.to_ascii_lowercase()))
+        {
+            slot.insert(pos);
+            rows.push(plan::status_row(update, now));
+        }
+    }
+    let on_conflict =
+        OnConflict::columns([status_event::Column::MessageId, status_event::Column::Status]).do_nothing().to_owned();
+    let columns = [status_event::Column::MessageId, status_event::Column::Status];
+    let mut recorded = HashSet::new();
+    for row in sql::insert_returning(txn, rows, Some(on_conflict), &columns).await? {
+        let key: (String, String) = (row.try_get("", "message_id")?, row.try_get("", "status")?);
+        recorded.extend(firsts.get(&(key.0.as_str(), key.1)).copied());
+    }
+    Ok(recorded)
+}
+
+/// The stored messages with these ids, locked (on PostgreSQL) while their statuses move.
+async fn stored_messages(txn: &DatabaseTransaction, ids: &[&str]) -> Result<HashMap<String, StoredMessage>, DbErr> {
+    let mut stored = HashMap::new();
+    for chunk in sql::in_chunks(ids) {
+        let rows: Vec<(String, String, i64, i64, Option<String>)> = conversation::Entity::find()
+            .select_only()
+            .columns([
+                conversation::Column::MessageId,
+                conversation::Column::Status,
+                conversation::Column::UserId,
+                conversation::Column::CreditsCharged,
+                conversation::Column::SendRef,
+            ])
+            .filter(conversation::Column::MessageId.is_in(chunk.iter().copied()))
+            .order_by_asc(conversation::Column::Id)
+            .lock_exclusive()
+            .into_tuple()
+            .all(txn)
+            .await?;
+        for (message_id, status, user_id, credits_charged, send_ref) in rows {
+            // A word outside the ladder never moves (the old conditional UPDATE never matched it).
+            if let Some(status) = Status::parse(&status) {
+                stored.insert(message_id, StoredMessage { status, user_id, credits_charged, send_ref });
+            }
+        }
+    }
+    Ok(stored)
+}
+
+/// The reports recorded for these messages, each with the batch position that recorded it.
+async fn recorded_statuses(
+    txn: &DatabaseTransaction,
+    ids: &[&str],
+    recorded_at: &HashMap<(&str, String), usize>,
+) -> Result<HashMap<String, Vec<Recorded>>, DbErr> {
+    let mut recorded: HashMap<String, Vec<Recorded>> = HashMap::new();
+    for chunk in sql::in_chunks(ids) {
+        let rows = status_event::Entity::find()
+            .filter(status_event::Column::MessageId.is_in(chunk.iter().copied()))
+            .all(txn)
+            .await?;
+        for row in rows {
+            let Some(status) = Status::parse(&row.status) else { continue };
+            let at = recorded_at.get(&(row.message_id.as_str(), row.status.clone())).copied();
+            let error = ErrorInfo { code: row.error_code, title: row.error_title, details: row.error_details };
+            recorded.entry(row.message_id).or_default().push(Recorded { status, error, at });
+        }
+    }
+    Ok(recorded)
+}
+
+/// The (message id, reason) of the inbound charges and refunds the ledger holds for these ids.
+async fn ledger_entries(txn: &DatabaseTransaction, ids: &[&str]) -> Result<Vec<(String, String)>, DbErr> {
+    let mut entries = Vec::new();
+    for chunk in sql::in_chunks(ids) {
+        let found: Vec<(Option<String>, String)> = credit_ledger::Entity::find()
+            .select_only()
+            .columns([credit_ledger::Column::MessageId, credit_ledger::Column::Reason])
+            .filter(credit_ledger::Column::MessageId.is_in(chunk.iter().copied()))
+            .filter(
+                credit_ledger::Column::Reason
+                    .is_in([credits::Reason::Inbound.as_str(), credits::Reason::Refund.as_str()]),
+            )
+            .into_tuple()
+            .all(txn)
+            .await?;
+        entries.extend(found.into_iter().filter_map(|(id, reason)| Some((id?, reason))));
+    }
+    Ok(entries)
+}
+
+/// Rewrites the charge of the messages whose first walk guessed wrong (a duplicate of the
+/// same user, taken as new, had changed what was left).
+async fn correct_charges(
+    txn: &DatabaseTransaction,
+    plan: &Plan<'_>,
+    guessed: &HashMap<usize, i64>,
+    charged: &HashMap<usize, i64>,
+) -> Result<(), DbErr> {
+    for (pos, inbound) in plan.inbound() {
+        let Some(&charged) = charged.get(&pos) else { continue };
+        if guessed.get(&pos) != Some(&charged) {
+            conversation::Entity::update_many()
+                .col_expr(conversation::Column::CreditsCharged, Expr::value(charged))
+                .filter(conversation::Column::MessageId.eq(&inbound.message.id))
+                .exec(txn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Appends the ledger rows in order; their ids, ascending (the order they were given in).
+async fn append_ledger(txn: &DatabaseTransaction, rows: Vec<credit_ledger::ActiveModel>) -> Result<Vec<i64>, DbErr> {
+    let returned = sql::insert_returning(txn, rows, None, &[credit_ledger::Column::Id]).await?;
+    let mut ids = returned.iter().map(|row| row.try_get::<i64>("", "id")).collect::<Result<Vec<_>, _>>()?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Writes every changed balance with one `UPDATE … CASE id …` (per parameter chunk).
+async fn save_balances(
+    txn: &DatabaseTransaction,
+    contacts: &Contacts,
+    balances: &[(i64, String)],
+) -> Result<(), DbErr> {
+    let changed: Vec<(i64, &(i64, String))> = contacts
+        .users
+        .iter()
+        .zip(balances)
+        .filter(|(user, (balance, period))| user.current_month_credits != *balance || user.credits_period != *period)
+        .map(|(user, balance)| (user.id, balance))
+        .collect();
+    for chunk in changed.chunks(sql::MAX_PARAMS / 5) {
+        let (mut credits, mut periods) = (CaseStatement::new(), CaseStatement::new());
+        for (id, (balance, period)) in chunk {
+            credits = credits.case(Expr::col(user::Column::Id).eq(*id), Expr::value(*balance));
+            periods = periods.case(Expr::col(user::Column::Id).eq(*id), Expr::value(period.clone()));
+        }
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::CurrentMonthCredits,
+                credits.finally(Expr::col(user::Column::CurrentMonthCredits)).into(),
+            )
+            .col_expr(user::Column::CreditsPeriod, periods.finally(Expr::col(user::Column::CreditsPeriod)).into())
+            .filter(user::Column::Id.is_in(chunk.iter().map(|(id, _)| *id)))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Moves the messages up to their final status: one `UPDATE` per status (and failure) reached.
+/// The condition stays in the statement, so no row can move backward whatever ran meanwhile.
+async fn move_statuses(
+    txn: &DatabaseTransaction,
+    moved: &HashMap<String, (Status, ErrorInfo)>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut groups: HashMap<(Status, &ErrorInfo), Vec<&str>> = HashMap::new();
+    for (message_id, (status, error)) in moved {
+        groups.entry((*status, error)).or_default().push(message_id);
+    }
+    for ((status, error), ids) in groups {
+        let lower: Vec<&str> = status.predecessors().map(Status::as_str).collect();
+        for chunk in ids.chunks(sql::MAX_PARAMS - 16) {
+            let mut update = conversation::Entity::update_many()
+                .col_expr(conversation::Column::Status, Expr::value(status.as_str()))
+                .col_expr(conversation::Column::UpdatedAt, Expr::value(now))
+                .filter(conversation::Column::MessageId.is_in(chunk.iter().copied()))
+                .filter(conversation::Column::Status.is_in(lower.clone()));
+            if status == Status::Failed {
+                update = update
+                    .col_expr(conversation::Column::ErrorCode, Expr::value(error.code))
+                    .col_expr(conversation::Column::ErrorTitle, Expr::value(error.title.clone()))
+                    .col_expr(conversation::Column::ErrorDetails, Expr::value(error.details.clone()));
+            }
+            update.exec(txn).await?;
+        }
+    }
+    Ok(())
+}
