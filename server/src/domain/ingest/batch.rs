@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
     sea_query::{CaseStatement, Expr, ExprTrait, OnConflict},
 };
 
@@ -31,14 +31,12 @@ use super::{
     Domain, IngestReport, Target,
     contacts::{Contacts, Resolved, Touch},
     deliveries,
+    lookups::{ledger_entries, recorded_statuses, stored_messages},
     plan::{self, Plan},
     sql,
-    walk::{self, Facts, Recorded, Rules, StoredMessage},
+    walk::{self, Facts, Rules, StoredMessage},
 };
-use crate::domain::{
-    credits,
-    message::{ErrorInfo, Status},
-};
+use crate::domain::message::{ErrorInfo, Status};
 
 /// One delivery of a batch: where its outcome goes and what it holds.
 #[derive(Clone, Copy)]
@@ -209,77 +207,6 @@ async fn record_statuses(
         recorded.extend(firsts.get(&(key.0.as_str(), key.1)).copied());
     }
     Ok(recorded)
-}
-
-/// The stored messages with these ids, locked (on PostgreSQL) while their statuses move.
-async fn stored_messages(txn: &DatabaseTransaction, ids: &[&str]) -> Result<HashMap<String, StoredMessage>, DbErr> {
-    let mut stored = HashMap::new();
-    for chunk in sql::in_chunks(ids) {
-        let rows: Vec<(String, String, i64, i64, Option<String>)> = conversation::Entity::find()
-            .select_only()
-            .columns([
-                conversation::Column::MessageId,
-                conversation::Column::Status,
-                conversation::Column::UserId,
-                conversation::Column::CreditsCharged,
-                conversation::Column::SendRef,
-            ])
-            .filter(conversation::Column::MessageId.is_in(chunk.iter().copied()))
-            .order_by_asc(conversation::Column::Id)
-            .lock_exclusive()
-            .into_tuple()
-            .all(txn)
-            .await?;
-        for (message_id, status, user_id, credits_charged, send_ref) in rows {
-            // A word outside the ladder never moves (the old conditional UPDATE never matched it).
-            if let Some(status) = Status::parse(&status) {
-                stored.insert(message_id, StoredMessage { status, user_id, credits_charged, send_ref });
-            }
-        }
-    }
-    Ok(stored)
-}
-
-/// The reports recorded for these messages, each with the batch position that recorded it.
-async fn recorded_statuses(
-    txn: &DatabaseTransaction,
-    ids: &[&str],
-    recorded_at: &HashMap<(&str, String), usize>,
-) -> Result<HashMap<String, Vec<Recorded>>, DbErr> {
-    let mut recorded: HashMap<String, Vec<Recorded>> = HashMap::new();
-    for chunk in sql::in_chunks(ids) {
-        let rows = status_event::Entity::find()
-            .filter(status_event::Column::MessageId.is_in(chunk.iter().copied()))
-            .all(txn)
-            .await?;
-        for row in rows {
-            let Some(status) = Status::parse(&row.status) else { continue };
-            let at = recorded_at.get(&(row.message_id.as_str(), row.status.clone())).copied();
-            let error = ErrorInfo { code: row.error_code, title: row.error_title, details: row.error_details };
-            recorded.entry(row.message_id).or_default().push(Recorded { status, error, at });
-        }
-    }
-    Ok(recorded)
-}
-
-/// The (message id, reason) of the inbound charges and refunds the ledger holds for these ids.
-async fn ledger_entries(txn: &DatabaseTransaction, ids: &[&str]) -> Result<Vec<(String, String)>, DbErr> {
-    let mut entries = Vec::new();
-    for chunk in sql::in_chunks(ids) {
-        let found: Vec<(Option<String>, String)> = credit_ledger::Entity::find()
-            .select_only()
-            .columns([credit_ledger::Column::MessageId, credit_ledger::Column::Reason])
-            .filter(credit_ledger::Column::MessageId.is_in(chunk.iter().copied()))
-            .filter(
-                credit_ledger::Column::Reason
-                    .is_in([credits::Reason::Inbound.as_str(), credits::Reason::Refund.as_str()]),
-            )
-            .into_tuple()
-            .all(txn)
-            .await?;
-        entries.extend(found.into_iter().filter_map(|(id, reason)| Some((id?, reason))));
-    }
-    Ok(entries)
 }
 
 /// Rewrites the charge of the messages whose first walk guessed wrong (a duplicate of the

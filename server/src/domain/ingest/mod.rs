@@ -11,6 +11,7 @@
 mod batch;
 mod contacts;
 mod deliveries;
+mod lookups;
 mod plan;
 mod sql;
 mod walk;
