@@ -185,14 +185,19 @@ impl EventBus {
         if changes.is_empty() || txn.get_database_backend() != DbBackend::Postgres {
             return Ok(());
         }
-        for payload in relay::payloads(&self.origin, changes) {
-            let notify = sea_orm::Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [CHANNEL.into(), payload.into()],
-            );
-            txn.execute_raw(notify).await?;
+        // Every payload in one statement: a batch's changes may need several.
+        let payloads = relay::payloads(&self.origin, changes);
+        if payloads.is_empty() {
+            return Ok(());
         }
+        let calls: Vec<String> = (2..payloads.len() + 2).map(|n| format!("pg_notify($1, ${n})")).collect();
+        let values = std::iter::once(CHANNEL.into()).chain(payloads.into_iter().map(Into::into));
+        let notify = sea_orm::Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("SELECT {}", calls.join(", ")),
+            values,
+        );
+        txn.execute_raw(notify).await?;
         Ok(())
     }
 

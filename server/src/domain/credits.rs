@@ -76,7 +76,8 @@ pub enum Reason {
 }
 
 impl Reason {
-    fn as_str(self) -> &'static str {
+    /// The stored word.
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Inbound => "inbound",
             Self::Outbound => "outbound",
@@ -155,29 +156,10 @@ pub(crate) async fn roll_period<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Charges up to `price` for `message_id`, never below zero; returns what was really charged.
-/// A message already charged for `reason` is not charged again.
-pub(crate) async fn charge<C: ConnectionTrait>(
-    db: &C,
-    user: &mut user::Model,
-    price: i64,
-    reason: Reason,
-    message_id: &str,
-    now: DateTime<Utc>,
-    changes: &mut Changes,
-) -> Result<i64, DbErr> {
-    roll_period(db, user, now, changes).await?;
-    let charged = due(user, price);
-    if charged == 0 || !change(db, user, -charged, reason, message_id, now, changes).await? {
-        return Ok(0);
-    }
-    Ok(charged)
-}
-
-/// What charging `price` takes from `user`'s balance in its current period: the price, or what
+/// What charging `price` takes from a `balance` in its current period: the price, or what
 /// is left when that is less (balances never go negative).
-pub(crate) fn due(user: &user::Model, price: i64) -> i64 {
-    price.min(user.current_month_credits).max(0)
+pub(crate) fn due(balance: i64, price: i64) -> i64 {
+    price.min(balance).max(0)
 }
 
 /// Changes the balance by `delta` with a ledger row naming `reference`; `Ok(false)`, and no

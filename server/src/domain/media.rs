@@ -185,25 +185,25 @@ impl MediaService {
 }
 
 /// Notes that `message_id` carried `media_id`, due for fetching now; nothing when it is noted
-/// already. Ingest calls it inside the transaction that stores the message.
-pub(crate) async fn note<C: ConnectionTrait>(
-    db: &C,
-    media_id: &str,
-    message_id: &str,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let row = media_file::ActiveModel {
-        media_id: Set(media_id.to_owned()),
-        message_id: Set(message_id.to_owned()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        ..Default::default()
-    };
-    media_file::Entity::insert(row)
+/// already.
+async fn note<C: ConnectionTrait>(db: &C, media_id: &str, message_id: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
+    media_file::Entity::insert(due_row(media_id.to_owned(), message_id.to_owned(), now))
         .on_conflict(OnConflict::column(media_file::Column::MediaId).do_nothing().to_owned())
         .exec_without_returning(db)
         .await?;
     Ok(())
+}
+
+/// The `media_files` row of a media not fetched yet, due now. Ingest inserts these in the
+/// transaction that stores their messages.
+pub(crate) fn due_row(media_id: String, message_id: String, now: DateTime<Utc>) -> media_file::ActiveModel {
+    media_file::ActiveModel {
+        media_id: Set(media_id),
+        message_id: Set(message_id),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        ..Default::default()
+    }
 }
 
 fn upstream(media_id: &str, why: &str) -> AppError {

@@ -29,7 +29,7 @@ impl Direction {
 }
 
 /// Where a message stands. Statuses only move up the ladder; `Failed` is terminal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Status {
     /// An inbound message, stored.
     Received,
@@ -100,7 +100,7 @@ mod tests {
 }
 
 /// Meta's explanation of a failure, as stored on a message or a status event.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ErrorInfo {
     /// Meta's numeric code.
     pub code: Option<i64>,

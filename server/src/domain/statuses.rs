@@ -3,45 +3,17 @@
 //! which is applied the moment that message appears.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
 
 use crate::{
     events::Changes,
     store::entity::{conversation, status_event},
-    whatsapp::payload::StatusUpdate,
 };
 
 use super::{
     credits,
     message::{ErrorInfo, Status},
 };
-
-/// Stores a status report; `Ok(false)` when this (message, status) was already recorded.
-pub(crate) async fn record<C: ConnectionTrait>(
-    db: &C,
-    update: &StatusUpdate,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let error = update.errors.first().map(ErrorInfo::from).unwrap_or_default();
-    let row = status_event::ActiveModel {
-        message_id: Set(update.message_id.clone()),
-        status: Set(update.status.to_ascii_lowercase()),
-        timestamp: Set(update.timestamp.unwrap_or_else(|| now.timestamp())),
-        recipient_id: Set(update.recipient_id.clone()),
-        error_code: Set(error.code),
-        error_title: Set(error.title),
-        error_details: Set(error.details),
-        pricing: Set(update.pricing.as_ref().map(ToString::to_string)),
-        raw: Set(update.raw.to_string()),
-        created_at: Set(now),
-        ..Default::default()
-    };
-    let inserted = status_event::Entity::insert(row)
-        .on_conflict_do_nothing_on([status_event::Column::MessageId, status_event::Column::Status])
-        .exec_without_returning(db)
-        .await?;
-    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
-}
 
 /// Moves the stored message up to `status`; `Ok(false)` when it is unknown or already there
 /// or beyond. The condition is in the UPDATE itself, so concurrent reports cannot race it back.

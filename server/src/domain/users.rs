@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -53,34 +53,6 @@ async fn lock_where<C: ConnectionTrait>(
         Some(v) => user::Entity::find().filter(column.eq(v)).lock_exclusive().one(db).await,
         None => Ok(None),
     }
-}
-
-/// Locks the existing users having any of these phones or business-scoped ids, in id order.
-/// On PostgreSQL, transactions that each lock several users take this first, so they cannot
-/// wait on each other in a cycle; SQLite has a single writer and no row locks, so nothing runs.
-pub(crate) async fn lock_in_order<'a, C: ConnectionTrait>(
-    db: &C,
-    identities: impl Iterator<Item = &'a str>,
-) -> Result<(), DbErr> {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
-    let mut wanted: Vec<&str> = identities.collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    if wanted.is_empty() {
-        return Ok(());
-    }
-    user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .filter(Condition::any().add(user::Column::Phone.is_in(wanted.clone())).add(user::Column::Bsuid.is_in(wanted)))
-        .order_by_asc(user::Column::Id)
-        .lock_exclusive()
-        .into_tuple::<i64>()
-        .all(db)
-        .await?;
-    Ok(())
 }
 
 /// The user a contact identity belongs to, locked, creating or merging as needed.

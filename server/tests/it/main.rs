@@ -20,6 +20,7 @@ mod group_commit;
 mod health;
 mod inbound_types;
 mod ingest;
+mod ingest_batch;
 mod live_limits;
 mod media;
 mod metrics;

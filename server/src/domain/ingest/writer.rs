@@ -16,10 +16,11 @@
 //! batches never wait on each other in a cycle over them (a rare cycle elsewhere is a
 //! deadlock PostgreSQL breaks, and the batch is written again).
 //!
-//! One delivery whose statements fail does not fail its neighbours: it is answered with its
-//! error (Meta retries it) and the rest of the batch is written again without it. A failure of
-//! the store itself (no connection, a failed commit) answers the whole batch with 503, and
-//! nothing of it was written.
+//! A batch is stored with set-based statements (see [`batch`](super::batch)), so one delivery
+//! whose rows fail fails the batch's statements: its deliveries are then written again one by
+//! one, each in its own transaction, so that only the delivery at fault is answered with its
+//! error (Meta retries it). A failure of the store itself (no connection, a failed commit)
+//! answers the whole batch with 503, and nothing of it was written.
 
 use std::time::Instant;
 
@@ -34,7 +35,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::{error::AppError, events::Changes, store, whatsapp::payload::Notification};
 
-use super::{super::users, ATTEMPTS, Domain, IngestReport, SignatureCheck, Target};
+use super::{ATTEMPTS, Domain, IngestReport, SignatureCheck, Target, batch::Delivery};
 
 /// One delivery waiting for its batch.
 struct Job {
@@ -46,9 +47,9 @@ struct Job {
 }
 
 impl Job {
-    fn target(&self) -> Target<'_> {
+    fn delivery(&self) -> Delivery<'_> {
         let signature = SignatureCheck { header: self.signature_header.as_deref(), verified: self.signature_verified };
-        Target::New { body: &self.body, signature }
+        Delivery { target: Target::New { body: &self.body, signature }, notification: &self.notification }
     }
 }
 
@@ -119,71 +120,91 @@ async fn run(domain: Domain, mut queue: mpsc::Receiver<Job>, max_batch: usize) {
 }
 
 /// Why a batch was not committed.
-enum BatchFailure {
-    /// The statements of the delivery at this index failed.
-    Delivery(usize, DbErr),
-    /// The transaction itself could not be opened or committed.
+pub(super) enum BatchFailure {
+    /// Its statements failed (one delivery may be the cause).
+    Statements(DbErr),
+    /// The transaction itself could not be opened, announced or committed.
     Store(DbErr),
 }
 
 impl BatchFailure {
     fn error(&self) -> &DbErr {
         match self {
-            Self::Delivery(_, error) | Self::Store(error) => error,
+            Self::Statements(error) | Self::Store(error) => error,
+        }
+    }
+
+    /// The error, for a caller that stored a single delivery.
+    pub(super) fn into_error(self) -> DbErr {
+        match self {
+            Self::Statements(error) | Self::Store(error) => error,
         }
     }
 }
 
+/// Whether writing the same batch again may succeed: a PostgreSQL deadlock or serialization
+/// failure, or a user the batch meant to create that a concurrent transaction created first.
+fn worth_retrying(error: &DbErr) -> bool {
+    store::is_retryable(error) || matches!(error, DbErr::RecordNotInserted)
+}
+
 impl Domain {
-    /// Commits `jobs` together and answers each.
-    async fn write_batch(&self, mut jobs: Vec<Job>) {
-        let mut attempt = 1;
-        while !jobs.is_empty() {
-            match self.commit_batch(&jobs).await {
-                Ok(reports) => {
-                    for (job, report) in jobs.into_iter().zip(reports) {
-                        // An error only means the request was abandoned (its client left).
-                        let _ = job.reply.send(Ok(report));
-                    }
-                    return;
+    /// Commits `jobs` together and answers each. When the batch's statements fail, its
+    /// deliveries are committed one by one, so only the delivery at fault gets the error.
+    async fn write_batch(&self, jobs: Vec<Job>) {
+        let batch: Vec<Delivery<'_>> = jobs.iter().map(Job::delivery).collect();
+        let result = self.commit_deliveries(&batch).await;
+        drop(batch);
+        match result {
+            Ok(reports) => {
+                for (job, report) in jobs.into_iter().zip(reports) {
+                    // An error only means the request was abandoned (its client left).
+                    let _ = job.reply.send(Ok(report));
                 }
-                Err(failure) if attempt < ATTEMPTS && store::is_retryable(failure.error()) => attempt += 1,
-                Err(BatchFailure::Delivery(index, error)) => {
-                    tracing::warn!(%error, "a delivery failed in a batch; the rest of the batch is written again");
-                    let _ = jobs.remove(index).reply.send(Err(error));
+            }
+            Err(BatchFailure::Statements(error)) if jobs.len() > 1 => {
+                tracing::warn!(%error, "a batch failed; its deliveries are written one by one");
+                for job in jobs {
+                    let result = self.commit_deliveries(&[job.delivery()]).await;
+                    let report = result.map_err(BatchFailure::into_error).and_then(|mut reports| {
+                        reports.pop().ok_or_else(|| DbErr::Custom("a stored delivery has no report".into()))
+                    });
+                    let _ = job.reply.send(report);
                 }
-                Err(BatchFailure::Store(error)) => {
-                    for job in jobs {
-                        let _ = job.reply.send(Err(DbErr::Custom(error.to_string())));
-                    }
-                    return;
+            }
+            Err(failure) => {
+                let error = failure.into_error().to_string();
+                for job in jobs {
+                    let _ = job.reply.send(Err(DbErr::Custom(error.clone())));
                 }
             }
         }
     }
 
-    /// One transaction for every job; their reports, in order, once it committed.
-    async fn commit_batch(&self, jobs: &[Job]) -> Result<Vec<IngestReport>, BatchFailure> {
+    /// Commits `batch` in one transaction, written again when that may help; the reports, in
+    /// order, once it committed.
+    pub(super) async fn commit_deliveries(&self, batch: &[Delivery<'_>]) -> Result<Vec<IngestReport>, BatchFailure> {
+        let mut attempt = 1;
+        loop {
+            match self.commit_batch(batch).await {
+                Err(failure) if attempt < ATTEMPTS && worth_retrying(failure.error()) => attempt += 1,
+                result => return result,
+            }
+        }
+    }
+
+    /// One transaction for the whole batch; its reports once it committed.
+    async fn commit_batch(&self, batch: &[Delivery<'_>]) -> Result<Vec<IngestReport>, BatchFailure> {
         let mut changes = Changes::default();
         let reports = {
             let _turn = self.gate.enter().await;
             let txn = self.db.begin().await.map_err(BatchFailure::Store)?;
-            users::lock_in_order(&txn, jobs.iter().flat_map(|job| job.notification.senders()))
-                .await
-                .map_err(BatchFailure::Store)?;
-            let now = Utc::now();
-            let mut reports = Vec::with_capacity(jobs.len());
-            for (index, job) in jobs.iter().enumerate() {
-                let report = self
-                    .ingest_into(&txn, job.target(), &job.notification, now, &mut changes)
-                    .await
-                    .map_err(|error| BatchFailure::Delivery(index, error))?;
-                reports.push(report);
-            }
+            let reports =
+                self.store_batch(&txn, batch, Utc::now(), &mut changes).await.map_err(BatchFailure::Statements)?;
             self.events.announce(&txn, &changes).await.map_err(BatchFailure::Store)?;
             let committing = Instant::now();
             txn.commit().await.map_err(BatchFailure::Store)?;
-            self.metrics.observe_commit(jobs.len(), committing.elapsed());
+            self.metrics.observe_commit(batch.len(), committing.elapsed());
             reports
         };
         // Outside the write gate: loading the rows for subscribers does not hold writers back.
