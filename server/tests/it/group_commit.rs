@@ -1,5 +1,6 @@
 //! Group commit: deliveries that arrive together share a transaction of at most
-//! `INGEST_BATCH_MAX` deliveries, and each is answered only once that transaction committed.
+//! `INGEST_BATCH_MAX` deliveries, and each is answered only once that transaction committed; a
+//! delivery the store refuses fails alone.
 
 use futures::future::join_all;
 use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
@@ -67,4 +68,69 @@ async fn deliveries_arriving_together_are_committed_in_bounded_batches() {
     assert!(commits >= (DELIVERIES / BATCH_MAX) as f64, "{commits} commits for {DELIVERIES} deliveries");
     let within_max = metrics.value("wagate_ingest_batch_size_bucket", &[("le", &BATCH_MAX.to_string())]);
     assert_eq!(within_max, commits, "no batch is larger than INGEST_BATCH_MAX");
+}
+
+/// Makes the store refuse to insert the message `wamid.POISON`, as a bug or a bad row would.
+async fn poison(app: &TestApp) {
+    let statements: &[&str] = match app.db().get_database_backend() {
+        DbBackend::Postgres => &[
+            "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF NEW.message_id = 'wamid.POISON' THEN \
+             RAISE EXCEPTION 'poisoned by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER poison BEFORE INSERT ON conversations FOR EACH ROW EXECUTE FUNCTION poison()",
+        ],
+        _ => &["CREATE TRIGGER poison BEFORE INSERT ON conversations WHEN NEW.message_id = 'wamid.POISON' \
+                BEGIN SELECT RAISE(ABORT, 'poisoned by the test'); END"],
+    };
+    for statement in statements {
+        app.db().execute_unprepared(statement).await.expect("install the poison");
+    }
+}
+
+#[tokio::test]
+async fn a_delivery_the_store_refuses_fails_alone_and_the_rest_of_its_batch_is_stored() {
+    let app = TestApp::builder().env("METRICS_TOKEN", TOKEN).env("INGEST_BATCH_MAX", "16").spawn().await;
+    poison(&app).await;
+    let blocker = app.db().begin().await.expect("begin");
+    let lock = match blocker.get_database_backend() {
+        DbBackend::Postgres => "LOCK TABLE webhook_deliveries IN EXCLUSIVE MODE",
+        _ => "DELETE FROM webhook_deliveries WHERE id = -1",
+    };
+    blocker.execute_unprepared(lock).await.expect("take the write lock");
+    // A first delivery takes the writer, which waits for the lock; the eight that follow queue
+    // behind it and are then taken as one batch, the refused one among them.
+    let first = meta::text_notification("wamid.FIRST", "33611111111", 1_700_000_000, "first");
+    let ids: Vec<String> =
+        (0..8).map(|n| if n == 3 { "wamid.POISON".to_owned() } else { format!("wamid.FINE{n}") }).collect();
+    let bodies: Vec<Value> =
+        ids.iter().map(|id| meta::text_notification(id, "33611111111", 1_700_000_000, "hello")).collect();
+    let posting = async {
+        let first = app.post_webhook(&first);
+        let rest = async {
+            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+            join_all(bodies.iter().map(|body| app.post_webhook(body))).await
+        };
+        let (first, rest) = tokio::join!(first, rest);
+        assert_eq!(first.status(), 200);
+        rest
+    };
+    let released = async {
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        blocker.rollback().await.expect("release the write lock");
+    };
+    let (responses, ()) = tokio::join!(posting, released);
+
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+    let expected: Vec<u16> = ids.iter().map(|id| if id == "wamid.POISON" { 503 } else { 200 }).collect();
+    assert_eq!(statuses, expected, "only the refused delivery fails; Meta will retry it");
+    assert_eq!(app.count("conversations").await, 8, "the first and the seven others are stored");
+    assert_eq!(app.count("webhook_deliveries").await, 8, "the refused delivery left nothing behind");
+    let ana = app.user_by_phone("33611111111").await;
+    assert_eq!(ana.current_month_credits, DEFAULT_CREDITS - 8, "charged once per stored message");
+    app.assert_ledger_matches_balances().await;
+    let metrics = scrape(&app).await;
+    assert_eq!(
+        metrics.value("wagate_ingest_batch_size_count", &[]),
+        8.0,
+        "the first batch, then the failed batch of eight written again one by one (seven commits)"
+    );
 }
