@@ -22,6 +22,7 @@ mod inbound_types;
 mod ingest;
 mod ingest_batch;
 mod live_limits;
+mod logging;
 mod media;
 mod metrics;
 mod rest_read;
