@@ -23,12 +23,7 @@ async fn deliveries_arriving_together_are_committed_in_bounded_batches() {
         .spawn()
         .await;
     // Hold the store's write lock while the deliveries arrive, so that they all queue.
-    let blocker = app.db().begin().await.expect("begin");
-    let lock = match blocker.get_database_backend() {
-        DbBackend::Postgres => "LOCK TABLE webhook_deliveries IN EXCLUSIVE MODE",
-        _ => "DELETE FROM webhook_deliveries WHERE id = -1",
-    };
-    blocker.execute_unprepared(lock).await.expect("take the write lock");
+    let blocker = hold_write_lock(&app).await;
     let contacts = ["33611111111", "33622222222", "33633333333"];
     let bodies: Vec<Value> = (0..DELIVERIES)
         .map(|n| meta::text_notification(&format!("wamid.GROUP{n}"), contacts[n % 3], 1_700_000_000, "hello"))
@@ -70,6 +65,17 @@ async fn deliveries_arriving_together_are_committed_in_bounded_batches() {
     assert_eq!(within_max, commits, "no batch is larger than INGEST_BATCH_MAX");
 }
 
+/// A transaction holding the store's write lock: ingest waits until it is rolled back.
+async fn hold_write_lock(app: &TestApp) -> sea_orm::DatabaseTransaction {
+    let blocker = app.db().begin().await.expect("begin");
+    let lock = match blocker.get_database_backend() {
+        DbBackend::Postgres => "LOCK TABLE webhook_deliveries IN EXCLUSIVE MODE",
+        _ => "DELETE FROM webhook_deliveries WHERE id = -1",
+    };
+    blocker.execute_unprepared(lock).await.expect("take the write lock");
+    blocker
+}
+
 /// Makes the store refuse to insert the message `wamid.POISON`, as a bug or a bad row would.
 async fn poison(app: &TestApp) {
     let statements: &[&str] = match app.db().get_database_backend() {
@@ -90,12 +96,7 @@ async fn poison(app: &TestApp) {
 async fn a_delivery_the_store_refuses_fails_alone_and_the_rest_of_its_batch_is_stored() {
     let app = TestApp::builder().env("METRICS_TOKEN", TOKEN).env("INGEST_BATCH_MAX", "16").spawn().await;
     poison(&app).await;
-    let blocker = app.db().begin().await.expect("begin");
-    let lock = match blocker.get_database_backend() {
-        DbBackend::Postgres => "LOCK TABLE webhook_deliveries IN EXCLUSIVE MODE",
-        _ => "DELETE FROM webhook_deliveries WHERE id = -1",
-    };
-    blocker.execute_unprepared(lock).await.expect("take the write lock");
+    let blocker = hold_write_lock(&app).await;
     // A first delivery takes the writer, which waits for the lock; the eight that follow queue
     // behind it and are then taken as one batch, the refused one among them.
     let first = meta::text_notification("wamid.FIRST", "33611111111", 1_700_000_000, "first");
