@@ -72,6 +72,7 @@ struct Inner {
     statuses_applied: Counter,
     batch_size: Histogram,
     commit_seconds: Histogram,
+    send_batch_size: Histogram,
     sends: Family<[(&'static str, String); 2], Counter>,
     credits_charged: Family<Labels<&'static str>, Counter>,
     credits_refunded: Counter,
@@ -89,6 +90,7 @@ impl Metrics {
             statuses_applied: Counter::default(),
             batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
             commit_seconds: Histogram::new(exponential_buckets(0.0005, 2.0, 14)),
+            send_batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
             sends: Family::default(),
             credits_charged: Family::default(),
             credits_refunded: Counter::default(),
@@ -117,6 +119,11 @@ impl Metrics {
     pub fn observe_commit(&self, deliveries: usize, elapsed: Duration) {
         self.0.batch_size.observe(deliveries as f64);
         self.0.commit_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    /// A transaction of `units` sends' writes (reservations, stored messages, refunds) committed.
+    pub fn observe_send_batch(&self, units: usize) {
+        self.0.send_batch_size.observe(units as f64);
     }
 
     /// A send finished with `outcome`, and Meta's error code when Meta answered with one.
@@ -167,6 +174,8 @@ impl Inner {
         r.register("ingest_batch_size", "Webhook deliveries committed per transaction", self.batch_size.clone());
         let commit = "Time to commit a transaction of webhook deliveries and publish its events";
         r.register_with_unit("ingest_commit", commit, Unit::Seconds, self.commit_seconds.clone());
+        let send_batch = "Sends' writes (reservations, stored messages, refunds) committed per transaction";
+        r.register("send_write_batch_size", send_batch, self.send_batch_size.clone());
         let sends = "Sends by outcome: sent, timeout, upstream_error (with Meta's meta_code when it gave one), or \
                      the error code the caller got, lowercased (bad_user_input, insufficient_credits, \
                      outside_service_window, rate_limited, forbidden, unavailable)";

@@ -12,12 +12,13 @@ pub mod outbound;
 pub mod send;
 pub mod statuses;
 pub mod users;
+mod write_batcher;
 
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{events::EventBus, metrics::Metrics, store::WriteGate};
+use crate::{error, events::EventBus, metrics::Metrics, store::WriteGate};
 
 use self::credits::PriceTable;
 use crate::events::Changes;
@@ -33,6 +34,7 @@ pub struct Domain {
     metrics: Metrics,
     login_throttle: accounts::LoginThrottle,
     ingest_writer: Option<ingest::IngestWriter>,
+    write_batcher: Option<write_batcher::WriteBatcher>,
 }
 
 impl Domain {
@@ -55,16 +57,28 @@ impl Domain {
             metrics,
             login_throttle: Default::default(),
             ingest_writer: None,
+            write_batcher: None,
         }
     }
 
-    /// These services with webhook deliveries group-committed by `writers` writer tasks (one on
-    /// SQLite), up to `max_batch` deliveries per transaction (see [`ingest`]). Needs a Tokio
-    /// runtime.
+    /// These services with webhook deliveries, and separately sends' writes, group-committed by
+    /// `writers` writer tasks each (one on SQLite), up to `max_batch` deliveries or writes per
+    /// transaction (see [`ingest`] and `write_batcher`). Needs a Tokio runtime.
     pub fn with_group_commit(mut self, max_batch: usize, writers: usize) -> Self {
         // The writers' own copy has no writer: it stores what it is given directly.
-        self.ingest_writer = Some(ingest::IngestWriter::start(self.clone(), max_batch, writers));
+        let direct = self.clone();
+        self.ingest_writer = Some(ingest::IngestWriter::start(direct.clone(), max_batch, writers));
+        self.write_batcher = Some(write_batcher::WriteBatcher::start(direct, max_batch, writers));
         self
+    }
+
+    /// Writes `unit`, group-committed with concurrent units when this domain has writer tasks,
+    /// else in a transaction of its own.
+    pub(crate) async fn write_unit<U: write_batcher::Unit>(&self, unit: U) -> Result<U::Output, error::AppError> {
+        match &self.write_batcher {
+            Some(batcher) => batcher.write(unit).await,
+            None => write_batcher::write_alone(self, unit).await,
+        }
     }
 
     /// The live event bus.

@@ -12,7 +12,8 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use futures::future::BoxFuture;
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
 
 use crate::{
@@ -34,6 +35,7 @@ use super::{
     message::Direction,
     outbound::OutboundMessage,
     users::{self, ContactIdentity},
+    write_batcher::Unit,
 };
 
 /// How long after a contact's last message free-form messages may be sent.
@@ -73,6 +75,7 @@ pub struct Sent {
 
 /// A price taken from a balance before the call to Meta.
 struct Reservation {
+    contact: String,
     user_id: i64,
     reference: String,
     price: i64,
@@ -145,7 +148,7 @@ impl Sender {
                 })
             }
             Err(error) => {
-                self.refund(&reservation).await?;
+                self.refund(reservation).await?;
                 Err(upstream(error, "the message was not sent and its credits were refunded"))
             }
         }
@@ -169,44 +172,19 @@ impl Sender {
 
     async fn reserve(&self, request: &OutboundRequest) -> Result<Reservation, AppError> {
         let price = self.domain.prices.price_of(&request.kind);
-        let _turn = self.domain.gate.enter().await;
-        let txn = self.domain.db.begin().await?;
-        let now = Utc::now();
-        let mut changes = Changes::default();
-        let who = ContactIdentity { phone: Some(&request.to), ..Default::default() };
-        let mut user = users::resolve_locked(&txn, who, self.domain.default_allowance, now, &mut changes).await?;
-        if self.enforce_window && request.kind != "template" {
-            check_window(&txn, &user, now).await?;
-        }
-        credits::roll_period(&txn, &mut user, now, &mut changes).await?;
-        if user.current_month_credits < price {
-            return Err(AppError::InsufficientCredits(format!(
-                "{} has {} credits left and a {} message costs {price}; nothing was sent",
-                request.to, user.current_month_credits, request.kind
-            )));
-        }
-        let reference = format!("send:{}", uuid::Uuid::new_v4());
-        credits::change(&txn, &mut user, -price, Reason::Outbound, &reference, now, &mut changes).await?;
-        self.domain.commit(txn, changes).await?;
+        let reserve =
+            Reserve { to: request.to.clone(), kind: request.kind.clone(), price, enforce_window: self.enforce_window };
+        let reservation = self.domain.write_unit(reserve).await?;
         self.domain.metrics.outbound_charged(price);
-        Ok(Reservation { user_id: user.id, reference, price, balance_after: user.current_month_credits })
+        Ok(reservation)
     }
 
-    async fn refund(&self, reservation: &Reservation) -> Result<(), AppError> {
+    async fn refund(&self, reservation: Reservation) -> Result<(), AppError> {
         if reservation.price == 0 {
             return Ok(());
         }
-        let _turn = self.domain.gate.enter().await;
-        let txn = self.domain.db.begin().await?;
-        let mut changes = Changes::default();
-        let (price, reference) = (reservation.price, &reservation.reference);
-        let mut refunded = false;
-        if let Some(mut user) = users::lock_by_id(&txn, reservation.user_id).await? {
-            refunded =
-                credits::change(&txn, &mut user, price, Reason::Refund, reference, Utc::now(), &mut changes).await?;
-        }
-        self.domain.commit(txn, changes).await?;
-        if refunded {
+        let price = reservation.price;
+        if self.domain.write_unit(Refund(reservation)).await? {
             self.domain.metrics.refunded(price);
         }
         Ok(())
@@ -250,6 +228,80 @@ impl Sender {
                 Ok(self.phone_number_id.clone())
             }
         }
+    }
+}
+
+/// Taking a send's price from its recipient's balance, after the window and balance checks.
+struct Reserve {
+    to: String,
+    kind: String,
+    price: i64,
+    enforce_window: bool,
+}
+
+impl Unit for Reserve {
+    type Output = Reservation;
+
+    fn contact(&self) -> &str {
+        &self.to
+    }
+
+    fn write<'t>(
+        &'t self,
+        domain: &'t Domain,
+        txn: &'t DatabaseTransaction,
+        changes: &'t mut Changes,
+    ) -> BoxFuture<'t, Result<Reservation, AppError>> {
+        Box::pin(async move {
+            let now = Utc::now();
+            let who = ContactIdentity { phone: Some(&self.to), ..Default::default() };
+            let mut user = users::resolve_locked(txn, who, domain.default_allowance, now, changes).await?;
+            if self.enforce_window && self.kind != "template" {
+                check_window(txn, &user, now).await?;
+            }
+            credits::roll_period(txn, &mut user, now, changes).await?;
+            let price = self.price;
+            if user.current_month_credits < price {
+                return Err(AppError::InsufficientCredits(format!(
+                    "{} has {} credits left and a {} message costs {price}; nothing was sent",
+                    self.to, user.current_month_credits, self.kind
+                )));
+            }
+            let reference = format!("send:{}", uuid::Uuid::new_v4());
+            credits::change(txn, &mut user, -price, Reason::Outbound, &reference, now, changes).await?;
+            Ok(Reservation {
+                contact: self.to.clone(),
+                user_id: user.id,
+                reference,
+                price,
+                balance_after: user.current_month_credits,
+            })
+        })
+    }
+}
+
+/// Paying a reservation back when Meta did not take the message; answers whether it was paid
+/// back now (not already).
+struct Refund(Reservation);
+
+impl Unit for Refund {
+    type Output = bool;
+
+    fn contact(&self) -> &str {
+        &self.0.contact
+    }
+
+    fn write<'t>(
+        &'t self,
+        _domain: &'t Domain,
+        txn: &'t DatabaseTransaction,
+        changes: &'t mut Changes,
+    ) -> BoxFuture<'t, Result<bool, AppError>> {
+        Box::pin(async move {
+            let Some(mut user) = users::lock_by_id(txn, self.0.user_id).await? else { return Ok(false) };
+            let (price, reference) = (self.0.price, &self.0.reference);
+            Ok(credits::change(txn, &mut user, price, Reason::Refund, reference, Utc::now(), changes).await?)
+        })
     }
 }
 

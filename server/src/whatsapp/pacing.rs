@@ -1,12 +1,16 @@
 //! Pacing sends so Meta never answers 130429 (throughput) or 131056 (pair rate).
 //!
-//! Per business number, sends are spaced `1/mps` apart (a virtual schedule: each send takes
-//! the next free slot and waits for it). Per recipient, a token bucket allows Meta's burst and
-//! then one message per interval; an exhausted bucket refuses at once, telling when to retry,
-//! rather than holding the request for minutes.
+//! Per business number, at most `mps` sends go out in any one-second window, Meta's throughput
+//! limit as stated (a sliding window: each send takes the first instant at which the send `mps`
+//! places before it is a second old, and waits for it). Unlike spacing sends `1/mps` apart, a
+//! sliding window lets a burst within the limit go at once, and sends that were held up (a slow
+//! commit, a busy core) catch up on the second's unused capacity instead of leaving a backlog
+//! that only drains at the spare rate. Per recipient, a token bucket allows Meta's burst and then one
+//! message per interval; an exhausted bucket refuses at once, telling when to retry, rather
+//! than holding the request for minutes.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
     sync::Mutex,
     time::{Duration, Instant},
 };
@@ -29,7 +33,8 @@ pub struct PacingConfig {
 #[derive(Debug)]
 pub struct Pacer {
     config: PacingConfig,
-    next_slot: Mutex<Instant>,
+    /// The instants of the number's last `max_mps` sends, oldest first.
+    recent: Mutex<VecDeque<Instant>>,
     recipients: Mutex<HashMap<String, Bucket>>,
 }
 
@@ -42,7 +47,7 @@ struct Bucket {
 impl Pacer {
     /// A pacer with these limits.
     pub fn new(config: PacingConfig) -> Self {
-        Self { config, next_slot: Mutex::new(Instant::now()), recipients: Mutex::new(HashMap::new()) }
+        Self { config, recent: Mutex::default(), recipients: Mutex::new(HashMap::new()) }
     }
 
     /// Takes one message from `recipient`'s allowance, or says how long until one is free.
@@ -74,19 +79,26 @@ impl Pacer {
         }
     }
 
-    /// Waits for the business number's next free slot; refuses when it is further away than
-    /// `max_wait`. A slot free now is taken at once: Tokio's timer would round even a wait of
-    /// zero up to its next millisecond tick.
+    /// Waits for the business number's next free slot (when fewer than `max_mps` sends went
+    /// out in the second before it); refuses when it is further away than `max_wait`. A slot
+    /// free now is taken at once: Tokio's timer would round even a wait of zero up to its next
+    /// millisecond tick.
     pub async fn wait_for_slot(&self, max_wait: Duration) -> Result<(), Duration> {
-        let interval = Duration::from_secs_f64(1.0 / f64::from(self.config.max_mps.max(1)));
+        let limit = self.config.max_mps.max(1) as usize;
         let (slot, now) = {
-            let mut next = self.next_slot.lock().unwrap_or_else(|p| p.into_inner());
+            let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
-            let slot = (*next).max(now);
+            let slot = match recent.len().checked_sub(limit).map(|at| recent[at]) {
+                Some(window_start) => (window_start + Duration::from_secs(1)).max(now),
+                None => now,
+            };
             if slot - now > max_wait {
                 return Err(slot - now);
             }
-            *next = slot + interval;
+            recent.push_back(slot);
+            if recent.len() > limit {
+                recent.pop_front();
+            }
             (slot, now)
         };
         if slot > now {
@@ -124,23 +136,27 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn slots_are_spaced_by_the_rate_and_far_slots_are_refused() {
-        let p = pacer(10, 45, Duration::from_secs(6));
+    async fn at_most_the_rate_goes_out_in_any_second_and_far_slots_are_refused() {
+        let p = pacer(4, 45, Duration::from_secs(6));
         let start = Instant::now();
         for _ in 0..4 {
             p.wait_for_slot(Duration::from_secs(5)).await.unwrap();
         }
-        assert!(start.elapsed() >= Duration::from_millis(290), "{:?}", start.elapsed());
+        assert!(start.elapsed() < Duration::from_millis(500), "four at 4/s go at once: {:?}", start.elapsed());
+        p.wait_for_slot(Duration::from_secs(5)).await.unwrap();
+        assert!(start.elapsed() >= Duration::from_secs(1), "the fifth waits for the second: {:?}", start.elapsed());
         let busy = pacer(1, 45, Duration::from_secs(6));
         busy.wait_for_slot(Duration::from_secs(5)).await.unwrap();
-        assert!(busy.wait_for_slot(Duration::from_millis(100)).await.is_err());
+        let wait = busy.wait_for_slot(Duration::from_millis(100)).await.unwrap_err();
+        assert!(wait > Duration::from_millis(900), "{wait:?}");
     }
 
     #[tokio::test]
     async fn a_free_slot_is_taken_at_once_without_a_timer_tick() {
         use futures::FutureExt;
-        let p = pacer(1000, 45, Duration::from_secs(6));
+        let p = pacer(2, 45, Duration::from_secs(6));
         assert_eq!(p.wait_for_slot(Duration::from_secs(5)).now_or_never(), Some(Ok(())), "the slot is free now");
-        assert_eq!(p.wait_for_slot(Duration::from_secs(5)).now_or_never(), None, "the next one is 1 ms away");
+        assert_eq!(p.wait_for_slot(Duration::from_secs(5)).now_or_never(), Some(Ok(())), "and so is the second");
+        assert_eq!(p.wait_for_slot(Duration::from_secs(5)).now_or_never(), None, "the third is a second away");
     }
 }

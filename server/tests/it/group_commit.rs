@@ -1,10 +1,11 @@
 //! Group commit: deliveries that arrive together share a transaction of at most
 //! `INGEST_BATCH_MAX` deliveries, and each is answered only once that transaction committed; a
-//! delivery the store refuses fails alone.
+//! delivery the store refuses fails alone. Sends' writes (reservations, stored messages) are
+//! group-committed the same way, and a refused send fails alone.
 
 use futures::future::join_all;
 use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::{
     metrics::{TOKEN, scrape},
@@ -23,7 +24,7 @@ async fn deliveries_arriving_together_are_committed_in_bounded_batches() {
         .spawn()
         .await;
     // Hold the store's write lock while the deliveries arrive, so that they all queue.
-    let blocker = hold_write_lock(&app).await;
+    let blocker = hold_write_lock(&app, "webhook_deliveries").await;
     let contacts = ["33611111111", "33622222222", "33633333333"];
     let bodies: Vec<Value> = (0..DELIVERIES)
         .map(|n| meta::text_notification(&format!("wamid.GROUP{n}"), contacts[n % 3], 1_700_000_000, "hello"))
@@ -65,14 +66,15 @@ async fn deliveries_arriving_together_are_committed_in_bounded_batches() {
     assert_eq!(within_max, commits, "no batch is larger than INGEST_BATCH_MAX");
 }
 
-/// A transaction holding the store's write lock: ingest waits until it is rolled back.
-async fn hold_write_lock(app: &TestApp) -> sea_orm::DatabaseTransaction {
+/// A transaction holding the store's write lock (on PostgreSQL, `table`'s): writes to it wait
+/// until it is rolled back.
+async fn hold_write_lock(app: &TestApp, table: &str) -> sea_orm::DatabaseTransaction {
     let blocker = app.db().begin().await.expect("begin");
     let lock = match blocker.get_database_backend() {
-        DbBackend::Postgres => "LOCK TABLE webhook_deliveries IN EXCLUSIVE MODE",
-        _ => "DELETE FROM webhook_deliveries WHERE id = -1",
+        DbBackend::Postgres => format!("LOCK TABLE {table} IN EXCLUSIVE MODE"),
+        _ => format!("DELETE FROM {table} WHERE id = -1"),
     };
-    blocker.execute_unprepared(lock).await.expect("take the write lock");
+    blocker.execute_unprepared(&lock).await.expect("take the write lock");
     blocker
 }
 
@@ -96,7 +98,7 @@ async fn poison(app: &TestApp) {
 async fn a_delivery_the_store_refuses_fails_alone_and_the_rest_of_its_batch_is_stored() {
     let app = TestApp::builder().env("METRICS_TOKEN", TOKEN).env("INGEST_BATCH_MAX", "16").spawn().await;
     poison(&app).await;
-    let blocker = hold_write_lock(&app).await;
+    let blocker = hold_write_lock(&app, "webhook_deliveries").await;
     // A first delivery takes the writer, which waits for the lock; the eight that follow queue
     // behind it and are then taken as one batch, the refused one among them.
     let first = meta::text_notification("wamid.FIRST", "33611111111", 1_700_000_000, "first");
@@ -134,4 +136,92 @@ async fn a_delivery_the_store_refuses_fails_alone_and_the_rest_of_its_batch_is_s
         8.0,
         "the first batch, then the failed batch of eight written again one by one (seven commits)"
     );
+}
+
+/// An app whose sends' writes queue while the test holds the ledger's write lock.
+async fn app_for_sends(credits: &str) -> TestApp {
+    TestApp::builder()
+        .env("METRICS_TOKEN", TOKEN)
+        .env("INGEST_BATCH_MAX", &BATCH_MAX.to_string())
+        .env("DEFAULT_MONTHLY_CREDITS", credits)
+        .env("WHATSAPP_ENFORCE_SERVICE_WINDOW", "false")
+        .env("WHATSAPP_PAIR_BURST", "100")
+        .spawn()
+        .await
+}
+
+fn text_to(contact: &str) -> Value {
+    json!({ "to": contact, "type": "text", "text": { "body": "Bonjour" } })
+}
+
+/// Posts `first`, then after 150 ms (once its reservation holds the writer) every one of
+/// `rest`, while the ledger's write lock is held for 600 ms; the answers to `rest`, in order.
+async fn send_while_locked(app: &TestApp, first: &Value, rest: &[Value]) -> Vec<reqwest::Response> {
+    let token = app.admin_token();
+    let blocker = hold_write_lock(app, "credit_ledger").await;
+    let posting = async {
+        let first = app.send(first, Some(&token));
+        let rest = async {
+            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+            join_all(rest.iter().map(|message| app.send(message, Some(&token)))).await
+        };
+        let (first, rest) = tokio::join!(first, rest);
+        assert_eq!(first.status(), 200);
+        rest
+    };
+    let released = async {
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        blocker.rollback().await.expect("release the write lock");
+    };
+    tokio::join!(posting, released).0
+}
+
+#[tokio::test]
+async fn sends_arriving_together_share_commits_in_bounded_batches_and_each_is_charged_once() {
+    let app = app_for_sends(&DEFAULT_CREDITS.to_string()).await;
+    let contacts = ["33611111111", "33622222222", "33633333333"];
+    let rest: Vec<Value> = (1..24).map(|n| text_to(contacts[n % 3])).collect();
+    let responses = send_while_locked(&app, &text_to(contacts[0]), &rest).await;
+
+    for response in responses {
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(app.graph.requests().len(), 24, "every send reached Meta once");
+    assert_eq!(app.count("conversations").await, 24, "and was stored once");
+    for contact in contacts {
+        let user = app.user_by_phone(contact).await;
+        assert_eq!(user.current_month_credits, DEFAULT_CREDITS - 8, "{contact}: one credit per text");
+    }
+    app.assert_ledger_matches_balances().await;
+    let metrics = scrape(&app).await;
+    let commits = metrics.value("wagate_send_write_batch_size_count", &[]);
+    assert_eq!(metrics.value("wagate_send_write_batch_size_sum", &[]), 48.0, "24 reservations, 24 stored messages");
+    assert!(commits < 48.0, "queued reservations share commits: {commits} commits");
+    let within_max = metrics.value("wagate_send_write_batch_size_bucket", &[("le", &BATCH_MAX.to_string())]);
+    assert_eq!(within_max, commits, "no batch is larger than INGEST_BATCH_MAX");
+}
+
+#[tokio::test]
+async fn a_refused_send_fails_alone_and_its_batch_mates_are_sent_and_charged() {
+    let (ana, bea, cyd) = ("33611111111", "33622222222", "33633333333");
+    let app = app_for_sends("3").await;
+    // Ana can pay for three of her four texts: the fourth is refused inside the batch, which
+    // then commits its other reservations one by one.
+    let rest = [ana, cyd, ana, ana, cyd, ana].map(text_to);
+    let responses = send_while_locked(&app, &text_to(bea), &rest).await;
+
+    let statuses: Vec<(&str, u16)> = rest
+        .iter()
+        .zip(&responses)
+        .map(|(m, r)| (if m["to"] == ana { "ana" } else { "cyd" }, r.status().as_u16()))
+        .collect();
+    let count = |who: &str, status: u16| statuses.iter().filter(|s| **s == (who, status)).count();
+    assert_eq!((count("ana", 200), count("ana", 402), count("cyd", 200)), (3, 1, 2), "{statuses:?}");
+    assert_eq!(app.graph.requests().len(), 6, "the refused text never reached Meta");
+    assert_eq!(app.count("conversations").await, 6);
+    let balances = join_all([ana, bea, cyd].map(|contact| app.user_by_phone(contact))).await;
+    assert_eq!(balances.iter().map(|user| user.current_month_credits).collect::<Vec<_>>(), [0, 2, 1]);
+    app.assert_ledger_matches_balances().await;
+    let metrics = scrape(&app).await;
+    assert_eq!(metrics.value("wagate_send_write_batch_size_sum", &[]), 12.0, "6 reservations, 6 stored messages");
 }

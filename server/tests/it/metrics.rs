@@ -170,6 +170,9 @@ async fn counters_show_exactly_what_deliveries_and_sends_did() {
     assert_eq!(m.value("wagate_credits_charged_total", &[("reason", "inbound")]), 2.0);
     assert_eq!(m.value("wagate_credits_charged_total", &[("reason", "outbound")]), 2.0, "the refused send paid too");
     assert_eq!(m.value("wagate_credits_refunded_total", &[]), 1.0, "and was paid back");
+    let writes = "the sent one's reservation and stored message, the refused one's reservation and refund";
+    assert_eq!(m.value("wagate_send_write_batch_size_sum", &[]), 4.0, "{writes}");
+    assert_eq!(m.value("wagate_send_write_batch_size_count", &[]), 4.0, "one after the other, each alone");
     assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 100 - 2 - 2 + 1);
     assert_eq!(m.value("wagate_live_subscribers", &[]), 0.0);
     assert_eq!(m.value("wagate_build_info", &[("version", env!("CARGO_PKG_VERSION"))]), 1.0);

@@ -364,20 +364,22 @@ async fn a_refused_send_does_not_use_up_the_pair_allowance() {
 }
 
 #[tokio::test]
-async fn sends_from_one_number_are_spaced_by_the_configured_rate() {
+async fn at_most_the_configured_rate_goes_out_from_one_number_in_any_second() {
     let app =
-        TestApp::builder().env("WHATSAPP_MAX_MPS", "20").env("WHATSAPP_ENFORCE_SERVICE_WINDOW", "false").spawn().await;
+        TestApp::builder().env("WHATSAPP_MAX_MPS", "5").env("WHATSAPP_ENFORCE_SERVICE_WINDOW", "false").spawn().await;
     let token = app.admin_token();
     let messages: Vec<Value> =
-        (0..10).map(|i| json!({"to": format!("3361234560{i}"), "type": "text", "text": {"body": "burst"}})).collect();
+        (0..8).map(|i| json!({"to": format!("3361234560{i}"), "type": "text", "text": {"body": "burst"}})).collect();
     let responses = futures::future::join_all(messages.iter().map(|m| app.send(m, Some(&token)))).await;
     assert!(responses.iter().all(|r| r.status() == 200));
     let mut arrivals: Vec<_> = app.graph.requests().into_iter().map(|r| r.at).collect();
     arrivals.sort();
-    let spread = arrivals[9] - arrivals[0];
-    // Arrival times at the fake carry the machine's scheduling jitter, so two neighbours may land
-    // closer than 50 ms; the burst as a whole cannot arrive faster than the rate allows.
-    assert!(spread >= Duration::from_millis(400), "10 sends at 20/s must span at least 9 × 50 ms, spanned {spread:?}");
+    // Arrival times at the fake carry the machine's scheduling jitter, hence the margins.
+    assert!(arrivals[4] - arrivals[0] < Duration::from_millis(500), "five at 5/s go at once: {arrivals:?}");
+    for first in 0..3 {
+        let span = arrivals[first + 5] - arrivals[first];
+        assert!(span >= Duration::from_millis(950), "six sends within {span:?} at 5/s");
+    }
 }
 
 #[tokio::test]
