@@ -14,6 +14,7 @@ mod m20261125_000007_create_media_files;
 mod m20261202_000008_add_status_index_to_conversations;
 mod m20261202_000009_add_id_to_direction_index_on_conversations;
 mod m20261202_000010_add_content_statistics_to_conversations;
+mod m20261202_000011_create_text_index_on_conversations;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_add_status_index_to_conversations::Migration),
             Box::new(m20261202_000009_add_id_to_direction_index_on_conversations::Migration),
             Box::new(m20261202_000010_add_content_statistics_to_conversations::Migration),
+            Box::new(m20261202_000011_create_text_index_on_conversations::Migration),
         ]
     }
 }

@@ -27,6 +27,8 @@ mod media;
 mod metrics;
 mod rest_read;
 mod schema_drift;
+mod search;
+mod search_plans;
 mod secrets_in_logs;
 mod send;
 mod statuses;

@@ -1,0 +1,114 @@
+//! The `search` filter: messages whose `content` contains a term, ignoring case, with LIKE's
+//! wildcards in the term taken literally.
+//!
+//! The condition is always `lower(content) LIKE '%term%' ESCAPE '\'`, so every backend and every
+//! plan returns the same rows; a trigram index only narrows where they are looked for.
+//! - PostgreSQL serves that condition from its GIN trigram index on `lower(content)` as it is,
+//!   and its planner weighs the index against walking the user's rows newest first from the
+//!   statistics it keeps on `lower(content)`.
+//! - SQLite keeps no statistics and walks the user's index newest first whatever the term: a
+//!   term that matches nothing reads every row of the user. So the choice is made here, with a
+//!   bounded look into the FTS5 trigram table `conversations_fts`: a term that at most
+//!   `MAX_LOOKED_UP` messages contain, over all users, pages from their ids (each looked up,
+//!   the user's sorted); a more common one walks the user's rows newest first, where its
+//!   matches come soon. A term that is common overall but rare among one heavy user's messages
+//!   still reads many of them.
+//! - A term of one or two characters has no trigram: it is matched by walking the user's rows.
+//!   So is, on PostgreSQL, a term without three ASCII letters or digits in a row (`à`, `% o`,
+//!   `!!!`), in which `pg_trgm` may find no trigram.
+
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, Statement,
+    sea_query::{BinOper, Expr, ExprTrait, Func, LikeExpr, SimpleExpr},
+};
+
+use crate::store::entity::conversation;
+
+/// The most messages (over all users) a term may match for SQLite to page it from the text
+/// index. Each is looked up by id and the user's are sorted: about a millisecond per thousand at
+/// 1 M messages. A term any more common than that is in about one message of two hundred, and
+/// walking a user's messages newest first finds a page of it after some ten thousand (~12 ms).
+const MAX_LOOKED_UP: u16 = 5_000;
+
+/// The shortest term, in characters, a trigram index can find.
+const MIN_INDEXED_CHARS: usize = 3;
+
+/// A search term, trimmed and lowercased.
+pub(super) struct Search {
+    lowered: String,
+}
+
+impl Search {
+    /// The term, unless it is blank.
+    pub(super) fn new(term: &str) -> Option<Self> {
+        let term = term.trim();
+        (!term.is_empty()).then(|| Self { lowered: term.to_lowercase() })
+    }
+
+    /// `lower(content) LIKE '%term%'`, the term's wildcards escaped.
+    ///
+    /// For a term in which PostgreSQL's trigram index finds no trigram, the text is written
+    /// `lower(content || '')`, which the index does not cover: its planner would otherwise take
+    /// the index for such a term (`%zq%`) and read all of it (1.4 s at 1 M messages).
+    pub(super) fn condition(&self) -> SimpleExpr {
+        let pattern = format!("%{}%", escape_like(&self.lowered));
+        let content = Expr::col(conversation::Column::Content);
+        let text = if self.has_postgres_trigram() { content } else { content.binary(BinOper::Custom("||"), "") };
+        Expr::expr(Func::lower(text)).like(LikeExpr::new(pattern).escape('\\'))
+    }
+
+    /// Whether `pg_trgm` surely draws a trigram from the term's LIKE pattern: it has three ASCII
+    /// letters or digits in a row (`pg_trgm` reads words of letters and digits, ASCII ones at
+    /// least whatever the database's locale, and pads a word only where the pattern bounds it).
+    fn has_postgres_trigram(&self) -> bool {
+        self.lowered.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| word.len() >= MIN_INDEXED_CHARS)
+    }
+
+    /// On SQLite, the ids of every message (of any user) whose content may contain the term,
+    /// when the text index can tell and there are at most `MAX_LOOKED_UP`; `None` when the
+    /// page is better found by walking the user's rows.
+    pub(super) async fn candidates<C: ConnectionTrait>(&self, db: &C) -> Result<Option<Vec<i64>>, DbErr> {
+        if db.get_database_backend() != DbBackend::Sqlite || self.lowered.chars().count() < MIN_INDEXED_CHARS {
+            return Ok(None);
+        }
+        // A quoted FTS5 phrase matches the trigrams of the term in a row: the term as a substring.
+        let phrase = format!("\"{}\"", self.lowered.replace('"', "\"\""));
+        let probe = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "SELECT rowid AS id FROM conversations_fts WHERE conversations_fts MATCH ? LIMIT ?",
+            [phrase.into(), (i64::from(MAX_LOOKED_UP) + 1).into()],
+        );
+        let rows = db.query_all_raw(probe).await?;
+        if rows.len() > usize::from(MAX_LOOKED_UP) {
+            return Ok(None);
+        }
+        rows.iter().map(|row| row.try_get::<i64>("", "id")).collect::<Result<_, _>>().map(Some)
+    }
+}
+
+fn escape_like(term: &str) -> String {
+    term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_in_a_search_are_literal() {
+        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
+    }
+
+    #[test]
+    fn postgres_looks_up_only_terms_with_three_ascii_letters_or_digits_in_a_row() {
+        let has = |term: &str| Search::new(term).is_some_and(|s| s.has_postgres_trigram());
+        assert!(has("Zanzibar") && has("à demain") && has("#447"));
+        assert!(!has("zq") && !has("% o") && !has("été") && !has("!!!") && !has("a b c"));
+    }
+
+    #[test]
+    fn a_blank_search_is_no_search() {
+        assert!(Search::new("  \t").is_none());
+        assert_eq!(Search::new(" MerCI ").map(|s| s.lowered).as_deref(), Some("merci"));
+    }
+}
