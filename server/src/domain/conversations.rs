@@ -1,9 +1,9 @@
 //! Reading a user's messages: newest first with filters and keyset pagination, or a whole
 //! thread with one contact in chat order.
 
-use chrono::{DateTime, Utc};
 mod search;
 
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
     sea_query::{Expr, ExprTrait},
