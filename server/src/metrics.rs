@@ -174,7 +174,8 @@ impl Inner {
         r.register("ingest_batch_size", "Webhook deliveries committed per transaction", self.batch_size.clone());
         let commit = "Time to commit a transaction of webhook deliveries and publish its events";
         r.register_with_unit("ingest_commit", commit, Unit::Seconds, self.commit_seconds.clone());
-        let send_batch = "Sends' writes (reservations, stored messages, refunds) committed per transaction";
+        let send_batch = "Sends' writes (reservations, stored messages, refunds) per committed transaction, \
+                          refused reservations included";
         r.register("send_write_batch_size", send_batch, self.send_batch_size.clone());
         let sends = "Sends by outcome: sent, timeout, upstream_error (with Meta's meta_code when it gave one), or \
                      the error code the caller got, lowercased (bad_user_input, insufficient_credits, \

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::{CaseStatement, Expr},
 };
 
 use crate::{
@@ -22,7 +23,7 @@ use crate::{
     },
 };
 
-use super::{Domain, users};
+use super::{Domain, sql, users};
 
 /// Credits per message type, from the design, with configured overrides.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,6 +136,40 @@ pub(crate) async fn insert_entry<C: ConnectionTrait>(
         }
         _ => Ok(false),
     }
+}
+
+/// Appends the ledger rows in order, with as few statements as the parameter limit allows;
+/// their ids, ascending (the order they were given in).
+pub(crate) async fn append_all<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<credit_ledger::ActiveModel>,
+) -> Result<Vec<i64>, DbErr> {
+    let returned = sql::insert_returning(db, rows, None, &[credit_ledger::Column::Id]).await?;
+    let mut ids = returned.iter().map(|row| row.try_get::<i64>("", "id")).collect::<Result<Vec<_>, _>>()?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Writes the balances `(user id, balance, period)` with one `UPDATE … CASE id …` (per
+/// parameter chunk).
+pub(crate) async fn save_balances<C: ConnectionTrait>(db: &C, balances: &[(i64, i64, &str)]) -> Result<(), DbErr> {
+    for chunk in balances.chunks(sql::MAX_PARAMS / 5) {
+        let (mut credits, mut periods) = (CaseStatement::new(), CaseStatement::new());
+        for (id, balance, period) in chunk {
+            credits = credits.case(user::Column::Id.eq(*id), Expr::value(*balance));
+            periods = periods.case(user::Column::Id.eq(*id), Expr::value(*period));
+        }
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::CurrentMonthCredits,
+                credits.finally(Expr::col(user::Column::CurrentMonthCredits)).into(),
+            )
+            .col_expr(user::Column::CreditsPeriod, periods.finally(Expr::col(user::Column::CreditsPeriod)).into())
+            .filter(user::Column::Id.is_in(chunk.iter().map(|(id, _, _)| *id)))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Resets the balance to the allowance when `now` is in a later period than the balance.

@@ -9,7 +9,9 @@ pub mod ingest;
 pub mod media;
 pub mod message;
 pub mod outbound;
+mod reservations;
 pub mod send;
+mod sql;
 pub mod statuses;
 pub mod users;
 mod write_batcher;
@@ -34,7 +36,15 @@ pub struct Domain {
     metrics: Metrics,
     login_throttle: accounts::LoginThrottle,
     ingest_writer: Option<ingest::IngestWriter>,
-    write_batcher: Option<write_batcher::WriteBatcher>,
+    send_writers: Option<SendWriters>,
+}
+
+/// The writer tasks of sends' writes, one set per kind of write.
+#[derive(Clone, Debug)]
+struct SendWriters {
+    reserve: write_batcher::WriteBatcher<reservations::Reserve>,
+    record: write_batcher::WriteBatcher<outbound::Record>,
+    refund: write_batcher::WriteBatcher<reservations::Refund>,
 }
 
 impl Domain {
@@ -57,7 +67,7 @@ impl Domain {
             metrics,
             login_throttle: Default::default(),
             ingest_writer: None,
-            write_batcher: None,
+            send_writers: None,
         }
     }
 
@@ -68,15 +78,19 @@ impl Domain {
         // The writers' own copy has no writer: it stores what it is given directly.
         let direct = self.clone();
         self.ingest_writer = Some(ingest::IngestWriter::start(direct.clone(), max_batch, writers));
-        self.write_batcher = Some(write_batcher::WriteBatcher::start(direct, max_batch, writers));
+        self.send_writers = Some(SendWriters {
+            reserve: write_batcher::WriteBatcher::start(direct.clone(), max_batch, writers),
+            record: write_batcher::WriteBatcher::start(direct.clone(), max_batch, writers),
+            refund: write_batcher::WriteBatcher::start(direct, max_batch, writers),
+        });
         self
     }
 
     /// Writes `unit`, group-committed with concurrent units when this domain has writer tasks,
     /// else in a transaction of its own.
     pub(crate) async fn write_unit<U: write_batcher::Unit>(&self, unit: U) -> Result<U::Output, error::AppError> {
-        match &self.write_batcher {
-            Some(batcher) => batcher.write(unit).await,
+        match U::writers(self) {
+            Some(writers) => writers.write(unit).await,
             None => write_batcher::write_alone(self, unit).await,
         }
     }

@@ -1,18 +1,26 @@
 //! Recording a message the business sent: the row that status webhooks then move forward.
 
-use chrono::Utc;
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, sea_query::OnConflict,
+};
 use serde_json::Value;
 
-use crate::{error::AppError, events::Changes, store::entity::conversation};
+use crate::{
+    error::AppError,
+    events::Changes,
+    store::entity::{conversation, status_event},
+};
 
 use super::{
     Domain, content,
     message::{Direction, Status},
-    statuses,
+    sql, statuses,
     users::{self, ContactIdentity},
-    write_batcher::Unit,
+    write_batcher::{Answers, Unit, WriteBatcher},
 };
 
 /// A message Meta accepted for sending.
@@ -46,7 +54,7 @@ impl Domain {
 }
 
 /// Storing one accepted outbound message, as a unit of group-committed writing.
-struct Record(OutboundMessage);
+pub(crate) struct Record(OutboundMessage);
 
 impl Unit for Record {
     type Output = conversation::Model;
@@ -55,28 +63,90 @@ impl Unit for Record {
         &self.0.to
     }
 
-    fn write<'t>(
-        &'t self,
+    fn writers(domain: &Domain) -> Option<&WriteBatcher<Self>> {
+        domain.send_writers.as_ref().map(|writers| &writers.record)
+    }
+
+    fn write_all<'t>(
         domain: &'t Domain,
         txn: &'t DatabaseTransaction,
+        units: &'t [&'t Self],
         changes: &'t mut Changes,
-    ) -> BoxFuture<'t, Result<conversation::Model, AppError>> {
-        Box::pin(store(domain, txn, &self.0, changes))
+    ) -> BoxFuture<'t, Answers<conversation::Model>> {
+        Box::pin(store_all(domain, txn, units, changes))
     }
 }
 
-/// The row of `message` for the recipient's user, with any status that arrived before it.
-async fn store(
+/// Stores the messages with set-based statements: their users (a reservation found or created
+/// them already, so they are only looked up), one multi-row insert that skips a wamid already
+/// stored, the statuses that arrived before their rows, and the rows as stored.
+async fn store_all(
     domain: &Domain,
     txn: &DatabaseTransaction,
-    message: &OutboundMessage,
+    units: &[&Record],
     changes: &mut Changes,
-) -> Result<conversation::Model, AppError> {
+) -> Answers<conversation::Model> {
     let now = Utc::now();
-    let who = ContactIdentity { phone: Some(&message.to), ..Default::default() };
-    let user = users::resolve_locked(txn, who, domain.default_allowance, now, changes).await?;
-    let row = conversation::ActiveModel {
-        user_id: Set(user.id),
+    let phones: Vec<&str> = units.iter().map(|unit| unit.0.to.as_str()).collect();
+    let mut users = users::lock_by_phones(txn, &phones).await?;
+    let mut rows = Vec::with_capacity(units.len());
+    for Record(message) in units.iter().copied() {
+        let user_id = match users.get(&message.to) {
+            Some(user) => user.id,
+            None => {
+                let who = ContactIdentity { phone: Some(&message.to), ..Default::default() };
+                let user = users::resolve_locked(txn, who, domain.default_allowance, now, changes).await?;
+                let id = user.id;
+                users.insert(message.to.clone(), user);
+                id
+            }
+        };
+        rows.push(row(message, user_id, now));
+    }
+    let on_conflict = OnConflict::column(conversation::Column::MessageId).do_nothing().to_owned();
+    let inserted = sql::insert_returning(txn, rows, Some(on_conflict), &[conversation::Column::MessageId]).await?;
+    let inserted: HashSet<String> =
+        inserted.iter().map(|row| row.try_get::<String>("", "message_id")).collect::<Result<_, _>>()?;
+    let ids: Vec<&str> = units.iter().map(|unit| unit.0.message_id.as_str()).collect();
+    for id in &ids {
+        if inserted.contains(*id) {
+            changes.new_message(id);
+        }
+    }
+    let early: HashSet<String> = status_event::Entity::find()
+        .select_only()
+        .column(status_event::Column::MessageId)
+        .filter(status_event::Column::MessageId.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
+    for id in &early {
+        statuses::apply_recorded(txn, id, now, changes).await?;
+    }
+    let stored: HashMap<String, conversation::Model> = conversation::Entity::find()
+        .filter(conversation::Column::MessageId.is_in(ids.iter().copied()))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|row| (row.message_id.clone(), row))
+        .collect();
+    Ok(ids
+        .iter()
+        .map(|id| {
+            stored
+                .get(*id)
+                .cloned()
+                .ok_or_else(|| AppError::NotFound(format!("message {id} vanished while being stored")))
+        })
+        .collect())
+}
+
+/// The row of an accepted outbound message (status `accepted`) for `user_id`.
+fn row(message: &OutboundMessage, user_id: i64, now: DateTime<Utc>) -> conversation::ActiveModel {
+    conversation::ActiveModel {
+        user_id: Set(user_id),
         from: Set(message.from.clone()),
         to: Set(message.to.clone()),
         message_id: Set(message.message_id.clone()),
@@ -93,19 +163,5 @@ async fn store(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    };
-    let inserted = conversation::Entity::insert(row)
-        .on_conflict_do_nothing_on([conversation::Column::MessageId])
-        .exec_without_returning(txn)
-        .await?;
-    if matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
-        changes.new_message(&message.message_id);
     }
-    statuses::apply_recorded(txn, &message.message_id, now, changes).await?;
-    let stored = conversation::Entity::find()
-        .filter(conversation::Column::MessageId.eq(&message.message_id))
-        .one(txn)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("message {} vanished while being stored", message.message_id)))?;
-    Ok(stored)
 }

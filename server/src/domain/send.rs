@@ -11,17 +11,14 @@ use std::{
     time::Duration,
 };
 
-use chrono::{DateTime, Utc};
-use futures::future::BoxFuture;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
 
 use crate::{
     auth::Viewer,
     config::WhatsAppConfig,
     error::{AppError, UpstreamError},
-    events::Changes,
-    store::entity::{conversation, user},
+    store::entity::conversation,
     whatsapp::{
         client::{GraphApi, GraphError},
         outbound::{self, OutboundRequest},
@@ -31,15 +28,10 @@ use crate::{
 
 use super::{
     Domain,
-    credits::{self, Reason},
     message::Direction,
     outbound::OutboundMessage,
-    users::{self, ContactIdentity},
-    write_batcher::Unit,
+    reservations::{Refund, Reservation, Reserve},
 };
-
-/// How long after a contact's last message free-form messages may be sent.
-pub const SERVICE_WINDOW_SECONDS: i64 = 24 * 3600;
 
 /// Sends messages through Meta's Graph API with the rules applied.
 #[derive(Clone, Debug)]
@@ -71,15 +63,6 @@ pub struct Sent {
     pub response: Value,
     /// The recipient's balance after paying.
     pub credits_remaining: i64,
-}
-
-/// A price taken from a balance before the call to Meta.
-struct Reservation {
-    contact: String,
-    user_id: i64,
-    reference: String,
-    price: i64,
-    balance_after: i64,
 }
 
 impl Sender {
@@ -228,106 +211,6 @@ impl Sender {
                 Ok(self.phone_number_id.clone())
             }
         }
-    }
-}
-
-/// Taking a send's price from its recipient's balance, after the window and balance checks.
-struct Reserve {
-    to: String,
-    kind: String,
-    price: i64,
-    enforce_window: bool,
-}
-
-impl Unit for Reserve {
-    type Output = Reservation;
-
-    fn contact(&self) -> &str {
-        &self.to
-    }
-
-    fn write<'t>(
-        &'t self,
-        domain: &'t Domain,
-        txn: &'t DatabaseTransaction,
-        changes: &'t mut Changes,
-    ) -> BoxFuture<'t, Result<Reservation, AppError>> {
-        Box::pin(async move {
-            let now = Utc::now();
-            let who = ContactIdentity { phone: Some(&self.to), ..Default::default() };
-            let mut user = users::resolve_locked(txn, who, domain.default_allowance, now, changes).await?;
-            if self.enforce_window && self.kind != "template" {
-                check_window(txn, &user, now).await?;
-            }
-            credits::roll_period(txn, &mut user, now, changes).await?;
-            let price = self.price;
-            if user.current_month_credits < price {
-                return Err(AppError::InsufficientCredits(format!(
-                    "{} has {} credits left and a {} message costs {price}; nothing was sent",
-                    self.to, user.current_month_credits, self.kind
-                )));
-            }
-            let reference = format!("send:{}", uuid::Uuid::new_v4());
-            credits::change(txn, &mut user, -price, Reason::Outbound, &reference, now, changes).await?;
-            Ok(Reservation {
-                contact: self.to.clone(),
-                user_id: user.id,
-                reference,
-                price,
-                balance_after: user.current_month_credits,
-            })
-        })
-    }
-}
-
-/// Paying a reservation back when Meta did not take the message; answers whether it was paid
-/// back now (not already).
-struct Refund(Reservation);
-
-impl Unit for Refund {
-    type Output = bool;
-
-    fn contact(&self) -> &str {
-        &self.0.contact
-    }
-
-    fn write<'t>(
-        &'t self,
-        _domain: &'t Domain,
-        txn: &'t DatabaseTransaction,
-        changes: &'t mut Changes,
-    ) -> BoxFuture<'t, Result<bool, AppError>> {
-        Box::pin(async move {
-            let Some(mut user) = users::lock_by_id(txn, self.0.user_id).await? else { return Ok(false) };
-            let (price, reference) = (self.0.price, &self.0.reference);
-            Ok(credits::change(txn, &mut user, price, Reason::Refund, reference, Utc::now(), changes).await?)
-        })
-    }
-}
-
-/// Free-form messages need the contact's last inbound message to be under 24 hours old.
-async fn check_window(txn: &DatabaseTransaction, user: &user::Model, now: DateTime<Utc>) -> Result<(), AppError> {
-    let last = conversation::Entity::find()
-        .select_only()
-        .column(conversation::Column::Timestamp)
-        .filter(conversation::Column::UserId.eq(user.id))
-        .filter(conversation::Column::Direction.eq(Direction::Inbound.as_str()))
-        .order_by_desc(conversation::Column::Timestamp)
-        .into_tuple::<i64>()
-        .one(txn)
-        .await?;
-    let contact = user.phone.as_deref().unwrap_or("this contact");
-    match last {
-        Some(ts) if now.timestamp() - ts <= SERVICE_WINDOW_SECONDS => Ok(()),
-        Some(ts) => Err(AppError::OutsideServiceWindow(format!(
-            "{contact}'s last message was {} hours ago: outside the 24-hour customer service window only \
-             approved templates can be sent; send a template (type \"template\") instead",
-            (now.timestamp() - ts) / 3600
-        ))),
-        None => Err(AppError::OutsideServiceWindow(format!(
-            "{contact} has never written to this number: until they do, only approved templates can be \
-             sent; send a template (type \"template\") instead"
-        ))),
     }
 }
 

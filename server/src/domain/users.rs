@@ -1,6 +1,8 @@
 //! Contacts become users: found by phone or business-scoped id, created on first sight with
 //! the default allowance, and merged when a message names both identities.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
@@ -21,6 +23,7 @@ use crate::{
 use super::{
     Domain,
     credits::{self, Reason},
+    sql,
 };
 
 /// How a message names its contact.
@@ -53,6 +56,25 @@ async fn lock_where<C: ConnectionTrait>(
         Some(v) => user::Entity::find().filter(column.eq(v)).lock_exclusive().one(db).await,
         None => Ok(None),
     }
+}
+
+/// The existing users with these phones, by phone, locked (on PostgreSQL) in id order so that
+/// two transactions locking several users never wait on each other in a cycle.
+pub(crate) async fn lock_by_phones<C: ConnectionTrait>(
+    db: &C,
+    phones: &[&str],
+) -> Result<HashMap<String, user::Model>, DbErr> {
+    let mut found = HashMap::with_capacity(phones.len());
+    for chunk in sql::in_chunks(phones) {
+        let users = user::Entity::find()
+            .filter(user::Column::Phone.is_in(chunk.iter().copied()))
+            .order_by_asc(user::Column::Id)
+            .lock_exclusive()
+            .all(db)
+            .await?;
+        found.extend(users.into_iter().filter_map(|user| Some((user.phone.clone()?, user))));
+    }
+    Ok(found)
 }
 
 /// The user a contact identity belongs to, locked, creating or merging as needed.

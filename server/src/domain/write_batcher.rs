@@ -1,21 +1,22 @@
-//! Group commit for small write transactions (a send's reservation, its stored message, a
-//! refund): concurrent callers queue their unit of work, a writer task runs every queued unit
-//! in one transaction, commits once, and only then answers each caller.
+//! Group commit for sends' writes (their reservations, stored messages and refunds): concurrent
+//! callers queue a unit of work, a writer task writes every queued unit of the same kind with
+//! set-based statements in one transaction, commits once, and only then answers each caller.
 //!
 //! As with webhook ingest, a batch grows only while a commit is in flight, so under light load
 //! a unit is committed alone and waits for nothing; under heavy load the fsync and the
-//! transaction's round trips are shared. A unit waits at most for the batch being committed and
-//! then for its own.
+//! statements are shared. A unit waits at most for the batch being committed and then for its
+//! own, of at most `max_batch` units each.
 //!
-//! A unit that fails (a refused send, a failed statement) fails the batch's transaction: that
-//! unit is answered with its error and the others are written again, each in a transaction of
-//! its own, so no unit's writes depend on a batch-mate. A failure of the store itself (no
+//! A unit can be refused (a send the balance cannot pay for): the kind decides refusals before
+//! it writes anything for them, so its batch-mates are committed as if it had not been there.
+//! When the batch's statements fail, its units are written again, each in a transaction of its
+//! own, so that only the unit at fault gets the error. A failure of the store itself (no
 //! transaction, a failed commit) answers every unit of the batch with it.
 //!
-//! SQLite has one writer; PostgreSQL has several, units being routed by contact so that a
-//! contact's units are always written by the same one. A PostgreSQL batch first locks the
-//! users of its contacts in id order, as ingest batches do, so the two never wait on each other
-//! in a cycle.
+//! SQLite has one writer per kind, behind the process's write gate; PostgreSQL has several,
+//! units being routed by contact so that a contact's units are always written by the same one.
+//! A batch locks its users in id order first (see [`users::lock_by_phones`]), as ingest batches
+//! do, so no two transactions wait on each other in a cycle over them.
 
 use std::{
     hash::{DefaultHasher, Hash, Hasher},
@@ -23,91 +24,62 @@ use std::{
 };
 
 use futures::future::BoxFuture;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
-};
+use sea_orm::{DatabaseTransaction, DbBackend, DbErr, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{error::AppError, events::Changes, store::entity::user};
+use crate::{error::AppError, events::Changes};
 
 use super::Domain;
 
-/// A small piece of writing that may share its transaction with others. It can be written more
-/// than once (in a batch that failed, then alone), so it must not keep anything from a run.
-pub(crate) trait Unit: Send + Sync + 'static {
+/// The answers to a batch of units, one per unit in order, or the error that failed them all.
+pub(crate) type Answers<T> = Result<Vec<Result<T, AppError>>, AppError>;
+
+/// One kind of small write that concurrent callers share transactions for.
+pub(crate) trait Unit: Send + Sync + Sized + 'static {
     /// What a committed unit answers with.
-    type Output: Send + Sync + 'static;
+    type Output: Send + 'static;
 
-    /// The contact (phone digits) whose user this unit writes: it picks the writer and is
-    /// locked first.
+    /// The contact (phone digits) whose user this unit writes: it picks the writer.
     fn contact(&self) -> &str;
 
-    /// Writes the unit in `txn`, noting what it changed in `changes`.
-    fn write<'t>(
-        &'t self,
+    /// The writer tasks of this kind, when `domain` has them.
+    fn writers(domain: &Domain) -> Option<&WriteBatcher<Self>>;
+
+    /// Writes `units` in `txn`, in order, noting what changed in `changes`: one answer per
+    /// unit, a refused unit having written nothing. An error means the statements failed and
+    /// nothing of the batch may be kept.
+    fn write_all<'t>(
         domain: &'t Domain,
         txn: &'t DatabaseTransaction,
+        units: &'t [&'t Self],
         changes: &'t mut Changes,
-    ) -> BoxFuture<'t, Result<Self::Output, AppError>>;
+    ) -> BoxFuture<'t, Answers<Self::Output>>;
 }
 
-/// A queued unit with its caller's reply, its type erased so units of every kind share a queue.
-trait Queued: Send + Sync {
-    fn contact(&self) -> &str;
-
-    /// Writes the unit and keeps its output until the commit.
-    fn write<'t>(
-        &'t mut self,
-        domain: &'t Domain,
-        txn: &'t DatabaseTransaction,
-        changes: &'t mut Changes,
-    ) -> BoxFuture<'t, Result<(), AppError>>;
-
-    /// Answers the caller: with the kept output when `outcome` is a commit, else with the error.
-    fn answer(self: Box<Self>, outcome: Result<(), AppError>);
-}
-
+/// A queued unit with its caller's reply.
 struct Job<U: Unit> {
     unit: U,
-    output: Option<U::Output>,
     reply: oneshot::Sender<Result<U::Output, AppError>>,
 }
 
-impl<U: Unit> Queued for Job<U> {
-    fn contact(&self) -> &str {
-        self.unit.contact()
-    }
+/// The queues in front of one kind's writer tasks, one each; cheap to clone.
+pub(crate) struct WriteBatcher<U: Unit> {
+    queues: Arc<[mpsc::Sender<Job<U>>]>,
+}
 
-    fn write<'t>(
-        &'t mut self,
-        domain: &'t Domain,
-        txn: &'t DatabaseTransaction,
-        changes: &'t mut Changes,
-    ) -> BoxFuture<'t, Result<(), AppError>> {
-        Box::pin(async move {
-            self.output = Some(self.unit.write(domain, txn, changes).await?);
-            Ok(())
-        })
-    }
-
-    fn answer(self: Box<Self>, outcome: Result<(), AppError>) {
-        let Self { output, reply, .. } = *self;
-        let answer = outcome.and_then(|()| {
-            output.ok_or_else(|| AppError::Unavailable(DbErr::Custom("a committed unit kept no output".into())))
-        });
-        // An error only means the caller gave up waiting.
-        let _ = reply.send(answer);
+impl<U: Unit> Clone for WriteBatcher<U> {
+    fn clone(&self) -> Self {
+        Self { queues: self.queues.clone() }
     }
 }
 
-/// The queues in front of the writer tasks, one each; cheap to clone.
-#[derive(Clone, Debug)]
-pub(crate) struct WriteBatcher {
-    queues: Arc<[mpsc::Sender<Box<dyn Queued>>]>,
+impl<U: Unit> std::fmt::Debug for WriteBatcher<U> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteBatcher").field("writers", &self.queues.len()).finish()
+    }
 }
 
-impl WriteBatcher {
+impl<U: Unit> WriteBatcher<U> {
     /// Starts `writers` writer tasks over `domain` (one on SQLite, whatever is asked), each
     /// committing up to `max_batch` units at once.
     pub(crate) fn start(domain: Domain, max_batch: usize, writers: usize) -> Self {
@@ -124,10 +96,10 @@ impl WriteBatcher {
     }
 
     /// Queues `unit` and waits until it is committed (its output) or refused (its error).
-    pub(crate) async fn write<U: Unit>(&self, unit: U) -> Result<U::Output, AppError> {
+    pub(crate) async fn write(&self, unit: U) -> Result<U::Output, AppError> {
         let (reply, answer) = oneshot::channel();
         let queue = &self.queues[writer_for(unit.contact(), self.queues.len())];
-        queue.send(Box::new(Job { unit, output: None, reply })).await.map_err(|_| stopped())?;
+        queue.send(Job { unit, reply }).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 }
@@ -135,7 +107,7 @@ impl WriteBatcher {
 /// Writes `unit` in a transaction of its own, for a domain without writer tasks.
 pub(crate) async fn write_alone<U: Unit>(domain: &Domain, unit: U) -> Result<U::Output, AppError> {
     let (reply, answer) = oneshot::channel();
-    write_batch(domain, vec![Box::new(Job { unit, output: None, reply })]).await;
+    write_batch(domain, vec![Job { unit, reply }]).await;
     answer.await.map_err(|_| stopped())?
 }
 
@@ -151,7 +123,7 @@ fn writer_for(contact: &str, writers: usize) -> usize {
 }
 
 /// A writer task: one batch at a time until every sender is gone.
-async fn run(domain: Domain, mut queue: mpsc::Receiver<Box<dyn Queued>>, max_batch: usize) {
+async fn run<U: Unit>(domain: Domain, mut queue: mpsc::Receiver<Job<U>>, max_batch: usize) {
     let mut batch = Vec::with_capacity(max_batch);
     while queue.recv_many(&mut batch, max_batch).await > 0 {
         write_batch(&domain, std::mem::take(&mut batch)).await;
@@ -159,73 +131,74 @@ async fn run(domain: Domain, mut queue: mpsc::Receiver<Box<dyn Queued>>, max_bat
     }
 }
 
-/// Why a transaction of units did not commit.
-enum Failure {
-    /// The unit at this position failed.
-    Unit(usize, AppError),
-    /// The transaction could not be opened, locked, announced or committed.
-    Store(DbErr),
-}
-
-/// Commits `units` together and answers each; when one of them fails, it gets its error and
-/// the others are committed one by one.
-async fn write_batch(domain: &Domain, mut units: Vec<Box<dyn Queued>>) {
-    if units.len() > 1 {
-        match commit(domain, &mut units).await {
-            Ok(()) => return units.into_iter().for_each(|unit| unit.answer(Ok(()))),
-            Err(Failure::Store(error)) => {
-                let message = error.to_string();
-                return units
-                    .into_iter()
-                    .for_each(|unit| unit.answer(Err(AppError::Unavailable(DbErr::Custom(message.clone())))));
+/// Commits `jobs` together and answers each; when the batch's statements fail, its units are
+/// committed one by one, so that only the unit at fault gets the error.
+async fn write_batch<U: Unit>(domain: &Domain, jobs: Vec<Job<U>>) {
+    let units: Vec<&U> = jobs.iter().map(|job| &job.unit).collect();
+    let outcome = commit(domain, &units).await;
+    drop(units);
+    let answers = match outcome {
+        Ok(answers) => answers,
+        Err(error) if jobs.len() > 1 && !is_store_failure(&error) => {
+            tracing::warn!(
+                error = error.message(),
+                "a batch of sends' writes failed; its units are written one by one"
+            );
+            let mut answers = Vec::with_capacity(jobs.len());
+            for job in &jobs {
+                answers
+                    .push(commit(domain, &[&job.unit]).await.and_then(|mut one| one.pop().unwrap_or_else(no_answer)));
             }
-            Err(Failure::Unit(at, error)) => {
-                tracing::debug!(?error, "a unit failed its batch; the others are written one by one");
-                units.remove(at).answer(Err(error));
-            }
+            answers
         }
-    }
-    for mut unit in units {
-        let outcome = match commit(domain, std::slice::from_mut(&mut unit)).await {
-            Ok(()) => Ok(()),
-            Err(Failure::Unit(_, error)) => Err(error),
-            Err(Failure::Store(error)) => Err(AppError::Unavailable(error)),
-        };
-        unit.answer(outcome);
+        Err(error) if jobs.len() == 1 => vec![Err(error)],
+        Err(error) => {
+            let message = error.message();
+            jobs.iter().map(|_| Err(AppError::Unavailable(DbErr::Custom(message.clone())))).collect()
+        }
+    };
+    for (job, answer) in jobs.into_iter().zip(answers) {
+        // An error only means the caller gave up waiting.
+        let _ = job.reply.send(answer);
     }
 }
 
-/// Writes `units` in one transaction and commits it.
-async fn commit(domain: &Domain, units: &mut [Box<dyn Queued>]) -> Result<(), Failure> {
+fn no_answer<T>() -> Result<T, AppError> {
+    Err(AppError::Unavailable(DbErr::Custom("a unit of a committed batch got no answer".into())))
+}
+
+/// Whether the error is the store's own (no connection) rather than a statement's.
+fn is_store_failure(error: &AppError) -> bool {
+    matches!(error, AppError::Unavailable(DbErr::Conn(_) | DbErr::ConnectionAcquire(_)))
+}
+
+/// Writes `units` in one transaction and commits it; their answers. A batch in which every
+/// unit was refused is rolled back, so that it leaves nothing behind.
+async fn commit<U: Unit>(domain: &Domain, units: &[&U]) -> Answers<U::Output> {
     let mut changes = Changes::default();
-    {
+    let answers = {
         let _turn = domain.gate.enter().await;
-        let txn = domain.db.begin().await.map_err(Failure::Store)?;
-        if units.len() > 1 && txn.get_database_backend() == DbBackend::Postgres {
-            lock_users_in_order(&txn, units).await.map_err(Failure::Store)?;
+        let txn = domain.db.begin().await?;
+        let answers = U::write_all(domain, &txn, units, &mut changes).await?;
+        if answers.len() != units.len() {
+            return Err(AppError::Unavailable(DbErr::Custom(format!(
+                "{} answers for a batch of {} units",
+                answers.len(),
+                units.len()
+            ))));
         }
-        for (at, unit) in units.iter_mut().enumerate() {
-            unit.write(domain, &txn, &mut changes).await.map_err(|error| Failure::Unit(at, error))?;
+        if answers.iter().all(Result::is_err) {
+            txn.rollback().await?;
+            return Ok(answers);
         }
-        domain.events.announce(&txn, &changes).await.map_err(Failure::Store)?;
-        txn.commit().await.map_err(Failure::Store)?;
-    }
+        domain.events.announce(&txn, &changes).await?;
+        txn.commit().await?;
+        answers
+    };
     domain.metrics.observe_send_batch(units.len());
     // Outside the write gate: loading the rows for subscribers does not hold writers back.
     domain.events.publish(&domain.db, changes).await;
-    Ok(())
-}
-
-/// Locks the existing users of the units' contacts in id order, before any unit locks its own.
-async fn lock_users_in_order(txn: &DatabaseTransaction, units: &[Box<dyn Queued>]) -> Result<(), DbErr> {
-    let phones: Vec<&str> = units.iter().map(|unit| unit.contact()).collect();
-    user::Entity::find()
-        .filter(user::Column::Phone.is_in(phones))
-        .order_by_asc(user::Column::Id)
-        .lock_exclusive()
-        .all(txn)
-        .await?;
-    Ok(())
+    Ok(answers)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use futures::future::join_all;
 use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
 use serde_json::{Value, json};
+use wagate::domain::outbound::OutboundMessage;
 
 use crate::{
     metrics::{TOKEN, scrape},
@@ -205,8 +206,8 @@ async fn sends_arriving_together_share_commits_in_bounded_batches_and_each_is_ch
 async fn a_refused_send_fails_alone_and_its_batch_mates_are_sent_and_charged() {
     let (ana, bea, cyd) = ("33611111111", "33622222222", "33633333333");
     let app = app_for_sends("3").await;
-    // Ana can pay for three of her four texts: the fourth is refused inside the batch, which
-    // then commits its other reservations one by one.
+    // Ana can pay for three of her four texts: the fourth is refused inside the batch, having
+    // written nothing, and the batch's other reservations commit together.
     let rest = [ana, cyd, ana, ana, cyd, ana].map(text_to);
     let responses = send_while_locked(&app, &text_to(bea), &rest).await;
 
@@ -223,5 +224,60 @@ async fn a_refused_send_fails_alone_and_its_batch_mates_are_sent_and_charged() {
     assert_eq!(balances.iter().map(|user| user.current_month_credits).collect::<Vec<_>>(), [0, 2, 1]);
     app.assert_ledger_matches_balances().await;
     let metrics = scrape(&app).await;
-    assert_eq!(metrics.value("wagate_send_write_batch_size_sum", &[]), 12.0, "6 reservations, 6 stored messages");
+    // A refused reservation alone would be rolled back and not counted: 13 shows it shared its
+    // batch-mates' commit.
+    let units = metrics.value("wagate_send_write_batch_size_sum", &[]);
+    assert_eq!(units, 13.0, "7 reservations (the refused one among them), 6 stored messages");
+}
+
+fn outbound(wamid: &str) -> OutboundMessage {
+    OutboundMessage {
+        message_id: wamid.to_owned(),
+        from: meta::BUSINESS_NUMBER.to_owned(),
+        phone_number_id: meta::PHONE_NUMBER_ID.to_owned(),
+        to: "33611111111".to_owned(),
+        kind: "text".to_owned(),
+        raw: json!({ "to": "33611111111", "type": "text", "text": { "body": "Bonjour" } }),
+        credits_charged: 1,
+        send_ref: None,
+    }
+}
+
+#[tokio::test]
+async fn a_sent_message_the_store_refuses_fails_alone_and_the_rest_of_its_batch_is_stored() {
+    let app = TestApp::builder().env("METRICS_TOKEN", TOKEN).spawn().await;
+    poison(&app).await;
+    let blocker = hold_write_lock(&app, "conversations").await;
+    let ids: Vec<String> =
+        (0..6).map(|n| if n == 2 { "wamid.POISON".to_owned() } else { format!("wamid.SENT{n}") }).collect();
+    let recording = async {
+        let first = app.domain().record_outbound(outbound("wamid.FIRST"));
+        let rest = async {
+            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+            join_all(ids.iter().map(|id| app.domain().record_outbound(outbound(id)))).await
+        };
+        let (first, rest) = tokio::join!(first, rest);
+        assert_eq!(first.expect("the first is stored").message_id, "wamid.FIRST");
+        rest
+    };
+    let released = async {
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        blocker.rollback().await.expect("release the write lock");
+    };
+    let (results, ()) = tokio::join!(recording, released);
+
+    for (id, result) in ids.iter().zip(&results) {
+        match result {
+            Ok(stored) => assert_eq!(&stored.message_id, id),
+            Err(error) => assert_eq!((id.as_str(), error.code()), ("wamid.POISON", "UNAVAILABLE"), "{error:?}"),
+        }
+    }
+    assert_eq!(results.iter().filter(|r| r.is_err()).count(), 1, "only the refused message fails");
+    assert_eq!(app.count("conversations").await, 6, "the first and the five others are stored");
+    let metrics = scrape(&app).await;
+    assert_eq!(
+        metrics.value("wagate_send_write_batch_size_count", &[]),
+        6.0,
+        "the first, then the failed batch of six written again one by one (five commits)"
+    );
 }

@@ -18,12 +18,12 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
-    sea_query::{CaseStatement, Expr, ExprTrait, OnConflict},
+    sea_query::{Expr, OnConflict},
 };
 
 use crate::{
     events::Changes,
-    store::entity::{conversation, credit_ledger, media_file, status_event, user},
+    store::entity::{conversation, media_file, status_event},
     whatsapp::payload::Notification,
 };
 
@@ -33,12 +33,12 @@ use super::{
     deliveries,
     lookups::{ledger_entries, recorded_statuses, stored_messages},
     plan::{self, Plan},
-    sql,
     walk::{self, Facts, Rules, StoredMessage},
 };
 use crate::domain::{
-    media,
+    credits, media,
     message::{ErrorInfo, Status},
+    sql,
 };
 
 /// One delivery of a batch: where its outcome goes and what it holds.
@@ -90,7 +90,7 @@ impl Domain {
         let outcome = walk::walk(&rules, &plan, &resolved, &contacts, &facts);
         correct_charges(txn, &plan, &guess.charged, &outcome.charged).await?;
         *changes = outcome.changes.clone();
-        for id in append_ledger(txn, outcome.ledger).await? {
+        for id in credits::append_all(txn, outcome.ledger).await? {
             changes.ledger_entry(id);
         }
         save_balances(txn, &contacts, &outcome.balances).await?;
@@ -255,44 +255,20 @@ async fn correct_charges(
     Ok(())
 }
 
-/// Appends the ledger rows in order; their ids, ascending (the order they were given in).
-async fn append_ledger(txn: &DatabaseTransaction, rows: Vec<credit_ledger::ActiveModel>) -> Result<Vec<i64>, DbErr> {
-    let returned = sql::insert_returning(txn, rows, None, &[credit_ledger::Column::Id]).await?;
-    let mut ids = returned.iter().map(|row| row.try_get::<i64>("", "id")).collect::<Result<Vec<_>, _>>()?;
-    ids.sort_unstable();
-    Ok(ids)
-}
-
-/// Writes every changed balance with one `UPDATE … CASE id …` (per parameter chunk).
+/// Writes every changed balance of the batch's users.
 async fn save_balances(
     txn: &DatabaseTransaction,
     contacts: &Contacts,
     balances: &[(i64, String)],
 ) -> Result<(), DbErr> {
-    let changed: Vec<(i64, &(i64, String))> = contacts
+    let changed: Vec<(i64, i64, &str)> = contacts
         .users
         .iter()
         .zip(balances)
         .filter(|(user, (balance, period))| user.current_month_credits != *balance || user.credits_period != *period)
-        .map(|(user, balance)| (user.id, balance))
+        .map(|(user, (balance, period))| (user.id, *balance, period.as_str()))
         .collect();
-    for chunk in changed.chunks(sql::MAX_PARAMS / 5) {
-        let (mut credits, mut periods) = (CaseStatement::new(), CaseStatement::new());
-        for (id, (balance, period)) in chunk {
-            credits = credits.case(Expr::col(user::Column::Id).eq(*id), Expr::value(*balance));
-            periods = periods.case(Expr::col(user::Column::Id).eq(*id), Expr::value(period.clone()));
-        }
-        user::Entity::update_many()
-            .col_expr(
-                user::Column::CurrentMonthCredits,
-                credits.finally(Expr::col(user::Column::CurrentMonthCredits)).into(),
-            )
-            .col_expr(user::Column::CreditsPeriod, periods.finally(Expr::col(user::Column::CreditsPeriod)).into())
-            .filter(user::Column::Id.is_in(chunk.iter().map(|(id, _)| *id)))
-            .exec(txn)
-            .await?;
-    }
-    Ok(())
+    credits::save_balances(txn, &changed).await
 }
 
 /// Moves the messages up to their final status: one `UPDATE` per status (and failure) reached.

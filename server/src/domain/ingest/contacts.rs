@@ -18,7 +18,7 @@ use crate::{
     store::entity::{conversation, user},
 };
 
-use super::sql;
+use crate::domain::sql;
 
 /// What resolving one message did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait
 
 use crate::{store::entity::webhook_delivery, whatsapp::payload::Notification};
 
-use super::{IngestReport, Target, batch::Delivery, sql};
+use super::{IngestReport, Target, batch::Delivery};
+use crate::domain::sql;
 
 /// Completes each delivery's report (`counts`, from the walk) and writes its row: one insert
 /// for the new deliveries, an update for a replayed one.

@@ -14,10 +14,8 @@ use crate::{
     store::entity::{conversation, credit_ledger, status_event},
 };
 
-use super::{
-    sql,
-    walk::{Recorded, StoredMessage},
-};
+use super::walk::{Recorded, StoredMessage};
+use crate::domain::sql;
 
 /// The stored messages with these ids, locked (on PostgreSQL) while their statuses move.
 pub(super) async fn stored_messages(

@@ -13,7 +13,6 @@ mod contacts;
 mod deliveries;
 mod lookups;
 mod plan;
-mod sql;
 mod walk;
 mod writer;
 

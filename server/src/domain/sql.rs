@@ -7,11 +7,11 @@ use sea_orm::{
 
 /// Bound parameters one statement may carry: SQLite's limit (`SQLITE_MAX_VARIABLE_NUMBER`,
 /// 32,766 since 3.32); PostgreSQL allows 65,535.
-pub(super) const MAX_PARAMS: usize = 32_766;
+pub(crate) const MAX_PARAMS: usize = 32_766;
 
 /// Inserts `rows` with as few multi-row `INSERT`s as the parameter limit allows, in order,
 /// skipping rows that `on_conflict` says to skip, and returns `returning` of the rows inserted.
-pub(super) async fn insert_returning<A, C>(
+pub(crate) async fn insert_returning<A, C>(
     db: &C,
     rows: Vec<A>,
     on_conflict: Option<OnConflict>,
@@ -38,6 +38,6 @@ where
 }
 
 /// `values` in slices small enough for an `IN` list of one statement.
-pub(super) fn in_chunks<T>(values: &[T]) -> std::slice::Chunks<'_, T> {
+pub(crate) fn in_chunks<T>(values: &[T]) -> std::slice::Chunks<'_, T> {
     values.chunks(MAX_PARAMS / 2)
 }

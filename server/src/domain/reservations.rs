@@ -1,0 +1,286 @@
+//! A send's price, taken from its recipient's balance before Meta is called (a reservation),
+//! and given back when Meta does not take the message (a refund); both group-committed.
+//!
+//! Reservations are written with set-based statements, whatever the batch's size: the users
+//! are read and locked in one query, each recipient's last inbound message in another, every
+//! check and balance is worked out in memory in arrival order, then the ledger rows go in one
+//! insert and the balances in one update. A send the checks refuse writes nothing.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, DbErr, Statement, Value};
+
+use crate::{
+    error::AppError,
+    events::Changes,
+    store::entity::{credit_ledger, user},
+};
+
+use super::{
+    Domain,
+    credits::{self, Reason},
+    message::Direction,
+    users::{self, ContactIdentity},
+    write_batcher::{Answers, Unit, WriteBatcher},
+};
+
+/// How long after a contact's last message free-form messages may be sent.
+pub const SERVICE_WINDOW_SECONDS: i64 = 24 * 3600;
+
+/// A price taken from a balance before the call to Meta.
+#[derive(Debug)]
+pub(crate) struct Reservation {
+    /// The recipient.
+    pub(crate) contact: String,
+    /// The recipient's user.
+    pub(crate) user_id: i64,
+    /// The ledger reference the payment (and any refund) names.
+    pub(crate) reference: String,
+    /// What was taken.
+    pub(crate) price: i64,
+    /// The balance after it.
+    pub(crate) balance_after: i64,
+}
+
+/// Taking a send's price from its recipient's balance, after the window and balance checks.
+pub(crate) struct Reserve {
+    /// The recipient (phone digits).
+    pub(crate) to: String,
+    /// Meta's type name of the message.
+    pub(crate) kind: String,
+    /// Its price.
+    pub(crate) price: i64,
+    /// Whether free-form messages need an open 24-hour window.
+    pub(crate) enforce_window: bool,
+}
+
+impl Reserve {
+    fn needs_window(&self) -> bool {
+        self.enforce_window && self.kind != "template"
+    }
+}
+
+impl Unit for Reserve {
+    type Output = Reservation;
+
+    fn contact(&self) -> &str {
+        &self.to
+    }
+
+    fn writers(domain: &Domain) -> Option<&WriteBatcher<Self>> {
+        domain.send_writers.as_ref().map(|writers| &writers.reserve)
+    }
+
+    fn write_all<'t>(
+        domain: &'t Domain,
+        txn: &'t DatabaseTransaction,
+        units: &'t [&'t Self],
+        changes: &'t mut Changes,
+    ) -> BoxFuture<'t, Answers<Reservation>> {
+        Box::pin(reserve_all(domain, txn, units, changes))
+    }
+}
+
+async fn reserve_all(
+    domain: &Domain,
+    txn: &DatabaseTransaction,
+    units: &[&Reserve],
+    changes: &mut Changes,
+) -> Answers<Reservation> {
+    let now = Utc::now();
+    let phones: Vec<&str> = units.iter().map(|unit| unit.to.as_str()).collect();
+    let mut users = users::lock_by_phones(txn, &phones).await?;
+    let watched: Vec<i64> =
+        units.iter().filter(|u| u.needs_window()).filter_map(|u| Some(users.get(&u.to)?.id)).collect();
+    let last_inbound = last_inbound(txn, &watched).await?;
+    let period = credits::period_of(now);
+    let (mut ledger, mut touched, mut answers) = (Vec::new(), Vec::new(), Vec::with_capacity(units.len()));
+    for unit in units.iter().copied() {
+        if unit.needs_window() {
+            let last = users.get(&unit.to).and_then(|user| last_inbound.get(&user.id).copied());
+            if let Err(refusal) = window_open(&unit.to, last, now) {
+                answers.push(Err(refusal));
+                continue;
+            }
+        }
+        if !users.contains_key(&unit.to) {
+            // A contact seen for the first time (a template, or the window check is off).
+            let who = ContactIdentity { phone: Some(&unit.to), ..Default::default() };
+            let user = users::resolve_locked(txn, who, domain.default_allowance, now, changes).await?;
+            users.insert(unit.to.clone(), user);
+        }
+        let Some(user) = users.get_mut(&unit.to) else { return Err(no_user(&unit.to)) };
+        if user.credits_period < period {
+            let delta = user.monthly_allowance - user.current_month_credits;
+            user.current_month_credits = user.monthly_allowance;
+            user.credits_period = period.clone();
+            ledger.push(entry(user, delta, Reason::MonthlyReset, None, now));
+            touched.push(unit.to.clone());
+        }
+        if user.current_month_credits < unit.price {
+            answers.push(Err(AppError::InsufficientCredits(format!(
+                "{} has {} credits left and a {} message costs {}; nothing was sent",
+                unit.to, user.current_month_credits, unit.kind, unit.price
+            ))));
+            continue;
+        }
+        let reference = format!("send:{}", uuid::Uuid::new_v4());
+        user.current_month_credits -= unit.price;
+        ledger.push(entry(user, -unit.price, Reason::Outbound, Some(&reference), now));
+        touched.push(unit.to.clone());
+        answers.push(Ok(Reservation {
+            contact: unit.to.clone(),
+            user_id: user.id,
+            reference,
+            price: unit.price,
+            balance_after: user.current_month_credits,
+        }));
+    }
+    for id in credits::append_all(txn, ledger).await? {
+        changes.ledger_entry(id);
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    let balances: Vec<(i64, i64, &str)> = touched
+        .iter()
+        .filter_map(|phone| users.get(phone))
+        .map(|user| (user.id, user.current_month_credits, user.credits_period.as_str()))
+        .collect();
+    credits::save_balances(txn, &balances).await?;
+    Ok(answers)
+}
+
+fn no_user(phone: &str) -> AppError {
+    AppError::Unavailable(DbErr::Custom(format!("the user of {phone} vanished while reserving")))
+}
+
+/// A ledger row changing `user`'s balance (already changed) by `delta`.
+fn entry(
+    user: &user::Model,
+    delta: i64,
+    reason: Reason,
+    reference: Option<&str>,
+    now: DateTime<Utc>,
+) -> credit_ledger::ActiveModel {
+    credit_ledger::ActiveModel {
+        user_id: Set(user.id),
+        delta: Set(delta),
+        reason: Set(reason.as_str().to_owned()),
+        message_id: Set(reference.map(str::to_owned)),
+        balance_after: Set(user.current_month_credits),
+        period: Set(user.credits_period.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// The timestamp of each user's last inbound message, for those who have one: one query, each
+/// user's found by a seek in the newest-first index.
+async fn last_inbound(txn: &DatabaseTransaction, user_ids: &[i64]) -> Result<HashMap<i64, i64>, DbErr> {
+    if user_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let backend = txn.get_database_backend();
+    let placeholders: Vec<String> = (0..user_ids.len())
+        .map(|n| if backend == sea_orm::DbBackend::Postgres { format!("${}", n + 2) } else { "?".to_owned() })
+        .collect();
+    let first = if backend == sea_orm::DbBackend::Postgres { "$1" } else { "?" };
+    let sql = format!(
+        "SELECT u.id AS id, (SELECT c.timestamp FROM conversations c WHERE c.user_id = u.id AND c.direction = {first} \
+         ORDER BY c.timestamp DESC LIMIT 1) AS last FROM users u WHERE u.id IN ({})",
+        placeholders.join(", ")
+    );
+    let values =
+        std::iter::once(Value::from(Direction::Inbound.as_str())).chain(user_ids.iter().map(|id| Value::from(*id)));
+    let rows = txn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    let mut last = HashMap::with_capacity(rows.len());
+    for row in rows {
+        if let Some(timestamp) = row.try_get::<Option<i64>>("", "last")? {
+            last.insert(row.try_get::<i64>("", "id")?, timestamp);
+        }
+    }
+    Ok(last)
+}
+
+/// Free-form messages need the contact's last inbound message to be under 24 hours old.
+fn window_open(contact: &str, last_inbound: Option<i64>, now: DateTime<Utc>) -> Result<(), AppError> {
+    match last_inbound {
+        Some(ts) if now.timestamp() - ts <= SERVICE_WINDOW_SECONDS => Ok(()),
+        Some(ts) => Err(AppError::OutsideServiceWindow(format!(
+            "{contact}'s last message was {} hours ago: outside the 24-hour customer service window only \
+             approved templates can be sent; send a template (type \"template\") instead",
+            (now.timestamp() - ts) / 3600
+        ))),
+        None => Err(AppError::OutsideServiceWindow(format!(
+            "{contact} has never written to this number: until they do, only approved templates can be \
+             sent; send a template (type \"template\") instead"
+        ))),
+    }
+}
+
+/// Paying a reservation back when Meta did not take the message; answers whether it was paid
+/// back now (not already). Refunds are rare, so each is written with the ordinary statements.
+pub(crate) struct Refund(pub(crate) Reservation);
+
+impl Unit for Refund {
+    type Output = bool;
+
+    fn contact(&self) -> &str {
+        &self.0.contact
+    }
+
+    fn writers(domain: &Domain) -> Option<&WriteBatcher<Self>> {
+        domain.send_writers.as_ref().map(|writers| &writers.refund)
+    }
+
+    fn write_all<'t>(
+        _domain: &'t Domain,
+        txn: &'t DatabaseTransaction,
+        units: &'t [&'t Self],
+        changes: &'t mut Changes,
+    ) -> BoxFuture<'t, Answers<bool>> {
+        Box::pin(async move {
+            let mut answers = Vec::with_capacity(units.len());
+            for Refund(reservation) in units.iter().copied() {
+                let Some(mut user) = users::lock_by_id(txn, reservation.user_id).await? else {
+                    answers.push(Ok(false));
+                    continue;
+                };
+                let (price, reference) = (reservation.price, &reservation.reference);
+                answers.push(Ok(credits::change(
+                    txn,
+                    &mut user,
+                    price,
+                    Reason::Refund,
+                    reference,
+                    Utc::now(),
+                    changes,
+                )
+                .await?));
+            }
+            Ok(answers)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_is_open_for_24_hours_after_the_last_inbound_message() {
+        let now = Utc::now();
+        let at = |hours_ago: i64| Some(now.timestamp() - hours_ago * 3600);
+        assert!(window_open("33612345678", at(23), now).is_ok());
+        assert!(window_open("33612345678", at(24), now).is_ok());
+        let refusal = |last| match window_open("33612345678", last, now) {
+            Err(AppError::OutsideServiceWindow(message)) => message,
+            other => panic!("not a window refusal: {other:?}"),
+        };
+        let late = refusal(at(25));
+        assert!(late.contains("25 hours ago") && late.contains("template"), "{late}");
+        assert!(refusal(None).contains("never written"));
+    }
+}
