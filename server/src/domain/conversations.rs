@@ -6,7 +6,7 @@ mod search;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
-    sea_query::{Expr, ExprTrait},
+    sea_query::{Expr, ExprTrait, SimpleExpr},
 };
 
 use crate::{
@@ -24,7 +24,7 @@ use super::{
     message::{Direction, Status},
     users,
 };
-use search::Search;
+use search::{Lookup, Search};
 
 /// The longest thread returned at once.
 pub const MAX_THREAD: u64 = 1000;
@@ -82,12 +82,13 @@ impl ConversationFilter {
     }
 }
 
-/// The user's messages; with a search's `candidates`, only those, looked up by id (`user_id + 0`
-/// keeps SQLite from walking the user's index instead, which it prefers for the order).
-fn owned_by(user: i64, candidates: Option<Vec<i64>>) -> Condition {
+/// The user's messages; for a search the text index answers, only those it names, looked up by
+/// id (`user_id + 0` keeps SQLite from walking the user's index instead, which it prefers for
+/// the order).
+fn owned_by(user: i64, indexed: Option<SimpleExpr>) -> Condition {
     use conversation::Column as C;
-    match candidates {
-        Some(ids) => Condition::all().add(Expr::col(C::UserId).add(0).eq(user)).add(C::Id.is_in(ids)),
+    match indexed {
+        Some(ids) => Condition::all().add(Expr::col(C::UserId).add(0).eq(user)).add(ids),
         None => Condition::all().add(C::UserId.eq(user)),
     }
 }
@@ -108,15 +109,17 @@ impl Domain {
     ) -> Result<Page<conversation::Model>, AppError> {
         self.require_user(scope).await?;
         use conversation::Column as C;
-        let candidates = match filter.search() {
-            Some(search) => search.candidates(&self.db).await?,
+        let search = filter.search();
+        let indexed = match &search {
+            Some(search) => match search.lookup(&self.db).await? {
+                Lookup::Nothing => return Ok(Page::from_overfetch(Vec::new(), size)),
+                Lookup::Indexed => Some(search.indexed()),
+                Lookup::Walk => None,
+            },
             None => None,
         };
-        if candidates.as_ref().is_some_and(Vec::is_empty) {
-            return Ok(Page::from_overfetch(Vec::new(), size));
-        }
         let mut query = filter
-            .apply(conversation::Entity::find().filter(owned_by(scope.user_id(), candidates)))
+            .apply(conversation::Entity::find().filter(owned_by(scope.user_id(), indexed)))
             .order_by_desc(C::Timestamp)
             .order_by_desc(C::Id)
             .limit(size + 1);

@@ -8,10 +8,10 @@
 //!   statistics it keeps on `lower(content)`.
 //! - SQLite keeps no statistics and walks the user's index newest first whatever the term: a
 //!   term that matches nothing reads every row of the user. So the choice is made here, with a
-//!   bounded look into the FTS5 trigram table `conversations_fts`: a term that at most
-//!   `MAX_LOOKED_UP` messages contain, over all users, pages from their ids (each looked up,
-//!   the user's sorted); a more common one walks the user's rows newest first, where its
-//!   matches come soon. A term that is common overall but rare among one heavy user's messages
+//!   bounded count in the FTS5 trigram table `conversations_fts`: a term that at most
+//!   `MAX_LOOKED_UP` messages contain, over all users, pages from the ids the table names (a
+//!   subquery; each row looked up, the user's sorted); a more common one walks the user's rows
+//!   newest first, where its matches come soon. A term that is common overall but rare among one heavy user's messages
 //!   still reads many of them.
 //! - A term of one or two characters has no trigram: it is matched by walking the user's rows.
 //!   So is, on PostgreSQL, a term without three ASCII letters or digits in a row (`à`, `% o`,
@@ -19,7 +19,7 @@
 
 use sea_orm::{
     ConnectionTrait, DbBackend, DbErr, Statement,
-    sea_query::{BinOper, Expr, ExprTrait, Func, LikeExpr, SimpleExpr},
+    sea_query::{Alias, BinOper, Expr, ExprTrait, Func, LikeExpr, Query, SimpleExpr},
 };
 
 use crate::store::entity::conversation;
@@ -64,26 +64,54 @@ impl Search {
         self.lowered.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| word.len() >= MIN_INDEXED_CHARS)
     }
 
-    /// On SQLite, the ids of every message (of any user) whose content may contain the term,
-    /// when the text index can tell and there are at most `MAX_LOOKED_UP`; `None` when the
-    /// page is better found by walking the user's rows.
-    pub(super) async fn candidates<C: ConnectionTrait>(&self, db: &C) -> Result<Option<Vec<i64>>, DbErr> {
+    /// Where the page is to be found: on SQLite, a term of three characters or more is counted
+    /// in the text index first, up to `MAX_LOOKED_UP` + 1 messages (the count, not the ids, so
+    /// that a common term costs about a millisecond); elsewhere the walk is left to the planner.
+    pub(super) async fn lookup<C: ConnectionTrait>(&self, db: &C) -> Result<Lookup, DbErr> {
         if db.get_database_backend() != DbBackend::Sqlite || self.lowered.chars().count() < MIN_INDEXED_CHARS {
-            return Ok(None);
+            return Ok(Lookup::Walk);
         }
-        // A quoted FTS5 phrase matches the trigrams of the term in a row: the term as a substring.
-        let phrase = format!("\"{}\"", self.lowered.replace('"', "\"\""));
         let probe = Statement::from_sql_and_values(
             DbBackend::Sqlite,
-            "SELECT rowid AS id FROM conversations_fts WHERE conversations_fts MATCH ? LIMIT ?",
-            [phrase.into(), (i64::from(MAX_LOOKED_UP) + 1).into()],
+            "SELECT count(*) AS found FROM \
+             (SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH ? LIMIT ?)",
+            [self.phrase().into(), (i64::from(MAX_LOOKED_UP) + 1).into()],
         );
-        let rows = db.query_all_raw(probe).await?;
-        if rows.len() > usize::from(MAX_LOOKED_UP) {
-            return Ok(None);
-        }
-        rows.iter().map(|row| row.try_get::<i64>("", "id")).collect::<Result<_, _>>().map(Some)
+        let found = match db.query_one_raw(probe).await? {
+            Some(row) => row.try_get::<i64>("", "found")?,
+            None => 0,
+        };
+        Ok(match found {
+            0 => Lookup::Nothing,
+            n if n > i64::from(MAX_LOOKED_UP) => Lookup::Walk,
+            _ => Lookup::Indexed,
+        })
     }
+
+    /// `id IN` the messages (of any user) the text index names for the term.
+    pub(super) fn indexed(&self) -> SimpleExpr {
+        let ids = Query::select()
+            .expr(Expr::cust("rowid"))
+            .from(Alias::new("conversations_fts"))
+            .and_where(Expr::cust_with_values("conversations_fts MATCH ?", [self.phrase()]))
+            .to_owned();
+        Expr::col((conversation::Entity, conversation::Column::Id)).in_subquery(ids)
+    }
+
+    /// The term as a quoted FTS5 phrase: its trigrams in a row, the term as a substring.
+    fn phrase(&self) -> String {
+        format!("\"{}\"", self.lowered.replace('"', "\"\""))
+    }
+}
+
+/// Where a search's page is found.
+pub(super) enum Lookup {
+    /// Along the user's messages, newest first (or as PostgreSQL's planner chooses).
+    Walk,
+    /// Nowhere: the text index knows no message containing the term.
+    Nothing,
+    /// Among the few messages the text index names, each looked up by id and the user's sorted.
+    Indexed,
 }
 
 fn escape_like(term: &str) -> String {
