@@ -84,8 +84,8 @@ pub struct Config {
     pub prices: PriceTable,
     /// `WEBHOOK_MAX_BODY_BYTES`: larger webhook bodies get 413.
     pub webhook_max_body_bytes: usize,
-    /// `INGEST_BATCH_MAX`: the most webhook deliveries committed in one transaction; bounds
-    /// how long a delivery can wait for its batch.
+    /// `INGEST_BATCH_MAX`: the most webhook deliveries committed in one transaction, and the
+    /// most sends' writes of one kind; bounds how long either can wait for its batch.
     pub ingest_batch_max: usize,
     /// `INGEST_WRITERS`: on PostgreSQL, how many batches are written concurrently (SQLite
     /// always has one writer).

@@ -1,7 +1,9 @@
 //! Liveness and readiness, and what every response carries: request ids, the admin SPA's
 //! security headers, and CORS (closed unless origins are configured).
 
-use crate::support::TestApp;
+use std::time::Duration;
+
+use crate::support::{TestApp, meta};
 
 #[tokio::test]
 async fn healthz_and_readyz_answer_when_the_database_is_up() {
@@ -138,4 +140,33 @@ async fn sqlite_commits_are_flushed_to_disk_unless_sqlite_synchronous_says_norma
         (None, None) => assert_eq!(relaxed.get("/readyz", None).await.status(), 200),
         other => panic!("both apps run on one backend, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn sqlite_commits_leave_the_checkpoint_to_a_background_task() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = TestApp::spawn().await;
+    let db = app.db();
+    if db.get_database_backend() != DbBackend::Sqlite {
+        // PostgreSQL checkpoints itself; the app serves all the same.
+        return assert_eq!(app.get("/readyz", None).await.status(), 200);
+    }
+    let pragma = |sql: &'static str| async move {
+        let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, sql)).await.expect("pragma");
+        row.expect("a row").try_get_by_index::<i64>(0).expect("a number")
+    };
+    assert_eq!(pragma("PRAGMA wal_autocheckpoint").await, 0, "no commit runs a checkpoint");
+    let url = app.server_env().into_iter().find(|(k, _)| *k == "DATABASE_URL").expect("DATABASE_URL").1;
+    let file = url.trim_start_matches("sqlite://").split('?').next().expect("a path").to_owned();
+    let size = || std::fs::metadata(&file).expect("the database file").len();
+    // A few hundred KiB of messages: without a checkpoint they stay in the write-ahead log.
+    let before = size();
+    let text = "x".repeat(4000);
+    for n in 0..100 {
+        app.deliver(&meta::text_notification(&format!("wamid.WAL{n}"), "33611111111", 1_700_000_000, &text)).await;
+    }
+    crate::support::wait_until("the log is copied into the database file", Duration::from_secs(5), || async {
+        size() > before + 300_000
+    })
+    .await;
 }
