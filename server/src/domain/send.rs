@@ -4,7 +4,8 @@
 //! balance and reserve the price (a ledger row) → call Meta → store the accepted message, or
 //! refund the reservation when Meta did not take it. Nothing is sent or charged for a message
 //! that fails a check, and concurrent sends can never overdraw a balance (the reservation is
-//! taken under the user's row lock).
+//! taken under the user's row lock). The reservation, the stored message and the refund are
+//! each group-committed with those of concurrent sends (see `write_batcher`).
 
 use std::{
     sync::{Arc, Mutex, PoisonError},
