@@ -106,7 +106,18 @@ pub(crate) async fn append<C: ConnectionTrait>(
     now: DateTime<Utc>,
     changes: &mut Changes,
 ) -> Result<bool, DbErr> {
-    let row = credit_ledger::ActiveModel {
+    insert_entry(db, entry(user, delta, reason, message_id, now), changes).await
+}
+
+/// The ledger row of a change by `delta` to `user`'s balance, which already carries it.
+pub(crate) fn entry(
+    user: &user::Model,
+    delta: i64,
+    reason: Reason,
+    message_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> credit_ledger::ActiveModel {
+    credit_ledger::ActiveModel {
         user_id: Set(user.id),
         delta: Set(delta),
         reason: Set(reason.as_str().to_owned()),
@@ -115,8 +126,7 @@ pub(crate) async fn append<C: ConnectionTrait>(
         period: Set(user.credits_period.clone()),
         created_at: Set(now),
         ..Default::default()
-    };
-    insert_entry(db, row, changes).await
+    }
 }
 
 /// Inserts a ledger row unless (message, reason) is there already; `Ok(false)` then.

@@ -10,13 +10,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, DbErr, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement, Value};
 
-use crate::{
-    error::AppError,
-    events::Changes,
-    store::entity::{credit_ledger, user},
-};
+use crate::{error::AppError, events::Changes};
 
 use super::{
     Domain,
@@ -116,7 +112,7 @@ async fn reserve_all(
             let delta = user.monthly_allowance - user.current_month_credits;
             user.current_month_credits = user.monthly_allowance;
             user.credits_period = period.clone();
-            ledger.push(entry(user, delta, Reason::MonthlyReset, None, now));
+            ledger.push(credits::entry(user, delta, Reason::MonthlyReset, None, now));
             touched.push(unit.to.clone());
         }
         if user.current_month_credits < unit.price {
@@ -128,7 +124,7 @@ async fn reserve_all(
         }
         let reference = format!("send:{}", uuid::Uuid::new_v4());
         user.current_month_credits -= unit.price;
-        ledger.push(entry(user, -unit.price, Reason::Outbound, Some(&reference), now));
+        ledger.push(credits::entry(user, -unit.price, Reason::Outbound, Some(&reference), now));
         touched.push(unit.to.clone());
         answers.push(Ok(Reservation {
             contact: unit.to.clone(),
@@ -154,26 +150,6 @@ async fn reserve_all(
 
 fn no_user(phone: &str) -> AppError {
     AppError::Unavailable(DbErr::Custom(format!("the user of {phone} vanished while reserving")))
-}
-
-/// A ledger row changing `user`'s balance (already changed) by `delta`.
-fn entry(
-    user: &user::Model,
-    delta: i64,
-    reason: Reason,
-    reference: Option<&str>,
-    now: DateTime<Utc>,
-) -> credit_ledger::ActiveModel {
-    credit_ledger::ActiveModel {
-        user_id: Set(user.id),
-        delta: Set(delta),
-        reason: Set(reason.as_str().to_owned()),
-        message_id: Set(reference.map(str::to_owned)),
-        balance_after: Set(user.current_month_credits),
-        period: Set(user.credits_period.clone()),
-        created_at: Set(now),
-        ..Default::default()
-    }
 }
 
 /// The timestamp of each user's last inbound message, for those who have one: one query, each
