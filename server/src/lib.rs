@@ -120,8 +120,10 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let media_job = tokio::spawn(run_media_job(self.state.media.clone(), self.state.config.media.poll_interval));
-        let checkpoints = tokio::spawn(run_wal_checkpoints(self.state.domain.db().clone()));
-        let relay = (self.state.domain.db().get_database_backend() == sea_orm::DbBackend::Postgres).then(|| {
+        let backend = self.state.domain.db().get_database_backend();
+        let checkpoints = (backend == sea_orm::DbBackend::Sqlite)
+            .then(|| tokio::spawn(run_wal_checkpoints(self.state.domain.db().clone())));
+        let relay = (backend == sea_orm::DbBackend::Postgres).then(|| {
             let domain = &self.state.domain;
             let bus = domain.events().clone();
             tokio::spawn(bus.relay_from_postgres(self.state.config.database_url.clone(), domain.db().clone()))
@@ -129,8 +131,7 @@ impl App {
         let metrics = self.metrics_listener.map(|own| tokio::spawn(serve_metrics(own, self.state.clone())));
         let served = axum::serve(listener, self.router).with_graceful_shutdown(shutdown).await;
         media_job.abort();
-        checkpoints.abort();
-        relay.into_iter().chain(metrics).for_each(|task| task.abort());
+        relay.into_iter().chain(checkpoints).chain(metrics).for_each(|task| task.abort());
         served
     }
 }
@@ -138,11 +139,9 @@ impl App {
 /// How often SQLite's write-ahead log is copied into the database file.
 const WAL_CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Checkpoints SQLite's write-ahead log every second until aborted (see [`store::connect`]).
+/// Checkpoints SQLite's write-ahead log every second until aborted (see [`store::connect`]);
+/// started on SQLite only.
 async fn run_wal_checkpoints(db: sea_orm::DatabaseConnection) {
-    if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
-        return;
-    }
     let mut every = tokio::time::interval(WAL_CHECKPOINT_INTERVAL);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
