@@ -3,6 +3,8 @@
 //! delivery the store refuses fails alone. Sends' writes (reservations, stored messages) are
 //! group-committed the same way, and a refused send fails alone.
 
+use std::time::Duration;
+
 use futures::future::join_all;
 use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
 use serde_json::{Value, json};
@@ -32,7 +34,7 @@ async fn deliveries_arriving_together_are_committed_in_bounded_batches() {
         .collect();
     let posting = join_all(bodies.iter().map(|body| app.post_webhook(body)));
     let released = async {
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
         blocker.rollback().await.expect("release the write lock");
     };
     let (responses, ()) = tokio::join!(posting, released);
@@ -67,6 +69,28 @@ async fn deliveries_arriving_together_are_committed_in_bounded_batches() {
     assert_eq!(within_max, commits, "no batch is larger than INGEST_BATCH_MAX");
 }
 
+/// Holds `table`'s write lock for 600 ms while `first` runs and, 150 ms later (once it holds
+/// its writer), every one of `rest` together: they queue behind it and are then taken as one
+/// batch. What each gave, `rest` in order.
+async fn first_then_rest_while_locked<A, B>(
+    app: &TestApp,
+    table: &str,
+    first: impl Future<Output = A>,
+    rest: Vec<impl Future<Output = B>>,
+) -> (A, Vec<B>) {
+    let blocker = hold_write_lock(app, table).await;
+    let rest = async {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        join_all(rest).await
+    };
+    let released = async {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        blocker.rollback().await.expect("release the write lock");
+    };
+    let (first, rest, ()) = tokio::join!(first, rest, released);
+    (first, rest)
+}
+
 /// A transaction holding the store's write lock (on PostgreSQL, `table`'s): writes to it wait
 /// until it is rolled back.
 async fn hold_write_lock(app: &TestApp, table: &str) -> sea_orm::DatabaseTransaction {
@@ -99,7 +123,6 @@ async fn poison(app: &TestApp) {
 async fn a_delivery_the_store_refuses_fails_alone_and_the_rest_of_its_batch_is_stored() {
     let app = TestApp::builder().env("METRICS_TOKEN", TOKEN).env("INGEST_BATCH_MAX", "16").spawn().await;
     poison(&app).await;
-    let blocker = hold_write_lock(&app, "webhook_deliveries").await;
     // A first delivery takes the writer, which waits for the lock; the eight that follow queue
     // behind it and are then taken as one batch, the refused one among them.
     let first = meta::text_notification("wamid.FIRST", "33611111111", 1_700_000_000, "first");
@@ -107,21 +130,10 @@ async fn a_delivery_the_store_refuses_fails_alone_and_the_rest_of_its_batch_is_s
         (0..8).map(|n| if n == 3 { "wamid.POISON".to_owned() } else { format!("wamid.FINE{n}") }).collect();
     let bodies: Vec<Value> =
         ids.iter().map(|id| meta::text_notification(id, "33611111111", 1_700_000_000, "hello")).collect();
-    let posting = async {
-        let first = app.post_webhook(&first);
-        let rest = async {
-            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
-            join_all(bodies.iter().map(|body| app.post_webhook(body))).await
-        };
-        let (first, rest) = tokio::join!(first, rest);
-        assert_eq!(first.status(), 200);
-        rest
-    };
-    let released = async {
-        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-        blocker.rollback().await.expect("release the write lock");
-    };
-    let (responses, ()) = tokio::join!(posting, released);
+    let rest = bodies.iter().map(|body| app.post_webhook(body)).collect();
+    let (first, responses) =
+        first_then_rest_while_locked(&app, "webhook_deliveries", app.post_webhook(&first), rest).await;
+    assert_eq!(first.status(), 200);
 
     let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
     let expected: Vec<u16> = ids.iter().map(|id| if id == "wamid.POISON" { 503 } else { 200 }).collect();
@@ -159,22 +171,10 @@ fn text_to(contact: &str) -> Value {
 /// `rest`, while the ledger's write lock is held for 600 ms; the answers to `rest`, in order.
 async fn send_while_locked(app: &TestApp, first: &Value, rest: &[Value]) -> Vec<reqwest::Response> {
     let token = app.admin_token();
-    let blocker = hold_write_lock(app, "credit_ledger").await;
-    let posting = async {
-        let first = app.send(first, Some(&token));
-        let rest = async {
-            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
-            join_all(rest.iter().map(|message| app.send(message, Some(&token)))).await
-        };
-        let (first, rest) = tokio::join!(first, rest);
-        assert_eq!(first.status(), 200);
-        rest
-    };
-    let released = async {
-        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-        blocker.rollback().await.expect("release the write lock");
-    };
-    tokio::join!(posting, released).0
+    let rest = rest.iter().map(|message| app.send(message, Some(&token))).collect();
+    let (first, rest) = first_then_rest_while_locked(app, "credit_ledger", app.send(first, Some(&token)), rest).await;
+    assert_eq!(first.status(), 200);
+    rest
 }
 
 #[tokio::test]
@@ -247,24 +247,12 @@ fn outbound(wamid: &str) -> OutboundMessage {
 async fn a_sent_message_the_store_refuses_fails_alone_and_the_rest_of_its_batch_is_stored() {
     let app = TestApp::builder().env("METRICS_TOKEN", TOKEN).spawn().await;
     poison(&app).await;
-    let blocker = hold_write_lock(&app, "conversations").await;
     let ids: Vec<String> =
         (0..6).map(|n| if n == 2 { "wamid.POISON".to_owned() } else { format!("wamid.SENT{n}") }).collect();
-    let recording = async {
-        let first = app.domain().record_outbound(outbound("wamid.FIRST"));
-        let rest = async {
-            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
-            join_all(ids.iter().map(|id| app.domain().record_outbound(outbound(id)))).await
-        };
-        let (first, rest) = tokio::join!(first, rest);
-        assert_eq!(first.expect("the first is stored").message_id, "wamid.FIRST");
-        rest
-    };
-    let released = async {
-        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-        blocker.rollback().await.expect("release the write lock");
-    };
-    let (results, ()) = tokio::join!(recording, released);
+    let first = app.domain().record_outbound(outbound("wamid.FIRST"));
+    let rest = ids.iter().map(|id| app.domain().record_outbound(outbound(id))).collect();
+    let (first, results) = first_then_rest_while_locked(&app, "conversations", first, rest).await;
+    assert_eq!(first.expect("the first is stored").message_id, "wamid.FIRST");
 
     for (id, result) in ids.iter().zip(&results) {
         match result {
