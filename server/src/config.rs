@@ -65,6 +65,8 @@ pub struct Config {
     /// `DATABASE_ACQUIRE_TIMEOUT_MS`: how long a statement waits for a database connection,
     /// opening one included, before it fails (a webhook then answers 503).
     pub database_acquire_timeout: std::time::Duration,
+    /// `DATABASE_MAX_CONNECTIONS`: the most database connections open at once (default 10).
+    pub database_max_connections: usize,
     /// `SQLITE_SYNCHRONOUS`: `full` (default: every commit survives a power loss) or `normal`
     /// (a commit survives a crash of wagate, not of the system; one disk flush fewer per commit).
     pub sqlite_synchronous: crate::store::SqliteSync,
@@ -163,6 +165,15 @@ pub const DEFAULT_API_BASE: &str = "https://graph.facebook.com/v23.0";
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 impl Config {
+    /// How the database pool is opened.
+    pub fn pool_settings(&self) -> crate::store::PoolSettings {
+        crate::store::PoolSettings {
+            acquire_timeout: self.database_acquire_timeout,
+            max_connections: u32::try_from(self.database_max_connections).unwrap_or(u32::MAX),
+            sqlite_sync: self.sqlite_synchronous,
+        }
+    }
+
     /// Reads `.env` if present, then the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         // A missing .env is normal; a malformed one is reported by the variables it leaves unset.
@@ -182,6 +193,12 @@ impl Config {
         Ok(Self {
             database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://wagate.db?mode=rwc".into()),
             database_acquire_timeout: positive_millis(get, "DATABASE_ACQUIRE_TIMEOUT_MS", "5000")?,
+            database_max_connections: at_least_one(
+                get,
+                "DATABASE_MAX_CONNECTIONS",
+                "10",
+                "a number of connections of at least 1",
+            )?,
             sqlite_synchronous: parse(get, "SQLITE_SYNCHRONOUS", "full", "`full` or `normal`")?,
             bind_addr: parse(get, "BIND_ADDR", "127.0.0.1:8080", "a socket address like 0.0.0.0:8080")?,
             webhook_verify_token: get("WHATSAPP_WEBHOOK_TOKEN").map(Secret::new),
@@ -386,6 +403,7 @@ mod tests {
         assert_eq!(cfg.whatsapp.api_base, DEFAULT_API_BASE);
         assert!(cfg.whatsapp.enforce_service_window);
         assert_eq!(cfg.database_acquire_timeout, std::time::Duration::from_secs(5));
+        assert_eq!(cfg.database_max_connections, 10);
         assert_eq!(cfg.sqlite_synchronous, SqliteSync::Full);
     }
 
@@ -408,10 +426,17 @@ mod tests {
         assert!(err.to_string().contains("nowhere"), "{err}");
         assert_eq!(config(&[("JWT_SECRET", "short")]).unwrap_err().name, "JWT_SECRET");
         assert_eq!(config(&[("DEFAULT_MONTHLY_CREDITS", "-1")]).unwrap_err().name, "DEFAULT_MONTHLY_CREDITS");
-        for (name, zero) in [("INGEST_BATCH_MAX", "0"), ("INGEST_WRITERS", "0"), ("LIVE_EVENT_BUFFER", "0")] {
+        let zeros = [
+            ("INGEST_BATCH_MAX", "0"),
+            ("INGEST_WRITERS", "0"),
+            ("LIVE_EVENT_BUFFER", "0"),
+            ("DATABASE_MAX_CONNECTIONS", "0"),
+        ];
+        for (name, zero) in zeros {
             assert_eq!(config(&[(name, zero)]).unwrap_err().name, name);
         }
         assert_eq!(config(&[("INGEST_BATCH_MAX", "8")]).unwrap().ingest_batch_max, 8);
+        assert_eq!(config(&[("DATABASE_MAX_CONNECTIONS", "3")]).unwrap().pool_settings().max_connections, 3);
         assert_eq!(config(&[("CREDIT_PRICES", "image")]).unwrap_err().name, "CREDIT_PRICES");
         assert_eq!(config(&[("WHATSAPP_API_BASE", "graph.facebook.com")]).unwrap_err().name, "WHATSAPP_API_BASE");
         let window = config(&[("WHATSAPP_ENFORCE_SERVICE_WINDOW", "maybe")]).unwrap_err();

@@ -71,15 +71,14 @@ impl App {
             }
             None => None,
         };
-        let db = store::connect(&config.database_url, config.database_acquire_timeout, config.sqlite_synchronous)
+        let statements = store::StatementCounter::default();
+        let store = store::Store::open(&config.database_url, config.pool_settings(), &statements)
             .await
             .map_err(|source| StartError::Connect { url: redact_url(&config.database_url), source })?;
-        store::migrate(&db).await.map_err(StartError::Migrate)?;
-        let statements = store::StatementCounter::default();
-        let db = statements.attach(db);
+        store::migrate(&store.db).await.map_err(StartError::Migrate)?;
         let events = events::EventBus::new(config.live_event_buffer);
         let metrics = Metrics::new(events.clone());
-        let domain = Domain::new(db, config.prices.clone(), config.default_monthly_credits, events, metrics.clone())
+        let domain = Domain::new(store, config.prices.clone(), config.default_monthly_credits, events, metrics.clone())
             .with_group_commit(config.ingest_batch_max, config.ingest_writers);
         let graph: Arc<dyn GraphApi> = Arc::new(whatsapp::client::GraphClient::new(&config.whatsapp));
         let sender = Sender::new(domain.clone(), graph.clone(), &config.whatsapp);
@@ -113,7 +112,7 @@ impl App {
     }
 
     /// Serves on `listener` (and on the metrics listener, when there is one) until `shutdown`
-    /// completes, with the media fetch job running.
+    /// completes, with the media fetch job running; then closes the database connections.
     pub async fn serve(
         self,
         listener: TcpListener,
@@ -122,7 +121,7 @@ impl App {
         let media_job = tokio::spawn(run_media_job(self.state.media.clone(), self.state.config.media.poll_interval));
         let backend = self.state.domain.db().get_database_backend();
         let checkpoints = (backend == sea_orm::DbBackend::Sqlite)
-            .then(|| tokio::spawn(run_wal_checkpoints(self.state.domain.db().clone())));
+            .then(|| tokio::spawn(run_wal_checkpoints(self.state.domain.clone())));
         let relay = (backend == sea_orm::DbBackend::Postgres).then(|| {
             let domain = &self.state.domain;
             let bus = domain.events().clone();
@@ -132,6 +131,10 @@ impl App {
         let served = axum::serve(listener, self.router).with_graceful_shutdown(shutdown).await;
         media_job.abort();
         relay.into_iter().chain(checkpoints).chain(metrics).for_each(|task| task.abort());
+        // On SQLite, the last connection to close copies the log into the database file.
+        if let Err(error) = self.state.domain.close().await {
+            tracing::warn!(%error, "the database connections could not be closed cleanly");
+        }
         served
     }
 }
@@ -141,12 +144,12 @@ const WAL_CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_s
 
 /// Checkpoints SQLite's write-ahead log every second until aborted (see [`store::connect`]);
 /// started on SQLite only.
-async fn run_wal_checkpoints(db: sea_orm::DatabaseConnection) {
+async fn run_wal_checkpoints(domain: domain::Domain) {
     let mut every = tokio::time::interval(WAL_CHECKPOINT_INTERVAL);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        if let Err(error) = store::checkpoint_wal(&db).await {
+        if let Err(error) = domain.checkpoint_wal().await {
             tracing::warn!(%error, "the write-ahead log could not be checkpointed; retrying in a second");
         }
     }

@@ -91,9 +91,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
     match command {
         Command::Serve => serve(config).await,
         Command::Migrate => {
-            let db = store::connect(&config.database_url, config.database_acquire_timeout, config.sqlite_synchronous)
-                .await
-                .map_err(|e| e.to_string())?;
+            let db = store::connect(&config.database_url, config.pool_settings()).await.map_err(|e| e.to_string())?;
             store::migrate(&db).await.map_err(|e| e.to_string())?;
             tracing::info!("migrations applied");
             Ok(())
@@ -161,13 +159,14 @@ async fn serve(config: Config) -> Result<(), String> {
 }
 
 async fn replay(config: Config, id: Option<i64>) -> Result<(), String> {
-    let db = store::connect(&config.database_url, config.database_acquire_timeout, config.sqlite_synchronous)
+    let statements = store::StatementCounter::default();
+    let store = store::Store::open(&config.database_url, config.pool_settings(), &statements)
         .await
         .map_err(|e| e.to_string())?;
-    store::migrate(&db).await.map_err(|e| e.to_string())?;
+    store::migrate(&store.db).await.map_err(|e| e.to_string())?;
     let events = wagate::events::EventBus::new(config.live_event_buffer);
     let metrics = Metrics::new(events.clone());
-    let domain = Domain::new(db, config.prices, config.default_monthly_credits, events, metrics);
+    let domain = Domain::new(store, config.prices, config.default_monthly_credits, events, metrics);
     let ids = match id {
         Some(id) => vec![id],
         None => domain.unprocessed_deliveries().await.map_err(|e| e.message())?,

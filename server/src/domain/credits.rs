@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{CaseStatement, Expr},
 };
 
@@ -262,7 +262,7 @@ impl Domain {
     /// The user's balance, brought into the current period first (a new month resets it).
     pub async fn credits(&self, scope: UserScope) -> Result<user::Model, AppError> {
         let _turn = self.gate.enter().await;
-        let txn = self.db.begin().await?;
+        let txn = self.gate.begin().await?;
         let mut user =
             users::lock_by_id(&txn, scope.user_id()).await?.ok_or_else(|| users::not_found(scope.user_id()))?;
         let mut changes = Changes::default();
@@ -293,7 +293,7 @@ impl Domain {
             ));
         }
         let _turn = self.gate.enter().await;
-        let txn = self.db.begin().await?;
+        let txn = self.gate.begin().await?;
         let now = Utc::now();
         let mut changes = Changes::default();
         let mut user = users::lock_by_id(&txn, user_id).await?.ok_or_else(|| users::not_found(user_id))?;

@@ -20,7 +20,12 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{error, events::EventBus, metrics::Metrics, store::WriteGate};
+use crate::{
+    error,
+    events::EventBus,
+    metrics::Metrics,
+    store::{Store, WriteGate},
+};
 
 use self::credits::PriceTable;
 use crate::events::Changes;
@@ -50,14 +55,8 @@ struct SendWriters {
 impl Domain {
     /// Services over `db`, charging by `prices`, giving new contacts `default_allowance`,
     /// publishing what they commit on `events` and counting it in `metrics`.
-    pub fn new(
-        db: DatabaseConnection,
-        prices: PriceTable,
-        default_allowance: i64,
-        events: EventBus,
-        metrics: Metrics,
-    ) -> Self {
-        let gate = WriteGate::for_backend(db.get_database_backend());
+    pub fn new(store: Store, prices: PriceTable, default_allowance: i64, events: EventBus, metrics: Metrics) -> Self {
+        let Store { db, gate } = store;
         Self {
             db,
             gate,
@@ -115,5 +114,18 @@ impl Domain {
     /// The database connection.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// Closes every database connection: the pool and the writers' own. Reads and writes then
+    /// fail as with the database gone.
+    pub async fn close(&self) -> Result<(), sea_orm::DbErr> {
+        self.db.close_by_ref().await?;
+        self.gate.close().await
+    }
+
+    /// Checkpoints SQLite's write-ahead log, taking the writers' turn for its last pass (see
+    /// [`WriteGate::checkpoint_wal`]).
+    pub async fn checkpoint_wal(&self) -> Result<(), sea_orm::DbErr> {
+        self.gate.checkpoint_wal(&self.db).await
     }
 }

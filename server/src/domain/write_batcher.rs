@@ -24,7 +24,7 @@ use std::{
 };
 
 use futures::future::BoxFuture;
-use sea_orm::{DatabaseTransaction, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{DatabaseTransaction, DbBackend, DbErr};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{error::AppError, events::Changes};
@@ -178,7 +178,7 @@ async fn commit<U: Unit>(domain: &Domain, units: &[&U]) -> Answers<U::Output> {
     let mut changes = Changes::default();
     let answers = {
         let _turn = domain.gate.enter().await;
-        let txn = domain.db.begin().await?;
+        let txn = domain.gate.begin().await?;
         let answers = U::write_all(domain, &txn, units, &mut changes).await?;
         if answers.len() != units.len() {
             return Err(AppError::Unavailable(DbErr::Custom(format!(

@@ -2,6 +2,9 @@
 
 pub mod entity;
 pub mod pagination;
+mod writes;
+
+pub use writes::{Store, WriteGate, begin_write};
 
 use std::{
     ops::Deref,
@@ -18,7 +21,6 @@ use sea_orm::{
     TransactionTrait,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
-use tokio::sync::{Mutex, MutexGuard};
 
 /// How SQLite makes a commit durable (`SQLITE_SYNCHRONOUS`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -44,36 +46,52 @@ impl std::str::FromStr for SqliteSync {
     }
 }
 
+/// How the pool is opened (`DATABASE_ACQUIRE_TIMEOUT_MS`, `DATABASE_MAX_CONNECTIONS`,
+/// `SQLITE_SYNCHRONOUS`).
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    /// How long a statement waits for a connection, opening one included.
+    pub acquire_timeout: Duration,
+    /// The most connections open at once, on either backend.
+    pub max_connections: u32,
+    /// How SQLite makes a commit durable.
+    pub sqlite_sync: SqliteSync,
+}
+
 /// Opens the pool with the settings each backend needs.
 ///
 /// A statement waits at most `acquire_timeout` for a connection, opening one included (the
 /// pool retries a refused connection until then), and fails after it: a database that is
-/// gone costs a webhook that long before its 503. SQLite runs in WAL mode with `sync`
+/// gone costs a webhook that long before its 503. SQLite runs in WAL mode with `sqlite_sync`
 /// (`synchronous=FULL` unless told otherwise), and waits up to 5 s for a lock instead of
-/// failing. Its connections never checkpoint the WAL themselves (`wal_autocheckpoint=0`): a
-/// commit that ran the automatic checkpoint took 80–110 ms now and then, holding every writer
-/// back; [`checkpoint_wal`] does it in the background instead.
-pub async fn connect(url: &str, acquire_timeout: Duration, sync: SqliteSync) -> Result<DatabaseConnection, DbErr> {
-    let synchronous = match sync {
+/// failing.
+///
+/// SQLite gets `max_connections` too (sea-orm would give it one): reads then run beside the
+/// write in progress, and so does the checkpoint, instead of queueing for one connection. Its
+/// connections are not pinged before use (a file does not drop a connection; the ping was a
+/// round trip to the connection's thread on every transaction). They never checkpoint the WAL
+/// themselves (`wal_autocheckpoint=0`): a commit that ran the automatic checkpoint took
+/// 80–110 ms now and then, holding every writer back; [`checkpoint_wal`] does it in the
+/// background instead.
+pub async fn connect(url: &str, settings: PoolSettings) -> Result<DatabaseConnection, DbErr> {
+    let synchronous = match settings.sqlite_sync {
         SqliteSync::Full => SqliteSynchronous::Full,
         SqliteSync::Normal => SqliteSynchronous::Normal,
     };
     let mut options = ConnectOptions::new(url.to_owned());
-    options.sqlx_logging(false).acquire_timeout(acquire_timeout).map_sqlx_sqlite_opts(move |o| {
-        o.journal_mode(SqliteJournalMode::Wal)
-            .synchronous(synchronous)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true)
-            .pragma("wal_autocheckpoint", "0")
-    });
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(settings.acquire_timeout)
+        .max_connections(settings.max_connections)
+        .test_before_acquire(!url.starts_with("sqlite:"))
+        .map_sqlx_sqlite_opts(move |o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(synchronous)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+                .pragma("wal_autocheckpoint", "0")
+        });
     Database::connect(options).await
-}
-
-/// Copies what SQLite's write-ahead log holds into the database file, without waiting for or
-/// blocking readers and writers (`PRAGMA wal_checkpoint(PASSIVE)`); run every second or so in
-/// the background. SQLite only: PostgreSQL checkpoints itself.
-pub async fn checkpoint_wal(db: &DatabaseConnection) -> Result<(), DbErr> {
-    db.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await.map(drop)
 }
 
 /// Counts the SQL statements run through a connection and its clones: for tests that check a
@@ -123,32 +141,6 @@ pub async fn all_planned_for_values<E: EntityTrait>(
     let rows = query.all(&txn).await?;
     txn.commit().await?;
     Ok(rows)
-}
-
-/// Serializes write transactions where the backend needs it.
-///
-/// SQLite allows one writer at a time and fails a transaction that tries to upgrade a stale
-/// read snapshot, so writers queue here instead. PostgreSQL writers run concurrently and rely
-/// on row locks and unique constraints.
-#[derive(Clone, Debug)]
-pub struct WriteGate(Option<Arc<Mutex<()>>>);
-
-impl WriteGate {
-    /// The gate fitting the connection's backend.
-    pub fn for_backend(backend: DbBackend) -> Self {
-        match backend {
-            DbBackend::Sqlite => Self(Some(Arc::new(Mutex::new(())))),
-            _ => Self(None),
-        }
-    }
-
-    /// Waits for this process's turn to write (a no-op on PostgreSQL).
-    pub async fn enter(&self) -> Option<MutexGuard<'_, ()>> {
-        match &self.0 {
-            Some(lock) => Some(lock.lock().await),
-            None => None,
-        }
-    }
 }
 
 /// Whether a failed transaction may succeed when simply run again (a PostgreSQL deadlock or

@@ -3,7 +3,10 @@
 //! explained on the backend under test: no OFFSET, no COUNT, no sort, no scan of the table,
 //! and a cursor that seeks instead of skipping.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use chrono::{TimeZone, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
@@ -17,22 +20,25 @@ use wagate::{
     },
     events::EventBus,
     metrics::Metrics,
-    store::pagination::TimeCursor,
+    store::{PoolSettings, SqliteSync, StatementCounter, Store, pagination::TimeCursor},
 };
 
 use crate::support::{TestApp, meta};
 
 pub const ANA: &str = "33612345678";
 
-/// The domain over a handle of the app's database that records every statement it runs.
-pub fn recording(db: &DatabaseConnection) -> (Domain, Arc<Mutex<Vec<Statement>>>) {
+/// A domain over the app's database, opened anew, that records every statement it reads with.
+pub async fn recording(app: &TestApp) -> (Domain, Arc<Mutex<Vec<Statement>>>) {
+    let settings =
+        PoolSettings { acquire_timeout: Duration::from_secs(5), max_connections: 2, sqlite_sync: SqliteSync::Full };
+    let mut store =
+        Store::open(&app.database_url, settings, &StatementCounter::default()).await.expect("open the store");
     let statements = Arc::new(Mutex::new(Vec::new()));
-    let mut db = db.clone();
     let sink = statements.clone();
-    db.set_metric_callback(move |info| sink.lock().unwrap().push(info.statement.clone()));
+    store.db.set_metric_callback(move |info| sink.lock().unwrap().push(info.statement.clone()));
     let events = EventBus::new(16);
     let domain =
-        Domain::new(db, PriceTable::with_overrides(Default::default()), 100, events.clone(), Metrics::new(events));
+        Domain::new(store, PriceTable::with_overrides(Default::default()), 100, events.clone(), Metrics::new(events));
     (domain, statements)
 }
 
@@ -107,7 +113,7 @@ async fn every_conversations_page_seeks_an_index_in_order_without_offset_count_o
     app.deliver(&meta::envelope(vec![meta::contact(ANA, "Ana")], messages, vec![])).await;
     let user = app.user_by_phone(ANA).await.id;
     let scope = Viewer { role: Role::Admin, user_id: None }.scope_for(user).unwrap();
-    let (domain, statements) = recording(app.db());
+    let (domain, statements) = recording(&app).await;
     let deep = TimeCursor { timestamp: 1_700_000_003, id: i64::MAX };
 
     for (name, filter, index) in filters() {

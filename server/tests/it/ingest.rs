@@ -174,7 +174,7 @@ async fn a_store_failure_mid_transaction_answers_503_and_leaves_nothing_then_a_r
 #[tokio::test]
 async fn with_the_database_gone_webhooks_get_503_and_readyz_says_so() {
     let app = TestApp::spawn().await;
-    app.db().close_by_ref().await.expect("close the pool");
+    app.domain().close().await.expect("close the store");
     let response = app.post_webhook(&meta::text_notification("wamid.D1", "33611111111", 1, "x")).await;
     assert_eq!(response.status(), 503);
     let ready = tokio::time::timeout(Duration::from_secs(10), app.get("/readyz", None)).await.expect("answers");

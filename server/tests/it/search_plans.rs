@@ -75,7 +75,7 @@ async fn a_rare_search_term_is_looked_up_in_the_text_index_and_a_common_one_walk
     let user = app.user_by_phone(ANA).await.id;
     seed(app.db(), user).await;
     let scope = Viewer { role: Role::Admin, user_id: None }.scope_for(user).unwrap();
-    let (domain, statements) = recording(app.db());
+    let (domain, statements) = recording(&app).await;
     let backend = app.db().get_database_backend();
     let deep = TimeCursor { timestamp: T0 + 2_000, id: i64::MAX };
 

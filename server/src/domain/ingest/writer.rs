@@ -30,7 +30,7 @@ use std::{
 };
 
 use chrono::Utc;
-use sea_orm::{DbBackend, DbErr, TransactionTrait};
+use sea_orm::{DbBackend, DbErr};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{error::AppError, events::Changes, store, whatsapp::payload::Notification};
@@ -198,7 +198,7 @@ impl Domain {
         let mut changes = Changes::default();
         let reports = {
             let _turn = self.gate.enter().await;
-            let txn = self.db.begin().await.map_err(BatchFailure::Store)?;
+            let txn = self.gate.begin().await.map_err(BatchFailure::Store)?;
             let reports =
                 self.store_batch(&txn, batch, Utc::now(), &mut changes).await.map_err(BatchFailure::Statements)?;
             self.events.announce(&txn, &changes).await.map_err(BatchFailure::Store)?;
