@@ -71,11 +71,13 @@ impl App {
             }
             None => None,
         };
+        let connect_error = |source| StartError::Connect { url: redact_url(&config.database_url), source };
+        let db = store::connect(&config.database_url, config.pool_settings()).await.map_err(connect_error)?;
+        store::migrate(&db).await.map_err(StartError::Migrate)?;
         let statements = store::StatementCounter::default();
-        let store = store::Store::open(&config.database_url, config.pool_settings(), &statements)
+        let store = store::Store::open(db, &config.database_url, config.pool_settings(), &statements)
             .await
-            .map_err(|source| StartError::Connect { url: redact_url(&config.database_url), source })?;
-        store::migrate(&store.db).await.map_err(StartError::Migrate)?;
+            .map_err(connect_error)?;
         let events = events::EventBus::new(config.live_event_buffer);
         let metrics = Metrics::new(events.clone());
         let domain = Domain::new(store, config.prices.clone(), config.default_monthly_credits, events, metrics.clone())

@@ -159,11 +159,12 @@ async fn serve(config: Config) -> Result<(), String> {
 }
 
 async fn replay(config: Config, id: Option<i64>) -> Result<(), String> {
+    let db = store::connect(&config.database_url, config.pool_settings()).await.map_err(|e| e.to_string())?;
+    store::migrate(&db).await.map_err(|e| e.to_string())?;
     let statements = store::StatementCounter::default();
-    let store = store::Store::open(&config.database_url, config.pool_settings(), &statements)
+    let store = store::Store::open(db, &config.database_url, config.pool_settings(), &statements)
         .await
         .map_err(|e| e.to_string())?;
-    store::migrate(&store.db).await.map_err(|e| e.to_string())?;
     let events = wagate::events::EventBus::new(config.live_event_buffer);
     let metrics = Metrics::new(events.clone());
     let domain = Domain::new(store, config.prices, config.default_monthly_credits, events, metrics);

@@ -71,8 +71,8 @@ pub struct PoolSettings {
 /// connections are not pinged before use (a file does not drop a connection; the ping was a
 /// round trip to the connection's thread on every transaction). They never checkpoint the WAL
 /// themselves (`wal_autocheckpoint=0`): a commit that ran the automatic checkpoint took
-/// 80–110 ms now and then, holding every writer back; [`checkpoint_wal`] does it in the
-/// background instead.
+/// 80–110 ms now and then, holding every writer back; [`WriteGate::checkpoint_wal`] does it in
+/// the background instead.
 pub async fn connect(url: &str, settings: PoolSettings) -> Result<DatabaseConnection, DbErr> {
     let synchronous = match settings.sqlite_sync {
         SqliteSync::Full => SqliteSynchronous::Full,

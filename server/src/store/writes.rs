@@ -21,10 +21,16 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens the pool on `url` and, on SQLite, the writers' own connection; `statements` counts
-    /// what both run.
-    pub async fn open(url: &str, settings: PoolSettings, statements: &StatementCounter) -> Result<Self, DbErr> {
-        let db = statements.attach(connect(url, settings).await?);
+    /// The store around `db`, the pool opened on `url` with `settings` and migrated: on SQLite,
+    /// opens the writers' own connection, once the migrations are done, so that it starts with
+    /// their schema. `statements` counts what both run.
+    pub async fn open(
+        db: DatabaseConnection,
+        url: &str,
+        settings: PoolSettings,
+        statements: &StatementCounter,
+    ) -> Result<Self, DbErr> {
+        let db = statements.attach(db);
         let gate = match db.get_database_backend() {
             DbBackend::Sqlite => {
                 let one = PoolSettings { max_connections: 1, ..settings };

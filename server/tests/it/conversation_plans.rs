@@ -20,7 +20,7 @@ use wagate::{
     },
     events::EventBus,
     metrics::Metrics,
-    store::{PoolSettings, SqliteSync, StatementCounter, Store, pagination::TimeCursor},
+    store::{PoolSettings, SqliteSync, StatementCounter, Store, connect, pagination::TimeCursor},
 };
 
 use crate::support::{TestApp, meta};
@@ -31,8 +31,9 @@ pub const ANA: &str = "33612345678";
 pub async fn recording(app: &TestApp) -> (Domain, Arc<Mutex<Vec<Statement>>>) {
     let settings =
         PoolSettings { acquire_timeout: Duration::from_secs(5), max_connections: 2, sqlite_sync: SqliteSync::Full };
+    let db = connect(&app.database_url, settings).await.expect("connect");
     let mut store =
-        Store::open(&app.database_url, settings, &StatementCounter::default()).await.expect("open the store");
+        Store::open(db, &app.database_url, settings, &StatementCounter::default()).await.expect("open the store");
     let statements = Arc::new(Mutex::new(Vec::new()));
     let sink = statements.clone();
     store.db.set_metric_callback(move |info| sink.lock().unwrap().push(info.statement.clone()));

@@ -139,10 +139,10 @@ async fn first_then_rest_while_locked<A, B>(
 /// A transaction holding the store's write lock (on PostgreSQL, `table`'s): writes to it wait
 /// until it is rolled back.
 async fn hold_write_lock(app: &TestApp, table: &str) -> sea_orm::DatabaseTransaction {
-    // On SQLite, `BEGIN IMMEDIATE` takes the lock without a statement. A statement on a table
-    // would not do after `poison`: with foreign keys on, a connection that has not seen another
-    // connection's schema change fails its first `DELETE` on a referenced table ("no such
-    // table"; SQLite 3.40 and 3.51 alike).
+    // On SQLite, `BEGIN IMMEDIATE` takes the lock without a statement. A statement would not do
+    // after `poison`: with foreign keys on, a connection that has not seen another connection's
+    // schema change fails its first `DELETE` on `conversations` ("no such table: conversations",
+    // SQLite 3.40 and 3.51 alike; its text-index trigger is involved, other tables are not hit).
     let blocker = wagate::store::begin_write(app.db()).await.expect("begin");
     if blocker.get_database_backend() == DbBackend::Postgres {
         let lock = format!("LOCK TABLE {table} IN EXCLUSIVE MODE");
