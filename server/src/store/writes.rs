@@ -86,7 +86,7 @@ impl WriteGate {
     /// seconds). So passes on the pool, beside the writer, copy the bulk, and a last one, taken
     /// in the writers' turn, copies the little committed meanwhile: the log is then whole, and
     /// the next commit writes it from its start. Two passes beside the writer, not one, keep
-    /// the one in the turn short (2–5 ms instead of 10–20 at the ingest peak).
+    /// the one in the turn short (at the ingest peak mostly 2–5 ms, against mostly 10–20 ms).
     pub async fn checkpoint_wal(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
         const CHECKPOINT: &str = "PRAGMA wal_checkpoint(PASSIVE)";
         for _ in 0..2 {
