@@ -27,7 +27,7 @@ use futures::future::BoxFuture;
 use sea_orm::{DatabaseTransaction, DbBackend, DbErr};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{error::AppError, events::Changes};
+use crate::{error::AppError, events::Changes, store};
 
 use super::Domain;
 
@@ -167,9 +167,10 @@ fn no_answer<T>() -> Result<T, AppError> {
     Err(AppError::Unavailable(DbErr::Custom("a unit of a committed batch got no answer".into())))
 }
 
-/// Whether the error is the store's own (no connection) rather than a statement's.
+/// Whether the error is the store's own (no connection, or one lost mid-statement) rather than
+/// a statement's.
 fn is_store_failure(error: &AppError) -> bool {
-    matches!(error, AppError::Unavailable(DbErr::Conn(_) | DbErr::ConnectionAcquire(_)))
+    matches!(error, AppError::Unavailable(error) if store::is_store_failure(error))
 }
 
 /// Writes `units` in one transaction and commits it; their answers. A batch in which every

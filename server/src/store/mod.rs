@@ -143,6 +143,26 @@ pub async fn all_planned_for_values<E: EntityTrait>(
     Ok(rows)
 }
 
+/// Whether `err` is the store's own failure rather than a statement's: no connection to be had,
+/// or the connection lost under a statement (the database went away). Running the same
+/// statements again, alone or in smaller batches, cannot help then; the caller answers 503.
+pub fn is_store_failure(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error;
+    match err {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => matches!(
+            e.deref(),
+            Error::Io(_)
+                | Error::Tls(_)
+                | Error::Protocol(_)
+                | Error::PoolTimedOut
+                | Error::PoolClosed
+                | Error::WorkerCrashed
+        ),
+        _ => false,
+    }
+}
+
 /// Whether a failed transaction may succeed when simply run again (a PostgreSQL deadlock or
 /// serialization failure).
 pub fn is_retryable(err: &DbErr) -> bool {
@@ -152,4 +172,26 @@ pub fn is_retryable(err: &DbErr) -> bool {
         return matches!(db_err.code().as_deref(), Some("40P01" | "40001"));
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use sea_orm::{DbErr, RuntimeErr, sqlx};
+
+    use super::is_store_failure;
+
+    #[test]
+    fn a_lost_connection_is_the_stores_failure_and_a_refused_statement_is_not() {
+        let sqlx_error = |e: sqlx::Error| RuntimeErr::SqlxError(Arc::new(e));
+        let reset = || sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert!(is_store_failure(&DbErr::Query(sqlx_error(reset()))));
+        assert!(is_store_failure(&DbErr::Exec(sqlx_error(reset()))));
+        assert!(is_store_failure(&DbErr::Exec(sqlx_error(sqlx::Error::PoolTimedOut))));
+        assert!(is_store_failure(&DbErr::Conn(RuntimeErr::Internal("refused".into()))));
+        assert!(!is_store_failure(&DbErr::Exec(sqlx_error(sqlx::Error::RowNotFound))));
+        assert!(!is_store_failure(&DbErr::Custom("a bad row".into())));
+        assert!(!is_store_failure(&DbErr::RecordNotInserted));
+    }
 }

@@ -19,8 +19,9 @@
 //! A batch is stored with set-based statements (see [`batch`](super::batch)), so one delivery
 //! whose rows fail fails the batch's statements: its deliveries are then written again one by
 //! one, each in its own transaction, so that only the delivery at fault is answered with its
-//! error (Meta retries it). A failure of the store itself (no connection, a failed commit)
-//! answers the whole batch with 503, and nothing of it was written.
+//! error (Meta retries it). A failure of the store itself (no connection, one lost under a
+//! statement, a failed commit) answers the whole batch with 503 at once, and nothing of it was
+//! written.
 
 use std::time::Instant;
 
@@ -128,6 +129,13 @@ pub(super) enum BatchFailure {
 }
 
 impl BatchFailure {
+    /// The failure of a batch's statements, unless the store itself failed under them (a
+    /// connection lost mid-statement): writing the deliveries again one by one cannot help
+    /// then, and would make each wait for a connection in turn before its 503.
+    fn of_statements(error: DbErr) -> Self {
+        if store::is_store_failure(&error) { Self::Store(error) } else { Self::Statements(error) }
+    }
+
     fn error(&self) -> &DbErr {
         match self {
             Self::Statements(error) | Self::Store(error) => error,
@@ -200,7 +208,7 @@ impl Domain {
             let _turn = self.gate.enter().await;
             let txn = self.gate.begin().await.map_err(BatchFailure::Store)?;
             let reports =
-                self.store_batch(&txn, batch, Utc::now(), &mut changes).await.map_err(BatchFailure::Statements)?;
+                self.store_batch(&txn, batch, Utc::now(), &mut changes).await.map_err(BatchFailure::of_statements)?;
             self.events.announce(&txn, &changes).await.map_err(BatchFailure::Store)?;
             let committing = Instant::now();
             txn.commit().await.map_err(BatchFailure::Store)?;
