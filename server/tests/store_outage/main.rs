@@ -55,7 +55,12 @@ async fn with_the_database_gone_webhooks_get_a_quick_503_and_once_it_is_back_the
             proxy.switch_off().await;
         });
     for answer in &answers {
-        assert!(answer.is_acknowledged() || is_quick_503(answer), "acknowledged, or a quick 503: {answer}");
+        let warnings = || warnings(&server);
+        assert!(
+            answer.is_acknowledged() || is_quick_503(answer),
+            "acknowledged, or a quick 503: {answer}\n{}",
+            warnings()
+        );
     }
     let acked: Vec<usize> = (0..answers.len()).filter(|i| answers[*i].is_acknowledged()).collect();
     assert!(acked.len() < work.deliveries.len(), "the database went away before the load ended");
@@ -70,6 +75,13 @@ async fn with_the_database_gone_webhooks_get_a_quick_503_and_once_it_is_back_the
     wait_until("readyz answers 200 once the database is back", Duration::from_secs(15), ready).await;
     load::post_until_acknowledged(&server.address, &work.deliveries, CLIENTS, Duration::from_secs(20)).await;
     work.assert_all_stored_once(&app).await;
+}
+
+/// The server's warnings and errors so far, to tell why an answer was slow.
+fn warnings(server: &ServerProcess) -> String {
+    let output = server.output();
+    let lines: Vec<&str> = output.lines().filter(|line| line.contains("WARN") || line.contains("ERROR")).collect();
+    format!("the server's warnings and errors:\n{}", lines.join("\n"))
 }
 
 /// `wagate serve` on the app's database, reached through a proxy.
