@@ -156,8 +156,7 @@ async fn sqlite_commits_leave_the_checkpoint_to_a_background_task() {
         row.expect("a row").try_get_by_index::<i64>(0).expect("a number")
     };
     assert_eq!(pragma("PRAGMA wal_autocheckpoint").await, 0, "no commit runs a checkpoint");
-    let url = app.server_env().into_iter().find(|(k, _)| *k == "DATABASE_URL").expect("DATABASE_URL").1;
-    let file = url.trim_start_matches("sqlite://").split('?').next().expect("a path").to_owned();
+    let file = app.database_url.trim_start_matches("sqlite://").split('?').next().expect("a path").to_owned();
     let size = || std::fs::metadata(&file).expect("the database file").len();
     // A few hundred KiB of messages: without a checkpoint they stay in the write-ahead log.
     let before = size();
