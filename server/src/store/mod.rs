@@ -148,30 +148,37 @@ pub async fn all_planned_for_values<E: EntityTrait>(
 /// statements again, alone or in smaller batches, cannot help then; the caller answers 503.
 pub fn is_store_failure(err: &DbErr) -> bool {
     use sea_orm::sqlx::Error;
-    match err {
-        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => matches!(
-            e.deref(),
+    if matches!(err, DbErr::Conn(_) | DbErr::ConnectionAcquire(_)) {
+        return true;
+    }
+    matches!(
+        driver_error(err),
+        Some(
             Error::Io(_)
                 | Error::Tls(_)
                 | Error::Protocol(_)
                 | Error::PoolTimedOut
                 | Error::PoolClosed
                 | Error::WorkerCrashed
-        ),
-        _ => false,
-    }
+        )
+    )
 }
 
 /// Whether a failed transaction may succeed when simply run again (a PostgreSQL deadlock or
 /// serialization failure).
 pub fn is_retryable(err: &DbErr) -> bool {
-    if let DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) = err
-        && let sea_orm::sqlx::Error::Database(db_err) = e.deref()
-    {
+    if let Some(sea_orm::sqlx::Error::Database(db_err)) = driver_error(err) {
         return matches!(db_err.code().as_deref(), Some("40P01" | "40001"));
     }
     false
+}
+
+/// The driver's error under a failed statement, when that is what failed.
+fn driver_error(err: &DbErr) -> Option<&sea_orm::sqlx::Error> {
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => Some(e.deref()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
