@@ -13,9 +13,9 @@ use std::{
 
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::{sync::Semaphore, task::JoinSet};
+use tokio::{net::TcpStream, sync::Semaphore, task::JoinSet};
 use tokio_tungstenite::{
-    connect_async_with_config,
+    MaybeTlsStream, WebSocketStream, connect_async_with_config,
     tungstenite::{Message, client::IntoClientRequest, http::HeaderValue, protocol::WebSocketConfig},
 };
 
@@ -131,7 +131,7 @@ async fn one_run(args: &FanoutArgs, subscribers: usize) -> Result<Run, String> {
     }
     let mut latencies = Vec::with_capacity(subscribers * args.events);
     let mut missing = 0;
-    let arrivals = tokio::time::timeout(PATIENCE, async {
+    let (arrivals, open_sockets): (Vec<_>, Vec<_>) = tokio::time::timeout(PATIENCE, async {
         let mut all = Vec::new();
         while let Some(result) = clients.join_next().await {
             all.push(result.map_err(|e| format!("a subscriber task failed: {e}"))??);
@@ -139,7 +139,13 @@ async fn one_run(args: &FanoutArgs, subscribers: usize) -> Result<Run, String> {
         Ok::<_, String>(all)
     })
     .await
-    .map_err(|_| "not every subscriber received every event within 30 s".to_owned())??;
+    .map_err(|_| "not every subscriber received every event within 30 s".to_owned())??
+    .into_iter()
+    .unzip();
+    // Only now does anyone hang up: the first subscribers served would otherwise close while
+    // the last event still reached the others, and the server's work on their hang-ups would
+    // be counted in that event's latency.
+    drop(open_sockets);
     for seen in arrivals {
         for (number, posted_at) in posted.iter().enumerate() {
             match seen.iter().find(|(n, _)| *n == number + 1) {
@@ -156,15 +162,19 @@ async fn one_run(args: &FanoutArgs, subscribers: usize) -> Result<Run, String> {
     })
 }
 
+/// A client's socket, kept open until the run has every subscriber's arrivals.
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
 /// One client: connects, subscribes, signals `ready` when subscribed and again on the warm-up
 /// event, then records when each numbered event arrives until the last one (or an error).
+/// Returns the arrivals and its socket, still open.
 async fn subscriber(
     url: &str,
     token: &str,
     handshakes: Arc<Semaphore>,
     ready: tokio::sync::mpsc::Sender<()>,
     events: usize,
-) -> Result<Vec<(usize, Instant)>, String> {
+) -> Result<(Vec<(usize, Instant)>, Socket), String> {
     let permit = handshakes.acquire_owned().await.map_err(|e| e.to_string())?;
     let mut request = url.into_client_request().map_err(|e| e.to_string())?;
     request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
@@ -219,5 +229,5 @@ async fn subscriber(
             None => {}
         }
     }
-    Ok(seen)
+    Ok((seen, socket))
 }
