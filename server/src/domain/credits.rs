@@ -261,7 +261,6 @@ async fn save_balance<C: ConnectionTrait>(db: &C, user: &user::Model) -> Result<
 impl Domain {
     /// The user's balance, brought into the current period first (a new month resets it).
     pub async fn credits(&self, scope: UserScope) -> Result<user::Model, AppError> {
-        let _turn = self.gate.enter().await;
         let txn = self.gate.begin().await?;
         let mut user =
             users::lock_by_id(&txn, scope.user_id()).await?.ok_or_else(|| users::not_found(scope.user_id()))?;
@@ -292,7 +291,6 @@ impl Domain {
                 "`delta` must not be zero: give the credits to add (or remove, negative)".into(),
             ));
         }
-        let _turn = self.gate.enter().await;
         let txn = self.gate.begin().await?;
         let now = Utc::now();
         let mut changes = Changes::default();

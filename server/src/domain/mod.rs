@@ -24,7 +24,7 @@ use crate::{
     error,
     events::EventBus,
     metrics::Metrics,
-    store::{Store, WriteGate},
+    store::{Store, WriteGate, WriteTransaction},
 };
 
 use self::credits::PriceTable;
@@ -100,11 +100,7 @@ impl Domain {
     }
 
     /// Commits `txn` after announcing `changes` to other instances, then publishes them here.
-    pub(crate) async fn commit(
-        &self,
-        txn: sea_orm::DatabaseTransaction,
-        changes: Changes,
-    ) -> Result<(), sea_orm::DbErr> {
+    pub(crate) async fn commit(&self, txn: WriteTransaction, changes: Changes) -> Result<(), sea_orm::DbErr> {
         self.events.announce(&txn, &changes).await?;
         txn.commit().await?;
         self.events.publish(&self.db, changes).await;

@@ -4,15 +4,16 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, sea_query::OnConflict,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::OnConflict};
 use serde_json::Value;
 
 use crate::{
     error::AppError,
     events::Changes,
-    store::entity::{conversation, status_event},
+    store::{
+        WriteTransaction,
+        entity::{conversation, status_event},
+    },
 };
 
 use super::{
@@ -69,7 +70,7 @@ impl Unit for Record {
 
     fn write_all<'t>(
         domain: &'t Domain,
-        txn: &'t DatabaseTransaction,
+        txn: &'t WriteTransaction,
         units: &'t [&'t Self],
         changes: &'t mut Changes,
     ) -> BoxFuture<'t, Answers<conversation::Model>> {
@@ -82,7 +83,7 @@ impl Unit for Record {
 /// stored, the statuses that arrived before their rows, and the rows as stored.
 async fn store_all(
     domain: &Domain,
-    txn: &DatabaseTransaction,
+    txn: &WriteTransaction,
     units: &[&Record],
     changes: &mut Changes,
 ) -> Answers<conversation::Model> {

@@ -10,9 +10,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement, Value};
+use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
 
-use crate::{error::AppError, events::Changes};
+use crate::{error::AppError, events::Changes, store::WriteTransaction};
 
 use super::{
     Domain,
@@ -71,7 +71,7 @@ impl Unit for Reserve {
 
     fn write_all<'t>(
         domain: &'t Domain,
-        txn: &'t DatabaseTransaction,
+        txn: &'t WriteTransaction,
         units: &'t [&'t Self],
         changes: &'t mut Changes,
     ) -> BoxFuture<'t, Answers<Reservation>> {
@@ -81,7 +81,7 @@ impl Unit for Reserve {
 
 async fn reserve_all(
     domain: &Domain,
-    txn: &DatabaseTransaction,
+    txn: &WriteTransaction,
     units: &[&Reserve],
     changes: &mut Changes,
 ) -> Answers<Reservation> {
@@ -154,7 +154,7 @@ fn no_user(phone: &str) -> AppError {
 
 /// The timestamp of each user's last inbound message, for those who have one: one query, each
 /// user's found by a seek in the newest-first index.
-async fn last_inbound(txn: &DatabaseTransaction, user_ids: &[i64]) -> Result<HashMap<i64, i64>, DbErr> {
+async fn last_inbound(txn: &WriteTransaction, user_ids: &[i64]) -> Result<HashMap<i64, i64>, DbErr> {
     if user_ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -213,7 +213,7 @@ impl Unit for Refund {
 
     fn write_all<'t>(
         _domain: &'t Domain,
-        txn: &'t DatabaseTransaction,
+        txn: &'t WriteTransaction,
         units: &'t [&'t Self],
         changes: &'t mut Changes,
     ) -> BoxFuture<'t, Answers<bool>> {

@@ -24,10 +24,14 @@ use std::{
 };
 
 use futures::future::BoxFuture;
-use sea_orm::{DatabaseTransaction, DbBackend, DbErr};
+use sea_orm::{DbBackend, DbErr};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{error::AppError, events::Changes, store};
+use crate::{
+    error::AppError,
+    events::Changes,
+    store::{self, WriteTransaction},
+};
 
 use super::Domain;
 
@@ -50,7 +54,7 @@ pub(crate) trait Unit: Send + Sync + Sized + 'static {
     /// nothing of the batch may be kept.
     fn write_all<'t>(
         domain: &'t Domain,
-        txn: &'t DatabaseTransaction,
+        txn: &'t WriteTransaction,
         units: &'t [&'t Self],
         changes: &'t mut Changes,
     ) -> BoxFuture<'t, Answers<Self::Output>>;
@@ -178,7 +182,6 @@ fn is_store_failure(error: &AppError) -> bool {
 async fn commit<U: Unit>(domain: &Domain, units: &[&U]) -> Answers<U::Output> {
     let mut changes = Changes::default();
     let answers = {
-        let _turn = domain.gate.enter().await;
         let txn = domain.gate.begin().await?;
         let answers = U::write_all(domain, &txn, units, &mut changes).await?;
         if answers.len() != units.len() {

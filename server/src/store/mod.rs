@@ -4,7 +4,7 @@ pub mod entity;
 pub mod pagination;
 mod writes;
 
-pub use writes::{Store, WriteGate, begin_write};
+pub use writes::{Store, WriteGate, WriteTransaction, begin_write};
 
 use std::{
     ops::Deref,

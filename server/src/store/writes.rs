@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
 
 use super::{PoolSettings, StatementCounter, connect};
 
@@ -58,7 +58,8 @@ pub struct WriteGate {
 }
 
 impl WriteGate {
-    /// Waits for this process's turn to write (a no-op on PostgreSQL).
+    /// Waits for this process's turn to write (a no-op on PostgreSQL), for a single statement
+    /// written on the pool; a transaction takes its turn through [`WriteGate::begin`].
     pub async fn enter(&self) -> Option<MutexGuard<'_, ()>> {
         match &self.turn {
             Some(turn) => Some(turn.lock().await),
@@ -71,9 +72,15 @@ impl WriteGate {
         self.writer.close_by_ref().await
     }
 
-    /// Begins a write transaction on the writers' connection; taken within a turn.
-    pub async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
-        begin_write(&self.writer).await
+    /// Waits for this process's turn to write, then begins a write transaction on the writers'
+    /// connection. The transaction holds the turn until it ends.
+    pub async fn begin(&self) -> Result<WriteTransaction, DbErr> {
+        let turn = match &self.turn {
+            Some(turn) => Some(turn.clone().lock_owned().await),
+            None => None,
+        };
+        let txn = begin_write(&self.writer).await?;
+        Ok(WriteTransaction { txn, _turn: turn })
     }
 
     /// Copies what SQLite's write-ahead log holds into the database file, without blocking
@@ -97,6 +104,48 @@ impl WriteGate {
     }
 }
 
+/// A write transaction begun by [`WriteGate::begin`]: it holds the writers' turn until it is
+/// committed, rolled back or dropped (which rolls it back, before the turn is released).
+pub struct WriteTransaction {
+    txn: DatabaseTransaction,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTransaction {
+    /// Commits, then gives the turn to the next writer.
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    /// Rolls back, then gives the turn to the next writer.
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTransaction {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(statement).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(statement).await
+    }
+
+    async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(statement).await
+    }
+}
+
 /// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
 /// IMMEDIATE`), waiting for another connection's write to finish if one is in progress (a
 /// second process, or a tool). A transaction begun as a reader and writing later could not
@@ -107,4 +156,34 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..TransactionOptions::default()
     };
     db.begin_with_options(options).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Store;
+    use crate::store::{PoolSettings, SqliteSync, StatementCounter, connect};
+
+    #[tokio::test]
+    async fn a_write_transaction_holds_the_writers_turn_until_it_ends() {
+        let url = "sqlite::memory:";
+        let settings =
+            PoolSettings { acquire_timeout: Duration::from_secs(1), max_connections: 2, sqlite_sync: SqliteSync::Full };
+        let db = connect(url, settings).await.expect("connect");
+        let store = Store::open(db, url, settings, &StatementCounter::default()).await.expect("open the store");
+        let turn_free = || async { tokio::time::timeout(Duration::from_millis(200), store.gate.enter()).await.is_ok() };
+
+        let txn = store.gate.begin().await.expect("begin");
+        assert!(!turn_free().await, "another writer waits while the transaction runs");
+        txn.commit().await.expect("commit");
+        assert!(turn_free().await, "committing gives the turn back");
+
+        let txn = store.gate.begin().await.expect("begin");
+        txn.rollback().await.expect("roll back");
+        assert!(turn_free().await, "rolling back gives the turn back");
+
+        drop(store.gate.begin().await.expect("begin"));
+        assert!(turn_free().await, "a dropped transaction gives the turn back");
+    }
 }

@@ -17,13 +17,16 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    ColumnTrait, DbErr, EntityTrait, QueryFilter,
     sea_query::{Expr, OnConflict},
 };
 
 use crate::{
     events::Changes,
-    store::entity::{conversation, media_file, status_event},
+    store::{
+        WriteTransaction,
+        entity::{conversation, media_file, status_event},
+    },
     whatsapp::payload::Notification,
 };
 
@@ -52,7 +55,7 @@ impl Domain {
     /// Stores `batch` inside `txn`, collecting what it changed; one report per delivery, in order.
     pub(super) async fn store_batch(
         &self,
-        txn: &DatabaseTransaction,
+        txn: &WriteTransaction,
         batch: &[Delivery<'_>],
         now: DateTime<Utc>,
         changes: &mut Changes,
@@ -103,7 +106,7 @@ impl Domain {
     /// charges and refunds the ledger already holds.
     async fn gather(
         &self,
-        txn: &DatabaseTransaction,
+        txn: &WriteTransaction,
         plan: &Plan<'_>,
         contacts: &mut Contacts,
         facts: &mut Facts,
@@ -166,7 +169,7 @@ fn final_owner(pos: usize, resolved: &HashMap<usize, Resolved>, merges: &[(usize
 
 /// Inserts the first copy of each message; the positions of those stored now.
 async fn insert_messages(
-    txn: &DatabaseTransaction,
+    txn: &WriteTransaction,
     plan: &Plan<'_>,
     contacts: &Contacts,
     owner: impl Fn(usize) -> usize,
@@ -189,7 +192,7 @@ async fn insert_messages(
 /// Notes the media of the messages stored now for the media job (see [`media`]), in one insert
 /// when there are any.
 async fn note_media(
-    txn: &DatabaseTransaction,
+    txn: &WriteTransaction,
     plan: &Plan<'_>,
     stored_now: &HashSet<usize>,
     now: DateTime<Utc>,
@@ -208,11 +211,7 @@ async fn note_media(
 }
 
 /// Records the first copy of each (message, status) report; the positions of those recorded now.
-async fn record_statuses(
-    txn: &DatabaseTransaction,
-    plan: &Plan<'_>,
-    now: DateTime<Utc>,
-) -> Result<HashSet<usize>, DbErr> {
+async fn record_statuses(txn: &WriteTransaction, plan: &Plan<'_>, now: DateTime<Utc>) -> Result<HashSet<usize>, DbErr> {
     let mut firsts: HashMap<(&str, String), usize> = HashMap::new();
     let mut rows = Vec::new();
     for (pos, update) in plan.statuses() {
@@ -237,7 +236,7 @@ async fn record_statuses(
 /// Rewrites the charge of the messages whose first walk guessed wrong (a duplicate of the
 /// same user, taken as new, had changed what was left).
 async fn correct_charges(
-    txn: &DatabaseTransaction,
+    txn: &WriteTransaction,
     plan: &Plan<'_>,
     guessed: &HashMap<usize, i64>,
     charged: &HashMap<usize, i64>,
@@ -256,11 +255,7 @@ async fn correct_charges(
 }
 
 /// Writes every changed balance of the batch's users.
-async fn save_balances(
-    txn: &DatabaseTransaction,
-    contacts: &Contacts,
-    balances: &[(i64, String)],
-) -> Result<(), DbErr> {
+async fn save_balances(txn: &WriteTransaction, contacts: &Contacts, balances: &[(i64, String)]) -> Result<(), DbErr> {
     let changed: Vec<(i64, i64, &str)> = contacts
         .users
         .iter()
@@ -274,7 +269,7 @@ async fn save_balances(
 /// Moves the messages up to their final status: one `UPDATE` per status (and failure) reached.
 /// The condition stays in the statement, so no row can move backward whatever ran meanwhile.
 async fn move_statuses(
-    txn: &DatabaseTransaction,
+    txn: &WriteTransaction,
     moved: &HashMap<String, (Status, ErrorInfo)>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {

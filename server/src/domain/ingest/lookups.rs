@@ -4,14 +4,17 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{
     domain::{
         credits,
         message::{ErrorInfo, Status},
     },
-    store::entity::{conversation, credit_ledger, status_event},
+    store::{
+        WriteTransaction,
+        entity::{conversation, credit_ledger, status_event},
+    },
 };
 
 use super::walk::{Recorded, StoredMessage};
@@ -19,7 +22,7 @@ use crate::domain::sql;
 
 /// The stored messages with these ids, locked (on PostgreSQL) while their statuses move.
 pub(super) async fn stored_messages(
-    txn: &DatabaseTransaction,
+    txn: &WriteTransaction,
     ids: &[&str],
 ) -> Result<HashMap<String, StoredMessage>, DbErr> {
     let mut stored = HashMap::new();
@@ -51,7 +54,7 @@ pub(super) async fn stored_messages(
 
 /// The reports recorded for these messages, each with the batch position that recorded it.
 pub(super) async fn recorded_statuses(
-    txn: &DatabaseTransaction,
+    txn: &WriteTransaction,
     ids: &[&str],
     recorded_at: &HashMap<(&str, String), usize>,
 ) -> Result<HashMap<String, Vec<Recorded>>, DbErr> {
@@ -72,7 +75,7 @@ pub(super) async fn recorded_statuses(
 }
 
 /// The (message id, reason) of the inbound charges and refunds the ledger holds for these ids.
-pub(super) async fn ledger_entries(txn: &DatabaseTransaction, ids: &[&str]) -> Result<Vec<(String, String)>, DbErr> {
+pub(super) async fn ledger_entries(txn: &WriteTransaction, ids: &[&str]) -> Result<Vec<(String, String)>, DbErr> {
     let mut entries = Vec::new();
     for chunk in sql::in_chunks(ids) {
         let found: Vec<(Option<String>, String)> = credit_ledger::Entity::find()

@@ -205,7 +205,6 @@ impl Domain {
     async fn commit_batch(&self, batch: &[Delivery<'_>]) -> Result<Vec<IngestReport>, BatchFailure> {
         let mut changes = Changes::default();
         let reports = {
-            let _turn = self.gate.enter().await;
             let txn = self.gate.begin().await.map_err(BatchFailure::Store)?;
             let reports =
                 self.store_batch(&txn, batch, Utc::now(), &mut changes).await.map_err(BatchFailure::of_statements)?;
