@@ -102,7 +102,13 @@ async fn reserve_all(
             }
         }
         if !users.contains_key(&unit.to) {
-            // A contact seen for the first time (a template, or the window check is off).
+            // A contact seen for the first time (a template, or the window check is off), created
+            // only for a send its first balance pays: a refused one leaves nothing behind, even
+            // when its batch-mates commit.
+            if domain.default_allowance < unit.price {
+                answers.push(Err(insufficient(unit, domain.default_allowance)));
+                continue;
+            }
             let who = ContactIdentity { phone: Some(&unit.to), ..Default::default() };
             let user = users::resolve_locked(txn, who, domain.default_allowance, now, changes).await?;
             users.insert(unit.to.clone(), user);
@@ -116,10 +122,7 @@ async fn reserve_all(
             touched.push(unit.to.clone());
         }
         if user.current_month_credits < unit.price {
-            answers.push(Err(AppError::InsufficientCredits(format!(
-                "{} has {} credits left and a {} message costs {}; nothing was sent",
-                unit.to, user.current_month_credits, unit.kind, unit.price
-            ))));
+            answers.push(Err(insufficient(unit, user.current_month_credits)));
             continue;
         }
         let reference = format!("send:{}", uuid::Uuid::new_v4());
@@ -146,6 +149,14 @@ async fn reserve_all(
         .collect();
     credits::save_balances(txn, &balances).await?;
     Ok(answers)
+}
+
+/// The refusal of `unit` by a balance of `balance` credits.
+fn insufficient(unit: &Reserve, balance: i64) -> AppError {
+    AppError::InsufficientCredits(format!(
+        "{} has {balance} credits left and a {} message costs {}; nothing was sent",
+        unit.to, unit.kind, unit.price
+    ))
 }
 
 fn no_user(phone: &str) -> AppError {

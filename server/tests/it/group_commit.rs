@@ -7,13 +7,13 @@
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use wagate::domain::outbound::OutboundMessage;
+use wagate::{domain::outbound::OutboundMessage, store::entity::user};
 
 use crate::{
     metrics::{TOKEN, scrape},
-    support::{DEFAULT_CREDITS, TestApp, meta},
+    support::{DEFAULT_CREDITS, TestApp, TestAppBuilder, meta},
 };
 
 const DELIVERIES: usize = 48;
@@ -201,7 +201,12 @@ async fn a_delivery_the_store_refuses_fails_alone_and_the_rest_of_its_batch_is_s
 
 /// An app whose sends' writes queue while the test holds the ledger's write lock.
 async fn app_for_sends(credits: &str) -> TestApp {
-    TestApp::builder()
+    app_for_sends_with(credits, TestApp::builder()).await
+}
+
+/// [`app_for_sends`] from `builder`.
+async fn app_for_sends_with(credits: &str, builder: TestAppBuilder) -> TestApp {
+    builder
         .env("METRICS_TOKEN", TOKEN)
         .env("INGEST_BATCH_MAX", &BATCH_MAX.to_string())
         .env("DEFAULT_MONTHLY_CREDITS", credits)
@@ -276,6 +281,26 @@ async fn a_refused_send_fails_alone_and_its_batch_mates_are_sent_and_charged() {
     // batch-mates' commit.
     let units = metrics.value("wagate_send_write_batch_size_sum", &[]);
     assert_eq!(units, 13.0, "7 reservations (the refused one among them), 6 stored messages");
+}
+
+#[tokio::test]
+async fn a_first_time_contact_whose_send_is_refused_is_not_created_when_its_batch_mates_commit() {
+    let (ana, bea, dee) = ("33611111111", "33622222222", "33644444444");
+    // One writer, so that Ana's and Dee's sends share a batch on PostgreSQL too.
+    let app = app_for_sends_with("1", TestApp::builder().env("INGEST_WRITERS", "1")).await;
+    // Everyone new starts with 1 credit: Ana's text is paid, Dee's image (2 credits) is refused
+    // in the same batch, which commits for Ana.
+    let image_to_dee = json!({ "to": dee, "type": "image", "image": { "link": "https://example.com/a.jpg" } });
+    let responses = send_while_locked(&app, &text_to(bea), &[text_to(ana), image_to_dee]).await;
+
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses, [200, 402]);
+    let units = scrape(&app).await.value("wagate_send_write_batch_size_sum", &[]);
+    assert_eq!(units, 5.0, "3 reservations (Dee's among them), 2 stored messages: Dee's shared Ana's commit");
+    let dee_user = user::Entity::find().filter(user::Column::Phone.eq(dee)).one(app.db()).await.expect("query");
+    assert!(dee_user.is_none(), "a refused send leaves no user behind: {dee_user:?}");
+    assert_eq!(app.user_by_phone(ana).await.current_month_credits, 0);
+    app.assert_ledger_matches_balances().await;
 }
 
 fn outbound(wamid: &str) -> OutboundMessage {
