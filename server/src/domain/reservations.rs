@@ -10,14 +10,25 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use sea_orm::{ConnectionTrait, DbErr, Statement, Value};
+use sea_orm::{
+    ConnectionTrait, DbErr,
+    sea_query::{Expr, ExprTrait, Order, Query},
+};
 
-use crate::{error::AppError, events::Changes, store::WriteTransaction};
+use crate::{
+    error::AppError,
+    events::Changes,
+    store::{
+        WriteTransaction,
+        entity::{conversation, user},
+    },
+};
 
 use super::{
     Domain,
     credits::{self, Reason},
     message::Direction,
+    sql,
     users::{self, ContactIdentity},
     write_batcher::{Answers, Unit, WriteBatcher},
 };
@@ -166,26 +177,26 @@ fn no_user(phone: &str) -> AppError {
 /// The timestamp of each user's last inbound message, for those who have one: one query, each
 /// user's found by a seek in the newest-first index.
 async fn last_inbound(txn: &WriteTransaction, user_ids: &[i64]) -> Result<HashMap<i64, i64>, DbErr> {
-    if user_ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let backend = txn.get_database_backend();
-    let placeholders: Vec<String> = (0..user_ids.len())
-        .map(|n| if backend == sea_orm::DbBackend::Postgres { format!("${}", n + 2) } else { "?".to_owned() })
-        .collect();
-    let first = if backend == sea_orm::DbBackend::Postgres { "$1" } else { "?" };
-    let sql = format!(
-        "SELECT u.id AS id, (SELECT c.timestamp FROM conversations c WHERE c.user_id = u.id AND c.direction = {first} \
-         ORDER BY c.timestamp DESC LIMIT 1) AS last FROM users u WHERE u.id IN ({})",
-        placeholders.join(", ")
-    );
-    let values =
-        std::iter::once(Value::from(Direction::Inbound.as_str())).chain(user_ids.iter().map(|id| Value::from(*id)));
-    let rows = txn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
-    let mut last = HashMap::with_capacity(rows.len());
-    for row in rows {
-        if let Some(timestamp) = row.try_get::<Option<i64>>("", "last")? {
-            last.insert(row.try_get::<i64>("", "id")?, timestamp);
+    let newest = Query::select()
+        .column(("c", conversation::Column::Timestamp))
+        .from_as(conversation::Entity, "c")
+        .and_where(Expr::col(("c", conversation::Column::UserId)).equals(("u", user::Column::Id)))
+        .and_where(Expr::col(("c", conversation::Column::Direction)).eq(Direction::Inbound.as_str()))
+        .order_by(("c", conversation::Column::Timestamp), Order::Desc)
+        .limit(1)
+        .to_owned();
+    let mut last = HashMap::with_capacity(user_ids.len());
+    for chunk in sql::in_chunks(user_ids) {
+        let query = Query::select()
+            .expr_as(Expr::col(("u", user::Column::Id)), "id")
+            .expr_as(Expr::SubQuery(None, Box::new(newest.clone().into())), "last")
+            .from_as(user::Entity, "u")
+            .and_where(Expr::col(("u", user::Column::Id)).is_in(chunk.iter().copied()))
+            .to_owned();
+        for row in txn.query_all(&query).await? {
+            if let Some(timestamp) = row.try_get::<Option<i64>>("", "last")? {
+                last.insert(row.try_get::<i64>("", "id")?, timestamp);
+            }
         }
     }
     Ok(last)
