@@ -40,7 +40,7 @@ pub struct Domain {
     events: EventBus,
     metrics: Metrics,
     login_throttle: accounts::LoginThrottle,
-    ingest_writer: Option<ingest::IngestWriter>,
+    ingest_writer: Option<write_batcher::WriteBatcher<ingest::QueuedDelivery>>,
     send_writers: Option<SendWriters>,
 }
 
@@ -76,7 +76,7 @@ impl Domain {
     pub fn with_group_commit(mut self, max_batch: usize, writers: usize) -> Self {
         // The writers' own copy has no writer: it stores what it is given directly.
         let direct = self.clone();
-        self.ingest_writer = Some(ingest::IngestWriter::start(direct.clone(), max_batch, writers));
+        self.ingest_writer = Some(write_batcher::WriteBatcher::start(direct.clone(), max_batch, writers));
         self.send_writers = Some(SendWriters {
             reserve: write_batcher::WriteBatcher::start(direct.clone(), max_batch, writers),
             record: write_batcher::WriteBatcher::start(direct.clone(), max_batch, writers),

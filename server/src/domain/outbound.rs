@@ -60,8 +60,10 @@ pub(crate) struct Record(OutboundMessage);
 impl Unit for Record {
     type Output = conversation::Model;
 
-    fn contact(&self) -> &str {
-        &self.0.to
+    const NAME: &'static str = "a sent message";
+
+    fn contact(&self) -> Option<&str> {
+        Some(&self.0.to)
     }
 
     fn writers(domain: &Domain) -> Option<&WriteBatcher<Self>> {

@@ -72,8 +72,10 @@ impl Reserve {
 impl Unit for Reserve {
     type Output = Reservation;
 
-    fn contact(&self) -> &str {
-        &self.to
+    const NAME: &'static str = "a reservation";
+
+    fn contact(&self) -> Option<&str> {
+        Some(&self.to)
     }
 
     fn writers(domain: &Domain) -> Option<&WriteBatcher<Self>> {
@@ -225,8 +227,10 @@ pub(crate) struct Refund(pub(crate) Reservation);
 impl Unit for Refund {
     type Output = bool;
 
-    fn contact(&self) -> &str {
-        &self.0.contact
+    const NAME: &'static str = "a refund";
+
+    fn contact(&self) -> Option<&str> {
+        Some(&self.0.contact)
     }
 
     fn writers(domain: &Domain) -> Option<&WriteBatcher<Self>> {

@@ -1,26 +1,33 @@
-//! Group commit for sends' writes (their reservations, stored messages and refunds): concurrent
-//! callers queue a unit of work, a writer task writes every queued unit of the same kind with
-//! set-based statements in one transaction, commits once, and only then answers each caller.
+//! Group commit: concurrent callers queue a unit of work (a webhook delivery, a send's
+//! reservation, stored message or refund), a writer task writes every queued unit of the same
+//! kind with set-based statements in one transaction, commits once, and only then answers each
+//! caller.
 //!
-//! As with webhook ingest, a batch grows only while a commit is in flight, so under light load
-//! a unit is committed alone and waits for nothing; under heavy load the fsync and the
-//! statements are shared. A unit waits at most for the batch being committed and then for its
-//! own, of at most `max_batch` units each.
+//! A batch grows only while a commit is in flight: under light load a unit is committed alone
+//! and waits for nothing; under heavy load the fsync and the statements are shared. Latency is
+//! bounded by the batch limit (`INGEST_BATCH_MAX`): a unit waits at most for the batch being
+//! committed and then for its own, of at most `max_batch` units each.
 //!
 //! A unit can be refused (a send the balance cannot pay for): the kind decides refusals before
 //! it writes anything for them, so its batch-mates are committed as if it had not been there.
-//! When the batch's statements fail, its units are written again, each in a transaction of its
-//! own, so that only the unit at fault gets the error. A failure of the store itself (no
-//! transaction, a failed commit) answers every unit of the batch with it.
+//! A batch that failed in a way that may pass on a second try (a PostgreSQL deadlock, or a user
+//! a concurrent transaction created first) is written again whole. When its statements fail
+//! otherwise, its units are written again, each in a transaction of its own, so that only the
+//! unit at fault gets the error. A failure of the store itself (no connection, one lost under a
+//! statement) answers every unit of the batch with a 503 at once: writing them one by one
+//! could not help, and would make each wait for a connection in turn.
 //!
-//! SQLite has one writer per kind, behind the process's write gate; PostgreSQL has several,
-//! units being routed by contact so that a contact's units are always written by the same one.
-//! A batch locks its users in id order first (see [`users::lock_by_phones`]), as ingest batches
-//! do, so no two transactions wait on each other in a cycle over them.
+//! SQLite has one writer per kind, behind the process's write gate (it allows no more
+//! concurrent writers). PostgreSQL has `INGEST_WRITERS` of them, units being routed by contact,
+//! so that a contact's units are always written by the same one and two writers rarely touch
+//! the same user; a batch locks the users it touches in id order first (see
+//! [`users::lock_by_phones`](super::users::lock_by_phones)), so no two transactions wait on
+//! each other in a cycle over them.
 
 use std::{
     hash::{DefaultHasher, Hash, Hasher},
     sync::Arc,
+    time::{Duration, Instant},
 };
 
 use futures::future::BoxFuture;
@@ -30,6 +37,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::{
     error::AppError,
     events::Changes,
+    metrics::Metrics,
     store::{self, WriteTransaction},
 };
 
@@ -38,13 +46,25 @@ use super::Domain;
 /// The answers to a batch of units, one per unit in order, or the error that failed them all.
 pub(crate) type Answers<T> = Result<Vec<Result<T, AppError>>, AppError>;
 
+/// How many times a batch is written whole when its failure may pass on a second try.
+const ATTEMPTS: usize = 3;
+
 /// One kind of small write that concurrent callers share transactions for.
 pub(crate) trait Unit: Send + Sync + Sized + 'static {
     /// What a committed unit answers with.
     type Output: Send + 'static;
 
-    /// The contact (phone digits) whose user this unit writes: it picks the writer.
-    fn contact(&self) -> &str;
+    /// What the log calls a unit of this kind.
+    const NAME: &'static str;
+
+    /// The contact (phone digits) whose user this unit writes, if any: it picks the writer.
+    fn contact(&self) -> Option<&str>;
+
+    /// Records a committed batch of `units`, whose commit took `commit`: by default, as a
+    /// batch of sends' writes.
+    fn observe(metrics: &Metrics, units: usize, _commit: Duration) {
+        metrics.observe_send_batch(units);
+    }
 
     /// The writer tasks of this kind, when `domain` has them.
     fn writers(domain: &Domain) -> Option<&WriteBatcher<Self>>;
@@ -120,7 +140,7 @@ fn stopped() -> AppError {
 }
 
 /// The writer of a contact's units.
-fn writer_for(contact: &str, writers: usize) -> usize {
+fn writer_for(contact: Option<&str>, writers: usize) -> usize {
     let mut hasher = DefaultHasher::new();
     contact.hash(&mut hasher);
     (hasher.finish() % writers as u64) as usize
@@ -139,19 +159,16 @@ async fn run<U: Unit>(domain: Domain, mut queue: mpsc::Receiver<Job<U>>, max_bat
 /// committed one by one, so that only the unit at fault gets the error.
 async fn write_batch<U: Unit>(domain: &Domain, jobs: Vec<Job<U>>) {
     let units: Vec<&U> = jobs.iter().map(|job| &job.unit).collect();
-    let outcome = commit(domain, &units).await;
+    let outcome = commit_with_retries(domain, &units).await;
     drop(units);
     let answers = match outcome {
         Ok(answers) => answers,
         Err(error) if jobs.len() > 1 && !is_store_failure(&error) => {
-            tracing::warn!(
-                error = error.message(),
-                "a batch of sends' writes failed; its units are written one by one"
-            );
+            tracing::warn!(error = error.message(), kind = U::NAME, "a batch failed; its units are written one by one");
             let mut answers = Vec::with_capacity(jobs.len());
             for job in &jobs {
-                answers
-                    .push(commit(domain, &[&job.unit]).await.and_then(|mut one| one.pop().unwrap_or_else(no_answer)));
+                let alone = commit_with_retries(domain, &[&job.unit]).await;
+                answers.push(alone.and_then(|mut one| one.pop().unwrap_or_else(no_answer)));
             }
             answers
         }
@@ -177,6 +194,23 @@ fn is_store_failure(error: &AppError) -> bool {
     matches!(error, AppError::Unavailable(error) if store::is_store_failure(error))
 }
 
+/// Whether writing the same batch again may succeed: a PostgreSQL deadlock or serialization
+/// failure, or a user the batch meant to create that a concurrent transaction created first.
+fn worth_retrying(error: &AppError) -> bool {
+    matches!(error, AppError::Unavailable(error) if store::is_retryable(error) || matches!(error, DbErr::RecordNotInserted))
+}
+
+/// [`commit`], again when its failure may pass on a second try.
+async fn commit_with_retries<U: Unit>(domain: &Domain, units: &[&U]) -> Answers<U::Output> {
+    let mut attempt = 1;
+    loop {
+        match commit(domain, units).await {
+            Err(error) if attempt < ATTEMPTS && worth_retrying(&error) => attempt += 1,
+            result => return result,
+        }
+    }
+}
+
 /// Writes `units` in one transaction and commits it; their answers. A batch in which every
 /// unit was refused is rolled back, so that it leaves nothing behind.
 async fn commit<U: Unit>(domain: &Domain, units: &[&U]) -> Answers<U::Output> {
@@ -196,10 +230,11 @@ async fn commit<U: Unit>(domain: &Domain, units: &[&U]) -> Answers<U::Output> {
             return Ok(answers);
         }
         domain.events.announce(&txn, &changes).await?;
+        let committing = Instant::now();
         txn.commit().await?;
+        U::observe(&domain.metrics, units.len(), committing.elapsed());
         answers
     };
-    domain.metrics.observe_send_batch(units.len());
     // Outside the write gate: loading the rows for subscribers does not hold writers back.
     domain.events.publish(&domain.db, changes).await;
     Ok(answers)
@@ -212,10 +247,12 @@ mod tests {
     #[test]
     fn a_contact_always_has_the_same_writer_and_contacts_spread_over_writers() {
         for contact in ["33611111111", "33622222222"] {
-            assert_eq!(writer_for(contact, 4), writer_for(contact, 4));
+            assert_eq!(writer_for(Some(contact), 4), writer_for(Some(contact), 4));
         }
-        let used: std::collections::HashSet<usize> = (0..64).map(|n| writer_for(&format!("336{n:08}"), 4)).collect();
+        let used: std::collections::HashSet<usize> =
+            (0..64).map(|n| writer_for(Some(&format!("336{n:08}")), 4)).collect();
         assert_eq!(used.len(), 4, "64 contacts use every writer");
-        assert!((0..64).all(|n| writer_for(&format!("336{n:08}"), 1) == 0));
+        assert!((0..64).all(|n| writer_for(Some(&format!("336{n:08}")), 1) == 0));
+        assert_eq!(writer_for(None, 4), writer_for(None, 4), "units with no contact share a writer");
     }
 }

@@ -5,7 +5,7 @@
 //! Idempotence comes from unique constraints (message id, (message id, status), (message id,
 //! reason) in the ledger), never from a look-up first.
 //!
-//! Concurrent deliveries are group-committed by the [`writer`]: many deliveries share one
+//! Concurrent deliveries are group-committed (see [`writer`]): many deliveries share one
 //! transaction, and each is answered only after that transaction committed.
 
 mod batch;
@@ -16,9 +16,7 @@ mod plan;
 mod walk;
 mod writer;
 
-pub(crate) use writer::IngestWriter;
-
-use batch::Delivery;
+pub(crate) use writer::QueuedDelivery;
 
 use chrono::Utc;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
@@ -72,8 +70,6 @@ enum Target<'a> {
     Replay(i64),
 }
 
-const ATTEMPTS: usize = 3;
-
 impl Domain {
     /// Stores a webhook delivery. A body that is not JSON is kept as `rejected` and answered
     /// with `BAD_USER_INPUT`; a store failure leaves nothing behind.
@@ -81,10 +77,7 @@ impl Domain {
         match serde_json::from_slice::<Value>(body) {
             Ok(json) => {
                 let notification = payload::interpret(&payload::storable(json));
-                match &self.ingest_writer {
-                    Some(writer) => writer.submit(body, signature, notification).await,
-                    None => Ok(self.process(Target::New { body, signature }, &notification).await?),
-                }
+                self.write_unit(QueuedDelivery::new(body, signature, notification)).await
             }
             Err(err) => {
                 let id = self.store_rejected(body, signature, &err.to_string()).await?;
@@ -103,7 +96,7 @@ impl Domain {
             .ok_or_else(|| AppError::NotFound(format!("no webhook delivery has id {id}")))?;
         let json: Value = serde_json::from_slice(&delivery.body)
             .map_err(|e| AppError::BadInput(format!("delivery {id} is still not valid JSON ({e})")))?;
-        Ok(self.process(Target::Replay(id), &payload::interpret(&payload::storable(json))).await?)
+        self.write_unit(QueuedDelivery::replay(id, payload::interpret(&payload::storable(json)))).await
     }
 
     /// The ids of deliveries that are not `processed`, oldest first.
@@ -114,12 +107,6 @@ impl Domain {
             .all(&self.db)
             .await?;
         Ok(rows.into_iter().map(|d| d.id).collect())
-    }
-
-    async fn process(&self, target: Target<'_>, notification: &Notification) -> Result<IngestReport, DbErr> {
-        let mut reports =
-            self.commit_deliveries(&[Delivery { target, notification }]).await.map_err(|f| f.into_error())?;
-        reports.pop().ok_or_else(|| DbErr::Custom("a stored delivery has no report".into()))
     }
 
     async fn store_rejected(&self, body: &[u8], signature: SignatureCheck<'_>, error: &str) -> Result<i64, DbErr> {
