@@ -11,6 +11,7 @@
 //! and sessions whose token expired are closed.
 
 mod guard;
+mod operations;
 mod protocol;
 mod session;
 

@@ -6,22 +6,20 @@
 //! message that is not understood, 4401 for an operation before `connection_init`, 4409 for an
 //! id already running, 4429 for a second `connection_init`.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use async_graphql::{
     Request,
     parser::types::{DocumentOperations, OperationType},
 };
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use futures::{
-    SinkExt, StreamExt,
-    stream::{self, AbortHandle, BoxStream, SelectAll},
-};
+use futures::{SinkExt, StreamExt};
 use serde_json::Value;
 
 use super::{
     CLOSE_GRACE,
     guard::Guard,
+    operations::Operations,
     protocol::{ACK, ClientMessage, Protocol, complete, pong},
 };
 use crate::{
@@ -29,7 +27,7 @@ use crate::{
     graphql::{
         AppSchema,
         auth::Credentials,
-        shared_subscriptions::{SharedResult, SharedSubscriptions, lagged_payload},
+        shared_subscriptions::{SharedResult, SharedSubscriptions},
     },
 };
 
@@ -49,21 +47,6 @@ pub struct Session {
     pub guard: Guard,
 }
 
-/// One operation the peer started.
-struct Operation {
-    serial: u64,
-    abort: AbortHandle,
-    /// `{"type":"next","id":…,"payload":` for this operation.
-    frame_start: String,
-}
-
-/// An operation's next result, or its end (`None`).
-struct Tagged {
-    id: Arc<str>,
-    serial: u64,
-    result: Option<SharedResult>,
-}
-
 /// How the session goes on after a step.
 enum Flow {
     Continue,
@@ -77,9 +60,7 @@ enum Flow {
 struct Running {
     session: Session,
     credentials: Option<Credentials>,
-    operations: HashMap<Arc<str>, Operation>,
-    serial: u64,
-    results: SelectAll<BoxStream<'static, Tagged>>,
+    operations: Operations,
 }
 
 impl Session {
@@ -87,13 +68,7 @@ impl Session {
     /// limit of the guard is reached. One task reads, runs the guard's clock and writes: an
     /// event costs a subscriber one wake-up and one write.
     pub async fn run(self, mut socket: WebSocket) {
-        let mut running = Running {
-            session: self,
-            credentials: None,
-            operations: HashMap::new(),
-            serial: 0,
-            results: SelectAll::new(),
-        };
+        let mut running = Running { session: self, credentials: None, operations: Operations::default() };
         if let Flow::Close(code, reason) = running.serve(&mut socket).await {
             close(socket, code, reason).await;
         } else {
@@ -125,10 +100,7 @@ impl Running {
                     }
                     Some(Err(_)) | None => Flow::End,
                 },
-                Some(tagged) = self.results.next(), if !self.results.is_empty() => match self.frame(tagged) {
-                    Some(frame) => send(socket, frame).await,
-                    None => Flow::Continue,
-                },
+                frame = self.operations.next_frame(), if !self.operations.is_empty() => send(socket, frame).await,
                 _ = tick.tick() => self.on_tick(socket).await,
                 () = &mut expiry, if expiry_armed => {
                     expiry_armed = false;
@@ -173,13 +145,8 @@ impl Running {
                 send(socket, ACK.to_owned()).await
             }
             ClientMessage::Subscribe { id, payload } => self.start(id.into(), *payload),
-            ClientMessage::Complete { id } => match self.operations.remove(id.as_str()) {
-                Some(operation) => {
-                    operation.abort.abort();
-                    send(socket, complete(&id)).await
-                }
-                None => Flow::Continue,
-            },
+            ClientMessage::Complete { id } if self.operations.stop(&id) => send(socket, complete(&id)).await,
+            ClientMessage::Complete { .. } => Flow::Continue,
             ClientMessage::ConnectionTerminate => Flow::End,
             ClientMessage::Ping { payload } => send(socket, pong(payload.as_ref())).await,
             ClientMessage::Pong => Flow::Continue,
@@ -210,7 +177,7 @@ impl Running {
         let Some(credentials) = &self.credentials else {
             return Flow::Close(4401, "unauthorized: send connection_init before any operation".into());
         };
-        if self.operations.contains_key(&id) {
+        if self.operations.contains(&id) {
             return Flow::Close(4409, format!("subscriber for {id} already exists"));
         }
         let results = if is_subscription(&mut request) {
@@ -219,38 +186,8 @@ impl Running {
             let once = self.session.schema.execute_stream(request.data(credentials.clone()));
             once.map(|result| SharedResult::Payload(serde_json::to_string(&result).unwrap_or_default().into())).boxed()
         };
-        self.serial += 1;
-        let serial = self.serial;
-        let (results, abort) = stream::abortable(results);
-        let tag = id.clone();
-        let end = Tagged { id: id.clone(), serial, result: None };
-        let tagged = results.map(move |result| Tagged { id: tag.clone(), serial, result: Some(result) });
-        self.results.push(tagged.chain(stream::once(async move { end })).boxed());
-        let frame_start = self.session.protocol.result_start(&id);
-        self.operations.insert(id, Operation { serial, abort, frame_start });
+        self.operations.start(id, self.session.protocol, results);
         Flow::Continue
-    }
-
-    /// The frame for an operation's result or end; `None` for one the peer stopped.
-    fn frame(&mut self, tagged: Tagged) -> Option<String> {
-        let operation = self.operations.get(&tagged.id).filter(|operation| operation.serial == tagged.serial)?;
-        let lagged;
-        let payload: &str = match &tagged.result {
-            Some(SharedResult::Payload(payload)) => payload,
-            Some(SharedResult::Lagged(missed)) => {
-                lagged = lagged_payload(*missed);
-                &lagged
-            }
-            None => {
-                self.operations.remove(&tagged.id);
-                return Some(complete(&tagged.id));
-            }
-        };
-        let mut frame = String::with_capacity(operation.frame_start.len() + payload.len() + 1);
-        frame.push_str(&operation.frame_start);
-        frame.push_str(payload);
-        frame.push('}');
-        Some(frame)
     }
 }
 
