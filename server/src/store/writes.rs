@@ -7,7 +7,7 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult,
     SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
-use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::{PoolSettings, StatementCounter, connect};
 
@@ -60,9 +60,9 @@ pub struct WriteGate {
 impl WriteGate {
     /// Waits for this process's turn to write (a no-op on PostgreSQL), for a single statement
     /// written on the pool; a transaction takes its turn through [`WriteGate::begin`].
-    pub async fn enter(&self) -> Option<MutexGuard<'_, ()>> {
+    pub async fn enter(&self) -> Option<OwnedMutexGuard<()>> {
         match &self.turn {
-            Some(turn) => Some(turn.lock().await),
+            Some(turn) => Some(turn.clone().lock_owned().await),
             None => None,
         }
     }
@@ -75,10 +75,7 @@ impl WriteGate {
     /// Waits for this process's turn to write, then begins a write transaction on the writers'
     /// connection. The transaction holds the turn until it ends.
     pub async fn begin(&self) -> Result<WriteTransaction, DbErr> {
-        let turn = match &self.turn {
-            Some(turn) => Some(turn.clone().lock_owned().await),
-            None => None,
-        };
+        let turn = self.enter().await;
         let txn = begin_write(&self.writer).await?;
         Ok(WriteTransaction { txn, _turn: turn })
     }
