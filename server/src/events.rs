@@ -86,6 +86,12 @@ impl Changes {
         self.ledger.push(entry_id);
     }
 
+    /// Adds what a later transaction changed.
+    pub(crate) fn append(&mut self, later: Changes) {
+        self.messages.extend(later.messages);
+        self.ledger.extend(later.ledger);
+    }
+
     /// Whether nothing changed.
     pub fn is_empty(&self) -> bool {
         self.messages.is_empty() && self.ledger.is_empty()

@@ -8,6 +8,12 @@
 //! bounded by the batch limit (`INGEST_BATCH_MAX`): a unit waits at most for the batch being
 //! committed and then for its own, of at most `max_batch` units each.
 //!
+//! Callers are answered as soon as their batch is committed. What the batch changed is then
+//! published to live subscribers by a task of its own, while the writer goes on with the next
+//! batch: loading the changed rows for subscribers does not delay the answers, nor the next
+//! commit. A writer has at most one publication in flight, so its events keep their commit
+//! order, and a publication slower than the commits holds the writer back instead of piling up.
+//!
 //! A unit can be refused (a send the balance cannot pay for): the kind decides refusals before
 //! it writes anything for them, so its batch-mates are committed as if it had not been there.
 //! A batch that failed in a way that may pass on a second try (a PostgreSQL deadlock, or a user
@@ -32,7 +38,10 @@ use std::{
 
 use futures::future::BoxFuture;
 use sea_orm::{DbBackend, DbErr};
-use tokio::sync::{mpsc, oneshot};
+use tokio::{
+    sync::{mpsc, oneshot},
+    task::JoinHandle,
+};
 
 use crate::{
     error::AppError,
@@ -45,6 +54,9 @@ use super::Domain;
 
 /// The answers to a batch of units, one per unit in order, or the error that failed them all.
 pub(crate) type Answers<T> = Result<Vec<Result<T, AppError>>, AppError>;
+
+/// A committed batch's answers and what it changed, or the error that failed it.
+type Committed<T> = Result<(Vec<Result<T, AppError>>, Changes), AppError>;
 
 /// How many times a batch is written whole when its failure may pass on a second try.
 const ATTEMPTS: usize = 3;
@@ -128,10 +140,12 @@ impl<U: Unit> WriteBatcher<U> {
     }
 }
 
-/// Writes `unit` in a transaction of its own, for a domain without writer tasks.
+/// Writes `unit` in a transaction of its own, for a domain without writer tasks, and publishes
+/// what it changed before returning.
 pub(crate) async fn write_alone<U: Unit>(domain: &Domain, unit: U) -> Result<U::Output, AppError> {
     let (reply, answer) = oneshot::channel();
-    write_batch(domain, vec![Job { unit, reply }]).await;
+    let changes = write_batch(domain, vec![Job { unit, reply }]).await;
+    domain.events.publish(&domain.db, changes).await;
     answer.await.map_err(|_| stopped())?
 }
 
@@ -146,29 +160,53 @@ fn writer_for(contact: Option<&str>, writers: usize) -> usize {
     (hasher.finish() % writers as u64) as usize
 }
 
-/// A writer task: one batch at a time until every sender is gone.
+/// A writer task: one batch at a time until every sender is gone, each batch's publication
+/// running beside the next batch (see the module's documentation).
 async fn run<U: Unit>(domain: Domain, mut queue: mpsc::Receiver<Job<U>>, max_batch: usize) {
     let mut batch = Vec::with_capacity(max_batch);
+    let mut publishing: Option<JoinHandle<()>> = None;
     while queue.recv_many(&mut batch, max_batch).await > 0 {
-        write_batch(&domain, std::mem::take(&mut batch)).await;
+        let changes = write_batch(&domain, std::mem::take(&mut batch)).await;
         batch.reserve(max_batch);
+        if let Some(previous) = publishing.take() {
+            // An error only means the publication panicked or was cancelled at shutdown.
+            let _ = previous.await;
+        }
+        if !changes.is_empty() {
+            let domain = domain.clone();
+            publishing = Some(tokio::spawn(async move { domain.events.publish(&domain.db, changes).await }));
+        }
+    }
+    if let Some(last) = publishing {
+        let _ = last.await;
     }
 }
 
 /// Commits `jobs` together and answers each; when the batch's statements fail, its units are
-/// committed one by one, so that only the unit at fault gets the error.
-async fn write_batch<U: Unit>(domain: &Domain, jobs: Vec<Job<U>>) {
+/// committed one by one, so that only the unit at fault gets the error. What the committed
+/// transactions changed, in commit order.
+async fn write_batch<U: Unit>(domain: &Domain, jobs: Vec<Job<U>>) -> Changes {
     let units: Vec<&U> = jobs.iter().map(|job| &job.unit).collect();
     let outcome = commit_with_retries(domain, &units).await;
     drop(units);
+    let mut changes = Changes::default();
     let answers = match outcome {
-        Ok(answers) => answers,
+        Ok((answers, committed)) => {
+            changes = committed;
+            answers
+        }
         Err(error) if jobs.len() > 1 && !is_store_failure(&error) => {
             tracing::warn!(error = error.message(), kind = U::NAME, "a batch failed; its units are written one by one");
             let mut answers = Vec::with_capacity(jobs.len());
             for job in &jobs {
-                let alone = commit_with_retries(domain, &[&job.unit]).await;
-                answers.push(alone.and_then(|mut one| one.pop().unwrap_or_else(no_answer)));
+                let answer = match commit_with_retries(domain, &[&job.unit]).await {
+                    Ok((mut one, committed)) => {
+                        changes.append(committed);
+                        one.pop().unwrap_or_else(no_answer)
+                    }
+                    Err(error) => Err(error),
+                };
+                answers.push(answer);
             }
             answers
         }
@@ -182,6 +220,7 @@ async fn write_batch<U: Unit>(domain: &Domain, jobs: Vec<Job<U>>) {
         // An error only means the caller gave up waiting.
         let _ = job.reply.send(answer);
     }
+    changes
 }
 
 fn no_answer<T>() -> Result<T, AppError> {
@@ -201,7 +240,7 @@ fn worth_retrying(error: &AppError) -> bool {
 }
 
 /// [`commit`], again when its failure may pass on a second try.
-async fn commit_with_retries<U: Unit>(domain: &Domain, units: &[&U]) -> Answers<U::Output> {
+async fn commit_with_retries<U: Unit>(domain: &Domain, units: &[&U]) -> Committed<U::Output> {
     let mut attempt = 1;
     loop {
         match commit(domain, units).await {
@@ -211,33 +250,28 @@ async fn commit_with_retries<U: Unit>(domain: &Domain, units: &[&U]) -> Answers<
     }
 }
 
-/// Writes `units` in one transaction and commits it; their answers. A batch in which every
-/// unit was refused is rolled back, so that it leaves nothing behind.
-async fn commit<U: Unit>(domain: &Domain, units: &[&U]) -> Answers<U::Output> {
+/// Writes `units` in one transaction and commits it; their answers and what it changed. A
+/// batch in which every unit was refused is rolled back, so that it leaves nothing behind.
+async fn commit<U: Unit>(domain: &Domain, units: &[&U]) -> Committed<U::Output> {
     let mut changes = Changes::default();
-    let answers = {
-        let txn = domain.gate.begin().await?;
-        let answers = U::write_all(domain, &txn, units, &mut changes).await?;
-        if answers.len() != units.len() {
-            return Err(AppError::Unavailable(DbErr::Custom(format!(
-                "{} answers for a batch of {} units",
-                answers.len(),
-                units.len()
-            ))));
-        }
-        if answers.iter().all(Result::is_err) {
-            txn.rollback().await?;
-            return Ok(answers);
-        }
-        domain.events.announce(&txn, &changes).await?;
-        let committing = Instant::now();
-        txn.commit().await?;
-        U::observe(&domain.metrics, units.len(), committing.elapsed());
-        answers
-    };
-    // Outside the write gate: loading the rows for subscribers does not hold writers back.
-    domain.events.publish(&domain.db, changes).await;
-    Ok(answers)
+    let txn = domain.gate.begin().await?;
+    let answers = U::write_all(domain, &txn, units, &mut changes).await?;
+    if answers.len() != units.len() {
+        return Err(AppError::Unavailable(DbErr::Custom(format!(
+            "{} answers for a batch of {} units",
+            answers.len(),
+            units.len()
+        ))));
+    }
+    if answers.iter().all(Result::is_err) {
+        txn.rollback().await?;
+        return Ok((answers, Changes::default()));
+    }
+    domain.events.announce(&txn, &changes).await?;
+    let committing = Instant::now();
+    txn.commit().await?;
+    U::observe(&domain.metrics, units.len(), committing.elapsed());
+    Ok((answers, changes))
 }
 
 #[cfg(test)]

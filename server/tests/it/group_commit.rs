@@ -1,6 +1,7 @@
 //! Group commit: deliveries that arrive together share a transaction of at most
 //! `INGEST_BATCH_MAX` deliveries, and each is answered only once that transaction committed; a
-//! delivery the store refuses fails alone. Sends' writes (reservations, stored messages) are
+//! delivery the store refuses fails alone, and live subscribers receive the batches' events in
+//! commit order. Sends' writes (reservations, stored messages) are
 //! group-committed the same way, and a refused send fails alone. While a write waits, reads
 //! are answered, and SQLite's checkpoint finishes only at the writer's turn.
 
@@ -13,7 +14,7 @@ use wagate::{domain::outbound::OutboundMessage, store::entity::user};
 
 use crate::{
     metrics::{TOKEN, scrape},
-    support::{DEFAULT_CREDITS, TestApp, TestAppBuilder, meta},
+    support::{DEFAULT_CREDITS, TestApp, TestAppBuilder, meta, ws::LiveClient},
 };
 
 const DELIVERIES: usize = 48;
@@ -112,6 +113,40 @@ async fn a_checkpoint_ends_at_the_writers_turn() {
     assert_eq!(response.status(), 200);
     let took = took.pop().expect("the checkpoint");
     assert!(took >= Duration::from_millis(550), "the checkpoint's last pass did not wait for the writer: {took:?}");
+}
+
+#[tokio::test]
+async fn a_subscriber_receives_the_events_of_batches_in_commit_order() {
+    let app = TestApp::spawn().await;
+    let mut live = LiveClient::with_token(&app.address, &app.admin_token()).await;
+    live.subscribe("subscription { messageEvents { kind conversation { messageId } } }", json!({})).await;
+    app.wait_for_subscribers(1).await;
+    // One contact, so that PostgreSQL's writers route every delivery to the same one. The first
+    // is committed alone; the rest queue meanwhile and are committed as the next batch while the
+    // first batch's events are still being published.
+    let delivery = |n: usize| meta::text_notification(&format!("wamid.ORDER{n}"), "33611111111", 1_700_000_000, "hi");
+    let rest: Vec<Value> = (1..=8).map(delivery).collect();
+    let (first, rest) = first_then_rest_while_locked(
+        &app,
+        "webhook_deliveries",
+        app.post_webhook(&delivery(0)),
+        rest.iter().map(|body| app.post_webhook(body)).collect(),
+    )
+    .await;
+    assert_eq!(first.status(), 200);
+    assert!(rest.iter().all(|response| response.status() == 200));
+
+    let mut received = Vec::new();
+    for _ in 0..=8 {
+        let payload = live.next_result().await;
+        let event = &payload["data"]["messageEvents"];
+        assert_eq!(event["kind"], "NEW_MESSAGE", "{payload}");
+        received.push(event["conversation"]["messageId"].as_str().expect("message id").to_owned());
+    }
+    assert_eq!(received[0], "wamid.ORDER0", "the first batch's event comes first: {received:?}");
+    received.sort();
+    let expected: Vec<String> = (0..=8).map(|n| format!("wamid.ORDER{n}")).collect();
+    assert_eq!(received, expected, "every message once");
 }
 
 /// Holds `table`'s write lock for 600 ms while `first` runs and, 150 ms later (once it holds
