@@ -31,6 +31,7 @@ bench_pg() {
 # shellcheck disable=SC2086 # the *_ARGS are lists of options
 {
   bench "ingest (SQLite)" ingest ${BENCH_ARGS:-} ${INGEST_ARGS:-}
+  bench "ingest, one admin watching (SQLite)" ingest --watchers 1 ${BENCH_ARGS:-} ${INGEST_ARGS:-}
   bench_pg "ingest (PostgreSQL)" ingest ${BENCH_ARGS:-} ${INGEST_ARGS:-}
   bench "queries (SQLite)" queries ${QUERIES_ARGS:-}
   bench_pg "queries (PostgreSQL)" queries ${QUERIES_ARGS:-}

@@ -163,7 +163,41 @@ async fn one_run(args: &FanoutArgs, subscribers: usize) -> Result<Run, String> {
 }
 
 /// A client's socket, kept open until the run has every subscriber's arrivals.
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A graphql-ws client at `url` (the server's `/graphql/ws`), authenticated with the admin
+/// `token` and subscribed to every message event; its socket, once the subscription is sent.
+pub async fn subscribe(url: &str, token: &str) -> Result<Socket, String> {
+    let mut request = url.into_client_request().map_err(|e| e.to_string())?;
+    request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
+    // A small read chunk, as the server uses: tungstenite zeroes the whole chunk on every read,
+    // and with its 128 KiB default that zeroing was half of this load generator's CPU.
+    let config = WebSocketConfig::default().read_buffer_size(CLIENT_READ_BUFFER_BYTES);
+    let (mut socket, _) =
+        connect_async_with_config(request, Some(config), false).await.map_err(|e| format!("WebSocket upgrade: {e}"))?;
+    socket
+        .send(frame(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })))
+        .await
+        .map_err(|e| e.to_string())?;
+    loop {
+        let message = socket.next().await.ok_or("closed before connection_ack")?.map_err(|e| e.to_string())?;
+        if let Message::Text(text) = message
+            && text.contains("connection_ack")
+        {
+            break;
+        }
+    }
+    socket
+        .send(frame(json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIPTION } })))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(socket)
+}
+
+/// A graphql-ws message as a WebSocket text frame.
+pub fn frame(value: Value) -> Message {
+    Message::Text(value.to_string().into())
+}
 
 /// One client: connects, subscribes, signals `ready` when subscribed and again on the warm-up
 /// event, then records when each numbered event arrives until the last one (or an error).
@@ -176,40 +210,17 @@ async fn subscriber(
     events: usize,
 ) -> Result<(Vec<(usize, Instant)>, Socket), String> {
     let permit = handshakes.acquire_owned().await.map_err(|e| e.to_string())?;
-    let mut request = url.into_client_request().map_err(|e| e.to_string())?;
-    request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
-    // A small read chunk, as the server uses: tungstenite zeroes the whole chunk on every read,
-    // and with its 128 KiB default that zeroing was half of this load generator's CPU.
-    let config = WebSocketConfig::default().read_buffer_size(CLIENT_READ_BUFFER_BYTES);
-    let (mut socket, _) =
-        connect_async_with_config(request, Some(config), false).await.map_err(|e| format!("WebSocket upgrade: {e}"))?;
-    let send = |value: Value| Message::Text(value.to_string().into());
-    socket
-        .send(send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })))
-        .await
-        .map_err(|e| e.to_string())?;
-    loop {
-        let frame = socket.next().await.ok_or("closed before connection_ack")?.map_err(|e| e.to_string())?;
-        if let Message::Text(text) = frame
-            && text.contains("connection_ack")
-        {
-            break;
-        }
-    }
-    socket
-        .send(send(json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIPTION } })))
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut socket = subscribe(url, token).await?;
     drop(permit);
     let _ = ready.send(()).await;
     let mut seen = Vec::new();
-    while let Some(frame) = socket.next().await {
-        let Message::Text(text) = frame.map_err(|e| format!("WebSocket read: {e}"))? else { continue };
+    while let Some(received) = socket.next().await {
+        let Message::Text(text) = received.map_err(|e| format!("WebSocket read: {e}"))? else { continue };
         let message: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
         match message["type"].as_str() {
             Some("next") => {}
             Some("ping") => {
-                socket.send(send(json!({ "type": "pong" }))).await.map_err(|e| e.to_string())?;
+                socket.send(frame(json!({ "type": "pong" }))).await.map_err(|e| e.to_string())?;
                 continue;
             }
             Some("error") => return Err(format!("the subscription was refused: {message}")),

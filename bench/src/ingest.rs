@@ -4,20 +4,28 @@
 //! next delivery when the last is answered) find the peak; a fixed-rate phase then posts at
 //! 80 % of that peak, measuring each latency from the moment its request was due (so a stalled
 //! server cannot hide its queue). Finally every acknowledged event is looked up in the store.
+//! With `--watchers`, admins' live subscriptions to every message event are open meanwhile.
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
+use futures::{SinkExt, StreamExt};
 use rand::{SeedableRng, rngs::StdRng};
 use sea_orm::{ConnectionTrait, Database, Statement};
+use serde_json::json;
 use tokio::{sync::Semaphore, task::JoinSet};
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::{
     IngestArgs,
-    server::Server,
+    fanout::{frame, subscribe},
+    server::{Server, admin_token},
     stats::{Latencies, median, ms},
     workload::{Delivery, Workload},
 };
@@ -50,6 +58,8 @@ struct Run {
     idle_rss: u64,
     peak_rss: u64,
     phases: Vec<Phase>,
+    /// Events the watchers received, all of them together.
+    watched: u64,
 }
 
 /// Runs the benchmark and prints its report.
@@ -68,6 +78,8 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
     let server = Server::start(&args.wagate, args.postgres.as_deref(), &[]).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (idle_rss, _) = server.memory()?;
+    let watched = Arc::new(AtomicU64::new(0));
+    let watchers = watch(&server, args.watchers, &watched).await?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(4096)
         .timeout(Duration::from_secs(30))
@@ -90,8 +102,41 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
         phases.push(phase);
     }
     let (_, peak_rss) = server.memory()?;
+    drop(watchers);
+    let watched = watched.load(Ordering::Relaxed);
+    if args.watchers > 0 {
+        eprintln!("  watchers: {watched} events received by {} of them together", args.watchers);
+    }
     verify(&server.database_url, &workload, phases.iter().map(|p| p.errors).sum()).await?;
-    Ok(Run { start_time: server.start_time, idle_rss, peak_rss, phases })
+    Ok(Run { start_time: server.start_time, idle_rss, peak_rss, phases, watched })
+}
+
+/// Opens `count` admin subscriptions to every message event, each counting what it receives
+/// in `received` until the returned set is dropped.
+async fn watch(server: &Server, count: usize, received: &Arc<AtomicU64>) -> Result<JoinSet<()>, String> {
+    let mut watchers = JoinSet::new();
+    if count == 0 {
+        return Ok(watchers);
+    }
+    let url = format!("{}/graphql/ws", server.address.replacen("http", "ws", 1));
+    let token = admin_token()?;
+    for _ in 0..count {
+        let mut socket = subscribe(&url, &token).await?;
+        let received = received.clone();
+        watchers.spawn(async move {
+            while let Some(Ok(message)) = socket.next().await {
+                let Message::Text(text) = message else { continue };
+                if text.contains(r#""type":"next""#) {
+                    received.fetch_add(1, Ordering::Relaxed);
+                } else if text.contains(r#""type":"ping""#)
+                    && socket.send(frame(json!({ "type": "pong" }))).await.is_err()
+                {
+                    break;
+                }
+            }
+        });
+    }
+    Ok(watchers)
 }
 
 /// `concurrency` posters, each posting its next delivery once the last is answered.
@@ -266,7 +311,15 @@ async fn verify(database_url: &str, workload: &Workload, errors: u64) -> Result<
 
 /// Prints the medians over the runs as a Markdown table.
 fn report(backend: &str, args: &IngestArgs, runs: &[Run]) {
-    println!("\n### Webhook ingest on {backend} (median of {} runs, {} s per phase)\n", runs.len(), args.seconds);
+    let watching = match args.watchers {
+        0 => String::new(),
+        n => format!(", {n} admins watching live"),
+    };
+    println!(
+        "\n### Webhook ingest on {backend}{watching} (median of {} runs, {} s per phase)\n",
+        runs.len(),
+        args.seconds
+    );
     println!("| phase | events/s | deliveries/s | p50 ms | p99 ms | p99.9 ms | errors |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     let phases = runs.first().map_or(0, |r| r.phases.len());
@@ -291,4 +344,8 @@ fn report(backend: &str, args: &IngestArgs, runs: &[Run]) {
     println!(
         "\nStart (fresh database, migrations included): {start:.0} ms; RSS idle {idle:.1} MiB, peak under load {peak:.1} MiB."
     );
+    if args.watchers > 0 {
+        let watched = median(&runs.iter().map(|r| r.watched as f64).collect::<Vec<_>>()).unwrap_or(0.0);
+        println!("Live events received by the watchers, all of them together: {watched:.0} per run.");
+    }
 }

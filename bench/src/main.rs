@@ -112,6 +112,10 @@ pub struct IngestArgs {
     /// Closed-loop concurrency levels, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,4,16,64,256")]
     concurrency: Vec<usize>,
+    /// Admins watching live: graphql-ws clients subscribed to every message event for the whole
+    /// run, so that each committed batch is also loaded and sent to them.
+    #[arg(long, default_value_t = 0)]
+    watchers: usize,
     /// Seconds per concurrency level (and for the fixed-rate phase).
     #[arg(long, default_value_t = 5)]
     seconds: u64,
