@@ -105,6 +105,9 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
     drop(watchers);
     let watched = watched.load(Ordering::Relaxed);
     if args.watchers > 0 {
+        if watched == 0 {
+            return Err("the watchers received no live event: their subscriptions did not work".into());
+        }
         eprintln!("  watchers: {watched} events received by {} of them together", args.watchers);
     }
     verify(&server.database_url, &workload, phases.iter().map(|p| p.errors).sum()).await?;
@@ -313,6 +316,7 @@ async fn verify(database_url: &str, workload: &Workload, errors: u64) -> Result<
 fn report(backend: &str, args: &IngestArgs, runs: &[Run]) {
     let watching = match args.watchers {
         0 => String::new(),
+        1 => ", one admin watching live".to_owned(),
         n => format!(", {n} admins watching live"),
     };
     println!(
