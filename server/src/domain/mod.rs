@@ -11,6 +11,7 @@ pub mod message;
 pub mod outbound;
 mod reservations;
 pub mod send;
+mod send_writes;
 mod sql;
 pub mod statuses;
 pub mod users;
@@ -41,15 +42,7 @@ pub struct Domain {
     metrics: Metrics,
     login_throttle: accounts::LoginThrottle,
     ingest_writer: Option<write_batcher::WriteBatcher<ingest::QueuedDelivery>>,
-    send_writers: Option<SendWriters>,
-}
-
-/// The writer tasks of sends' writes, one set per kind of write.
-#[derive(Clone, Debug)]
-struct SendWriters {
-    reserve: write_batcher::WriteBatcher<reservations::Reserve>,
-    record: write_batcher::WriteBatcher<outbound::Record>,
-    refund: write_batcher::WriteBatcher<reservations::Refund>,
+    send_writer: Option<write_batcher::WriteBatcher<send_writes::SendWrite>>,
 }
 
 impl Domain {
@@ -66,7 +59,7 @@ impl Domain {
             metrics,
             login_throttle: Default::default(),
             ingest_writer: None,
-            send_writers: None,
+            send_writer: None,
         }
     }
 
@@ -77,11 +70,7 @@ impl Domain {
         // The writers' own copy has no writer: it stores what it is given directly.
         let direct = self.clone();
         self.ingest_writer = Some(write_batcher::WriteBatcher::start(direct.clone(), max_batch, writers));
-        self.send_writers = Some(SendWriters {
-            reserve: write_batcher::WriteBatcher::start(direct.clone(), max_batch, writers),
-            record: write_batcher::WriteBatcher::start(direct.clone(), max_batch, writers),
-            refund: write_batcher::WriteBatcher::start(direct, max_batch, writers),
-        });
+        self.send_writer = Some(write_batcher::WriteBatcher::start(direct, max_batch, writers));
         self
     }
 

@@ -3,7 +3,6 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use futures::future::BoxFuture;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::OnConflict};
 use serde_json::Value;
 
@@ -21,7 +20,7 @@ use super::{
     message::{Direction, Status},
     sql, statuses,
     users::{self, ContactIdentity},
-    write_batcher::{Answers, Unit, WriteBatcher},
+    write_batcher::Answers,
 };
 
 /// A message Meta accepted for sending.
@@ -50,40 +49,24 @@ impl Domain {
     /// applies any status Meta reported before the row existed. Recording the same wamid again
     /// returns the stored row. Group-committed with concurrent sends' writes.
     pub async fn record_outbound(&self, message: OutboundMessage) -> Result<conversation::Model, AppError> {
-        self.write_unit(Record(message)).await
+        self.record(Record(message)).await
     }
 }
 
 /// Storing one accepted outbound message, as a unit of group-committed writing.
-pub(crate) struct Record(OutboundMessage);
+pub(crate) struct Record(pub(super) OutboundMessage);
 
-impl Unit for Record {
-    type Output = conversation::Model;
-
-    const NAME: &'static str = "a sent message";
-
-    fn contact(&self) -> Option<&str> {
-        Some(&self.0.to)
-    }
-
-    fn writers(domain: &Domain) -> Option<&WriteBatcher<Self>> {
-        domain.send_writers.as_ref().map(|writers| &writers.record)
-    }
-
-    fn write_all<'t>(
-        domain: &'t Domain,
-        txn: &'t WriteTransaction,
-        units: &'t [&'t Self],
-        changes: &'t mut Changes,
-    ) -> BoxFuture<'t, Answers<conversation::Model>> {
-        Box::pin(store_all(domain, txn, units, changes))
+impl Record {
+    /// The recipient (phone digits).
+    pub(super) fn contact(&self) -> &str {
+        &self.0.to
     }
 }
 
 /// Stores the messages with set-based statements: their users (a reservation found or created
 /// them already, so they are only looked up), one multi-row insert that skips a wamid already
 /// stored, the statuses that arrived before their rows, and the rows as stored.
-async fn store_all(
+pub(super) async fn store_all(
     domain: &Domain,
     txn: &WriteTransaction,
     units: &[&Record],

@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use futures::future::BoxFuture;
 use sea_orm::{
     ConnectionTrait, DbErr,
     sea_query::{Expr, ExprTrait, Order, Query},
@@ -30,7 +29,7 @@ use super::{
     message::Direction,
     sql,
     users::{self, ContactIdentity},
-    write_batcher::{Answers, Unit, WriteBatcher},
+    write_batcher::Answers,
 };
 
 /// How long after a contact's last message free-form messages may be sent.
@@ -69,30 +68,8 @@ impl Reserve {
     }
 }
 
-impl Unit for Reserve {
-    type Output = Reservation;
-
-    const NAME: &'static str = "a reservation";
-
-    fn contact(&self) -> Option<&str> {
-        Some(&self.to)
-    }
-
-    fn writers(domain: &Domain) -> Option<&WriteBatcher<Self>> {
-        domain.send_writers.as_ref().map(|writers| &writers.reserve)
-    }
-
-    fn write_all<'t>(
-        domain: &'t Domain,
-        txn: &'t WriteTransaction,
-        units: &'t [&'t Self],
-        changes: &'t mut Changes,
-    ) -> BoxFuture<'t, Answers<Reservation>> {
-        Box::pin(reserve_all(domain, txn, units, changes))
-    }
-}
-
-async fn reserve_all(
+/// Reserves `units` in order: one answer each, a refused one having written nothing.
+pub(super) async fn reserve_all(
     domain: &Domain,
     txn: &WriteTransaction,
     units: &[&Reserve],
@@ -224,47 +201,18 @@ fn window_open(contact: &str, last_inbound: Option<i64>, now: DateTime<Utc>) -> 
 /// back now (not already). Refunds are rare, so each is written with the ordinary statements.
 pub(crate) struct Refund(pub(crate) Reservation);
 
-impl Unit for Refund {
-    type Output = bool;
-
-    const NAME: &'static str = "a refund";
-
-    fn contact(&self) -> Option<&str> {
-        Some(&self.0.contact)
+/// Refunds `units` in order: whether each was written (not when its user is gone).
+pub(super) async fn refund_all(txn: &WriteTransaction, units: &[&Refund], changes: &mut Changes) -> Answers<bool> {
+    let mut answers = Vec::with_capacity(units.len());
+    for Refund(reservation) in units.iter().copied() {
+        let Some(mut user) = users::lock_by_id(txn, reservation.user_id).await? else {
+            answers.push(Ok(false));
+            continue;
+        };
+        let (price, reference) = (reservation.price, &reservation.reference);
+        answers.push(Ok(credits::change(txn, &mut user, price, Reason::Refund, reference, Utc::now(), changes).await?));
     }
-
-    fn writers(domain: &Domain) -> Option<&WriteBatcher<Self>> {
-        domain.send_writers.as_ref().map(|writers| &writers.refund)
-    }
-
-    fn write_all<'t>(
-        _domain: &'t Domain,
-        txn: &'t WriteTransaction,
-        units: &'t [&'t Self],
-        changes: &'t mut Changes,
-    ) -> BoxFuture<'t, Answers<bool>> {
-        Box::pin(async move {
-            let mut answers = Vec::with_capacity(units.len());
-            for Refund(reservation) in units.iter().copied() {
-                let Some(mut user) = users::lock_by_id(txn, reservation.user_id).await? else {
-                    answers.push(Ok(false));
-                    continue;
-                };
-                let (price, reference) = (reservation.price, &reservation.reference);
-                answers.push(Ok(credits::change(
-                    txn,
-                    &mut user,
-                    price,
-                    Reason::Refund,
-                    reference,
-                    Utc::now(),
-                    changes,
-                )
-                .await?));
-            }
-            Ok(answers)
-        })
-    }
+    Ok(answers)
 }
 
 #[cfg(test)]

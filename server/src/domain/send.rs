@@ -31,7 +31,7 @@ use super::{
     Domain,
     message::Direction,
     outbound::OutboundMessage,
-    reservations::{Refund, Reservation, Reserve},
+    reservations::{Reservation, Reserve},
 };
 
 /// Sends messages through Meta's Graph API with the rules applied.
@@ -158,7 +158,7 @@ impl Sender {
         let price = self.domain.prices.price_of(&request.kind);
         let reserve =
             Reserve { to: request.to.clone(), kind: request.kind.clone(), price, enforce_window: self.enforce_window };
-        let reservation = self.domain.write_unit(reserve).await?;
+        let reservation = self.domain.reserve(reserve).await?;
         self.domain.metrics.outbound_charged(price);
         Ok(reservation)
     }
@@ -168,7 +168,7 @@ impl Sender {
             return Ok(());
         }
         let price = reservation.price;
-        if self.domain.write_unit(Refund(reservation)).await? {
+        if self.domain.refund(reservation).await? {
             self.domain.metrics.refunded(price);
         }
         Ok(())
