@@ -53,7 +53,7 @@ impl Domain {
     }
 }
 
-/// Storing one accepted outbound message, as a unit of group-committed writing.
+/// Storing one accepted outbound message: one of a send's writes (see `send_writes`).
 pub(crate) struct Record(pub(super) OutboundMessage);
 
 impl Record {
