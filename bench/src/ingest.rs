@@ -1,9 +1,10 @@
 //! `wagate-bench ingest`: webhook ingest throughput and acknowledgement latency.
 //!
 //! Each run starts a fresh server and database. Closed-loop phases (N posters, each posting its
-//! next delivery when the last is answered) find the peak; a fixed-rate phase then posts at
-//! 80 % of that peak, measuring each latency from the moment its request was due (so a stalled
-//! server cannot hide its queue). Finally every acknowledged event is looked up in the store.
+//! next delivery when the last is answered) find the peak; fixed-rate phases then post at
+//! fractions of that peak (`--load`, 80 % by default), measuring each latency from the moment
+//! its request was due (so a stalled server cannot hide its queue). Finally every acknowledged
+//! event is looked up in the store.
 //! With `--watchers`, admins' live subscriptions to every message event are open meanwhile.
 
 use std::{
@@ -96,10 +97,14 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
     let peak = phases.iter().max_by(|a, b| a.events_per_second().total_cmp(&b.events_per_second()));
     if let Some(peak) = peak {
         let events_per_delivery = peak.events as f64 / peak.deliveries.max(1) as f64;
-        let rate = 0.8 * peak.events_per_second() / events_per_delivery;
-        let phase = fixed_rate(&client, &url, &workload, rate, args.phase()).await;
-        phase.print_progress();
-        phases.push(phase);
+        let peak_deliveries = peak.events_per_second() / events_per_delivery;
+        for &percent in &args.load {
+            let rate = f64::from(percent) / 100.0 * peak_deliveries;
+            let label = format!("{rate:.0} deliveries/s ({percent} % of peak)");
+            let phase = fixed_rate(&client, &url, &workload, rate, label, args.phase()).await;
+            phase.print_progress();
+            phases.push(phase);
+        }
     }
     let (_, peak_rss) = server.memory()?;
     drop(watchers);
@@ -174,12 +179,13 @@ async fn closed_loop(
 }
 
 /// Posts `rate` deliveries per second for `length`, each on its own task, latency counted
-/// from when it was due.
+/// from when it was due; the phase is called `label`.
 async fn fixed_rate(
     client: &reqwest::Client,
     url: &str,
     workload: &Arc<Workload>,
     rate: f64,
+    label: String,
     length: Duration,
 ) -> Phase {
     let started = tokio::time::Instant::now();
@@ -205,7 +211,7 @@ async fn fixed_rate(
         });
     }
     let tally = Tally::merge(requests.join_all().await);
-    tally.into_phase(format!("{rate:.0} deliveries/s"), started.elapsed())
+    tally.into_phase(label, started.elapsed())
 }
 
 /// Posts a delivery as Meta does; whether it was answered with 200.

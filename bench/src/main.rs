@@ -26,8 +26,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Webhook ingest: signed Meta notifications posted at rising concurrency, then at 80 % of
-    /// the peak rate; events per second, acknowledgement latency, and an exactly-once check.
+    /// Webhook ingest: signed Meta notifications posted at rising concurrency, then at fixed
+    /// rates (80 % of the peak by default); events per second, acknowledgement latency, and an
+    /// exactly-once check.
     Ingest(IngestArgs),
     /// Live fan-out: N graphql-ws subscribers, one delivery at a time; the time from the POST
     /// to the event at every subscriber, and server memory per connection.
@@ -116,7 +117,11 @@ pub struct IngestArgs {
     /// run, so that each committed batch is also loaded and sent to them.
     #[arg(long, default_value_t = 0)]
     watchers: usize,
-    /// Seconds per concurrency level (and for the fixed-rate phase).
+    /// Fixed-rate phases after the closed-loop ones, each at this percentage of the peak,
+    /// comma-separated (e.g. `40,60,80` for latency against load).
+    #[arg(long, value_delimiter = ',', default_value = "80", value_parser = clap::value_parser!(u8).range(1..=100))]
+    load: Vec<u8>,
+    /// Seconds per concurrency level (and for each fixed-rate phase).
     #[arg(long, default_value_t = 5)]
     seconds: u64,
     /// Runs (each on a fresh server and database); the report gives the median.
