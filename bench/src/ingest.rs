@@ -46,6 +46,10 @@ impl Phase {
         self.events as f64 / self.elapsed.as_secs_f64()
     }
 
+    fn deliveries_per_second(&self) -> f64 {
+        self.deliveries as f64 / self.elapsed.as_secs_f64()
+    }
+
     /// One line on stderr while the run goes on.
     fn print_progress(&self) {
         let p99 = ms(self.latencies.quantile(0.99));
@@ -96,8 +100,7 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
     }
     let peak = phases.iter().max_by(|a, b| a.events_per_second().total_cmp(&b.events_per_second()));
     if let Some(peak) = peak {
-        let events_per_delivery = peak.events as f64 / peak.deliveries.max(1) as f64;
-        let peak_deliveries = peak.events_per_second() / events_per_delivery;
+        let peak_deliveries = peak.deliveries_per_second();
         for &percent in &args.load {
             let rate = f64::from(percent) / 100.0 * peak_deliveries;
             let label = format!("{rate:.0} deliveries/s ({percent} % of peak)");
@@ -340,7 +343,7 @@ fn report(backend: &str, args: &IngestArgs, runs: &[Run]) {
         println!(
             "| {label} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} |",
             column(&|p: &Phase| p.events_per_second()).unwrap_or(0.0),
-            column(&|p: &Phase| p.deliveries as f64 / p.elapsed.as_secs_f64()).unwrap_or(0.0),
+            column(&|p: &Phase| p.deliveries_per_second()).unwrap_or(0.0),
             ms_at(0.5),
             ms_at(0.99),
             ms_at(0.999),
