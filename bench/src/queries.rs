@@ -259,12 +259,41 @@ async fn settle(db: &DatabaseConnection) -> Result<u64, String> {
             "SELECT pg_database_size(current_database())::BIGINT AS bytes"
         }
         _ => {
+            let indexing = wait_for_text_index(db).await?;
+            eprintln!(
+                "  the server's text index had every seeded message {:.1} s after the seeding",
+                indexing.as_secs_f64()
+            );
             db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.map_err(fail)?;
             "SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()"
         }
     };
     let row = db.query_one_raw(Statement::from_string(backend, size_sql)).await.map_err(fail)?;
     Ok(row.map(|r| r.try_get::<i64>("", "bytes")).transpose().map_err(fail)?.unwrap_or(0) as u64)
+}
+
+/// Waits until the server's SQLite text index has taken in every seeded message (it does so in
+/// the background, a batch at a time; see `server/src/domain/conversations/text_index.rs`), so
+/// that searches are measured as they run in steady use: how long that took.
+async fn wait_for_text_index(db: &DatabaseConnection) -> Result<Duration, String> {
+    const LIMIT: Duration = Duration::from_secs(600);
+    let started = Instant::now();
+    let caught_up = Statement::from_string(
+        sea_orm::DbBackend::Sqlite,
+        "SELECT (SELECT indexed_through FROM conversations_fts_mark) >= \
+         (SELECT coalesce(max(id), 0) FROM conversations) AS done",
+    );
+    loop {
+        let row =
+            db.query_one_raw(caught_up.clone()).await.map_err(|e| format!("cannot read the text index's mark: {e}"))?;
+        if row.map(|r| r.try_get::<bool>("", "done")).transpose().map_err(|e| e.to_string())?.unwrap_or(false) {
+            return Ok(started.elapsed());
+        }
+        if started.elapsed() > LIMIT {
+            return Err(format!("the server's text index did not take the seeded messages in within {LIMIT:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Checks that a walk's rows come newest first by (timestamp, id), none twice, and counts them.

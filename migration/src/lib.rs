@@ -15,6 +15,7 @@ mod m20261202_000008_add_status_index_to_conversations;
 mod m20261202_000009_add_id_to_direction_index_on_conversations;
 mod m20261202_000010_add_content_statistics_to_conversations;
 mod m20261202_000011_create_text_index_on_conversations;
+mod m20261203_000012_defer_text_indexing_on_conversations;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_add_id_to_direction_index_on_conversations::Migration),
             Box::new(m20261202_000010_add_content_statistics_to_conversations::Migration),
             Box::new(m20261202_000011_create_text_index_on_conversations::Migration),
+            Box::new(m20261203_000012_defer_text_indexing_on_conversations::Migration),
         ]
     }
 }

@@ -125,8 +125,9 @@ impl App {
     ) -> std::io::Result<()> {
         let media_job = tokio::spawn(run_media_job(self.state.media.clone(), self.state.config.media.poll_interval));
         let backend = self.state.domain.db().get_database_backend();
-        let checkpoints = (backend == sea_orm::DbBackend::Sqlite)
-            .then(|| tokio::spawn(run_wal_checkpoints(self.state.domain.clone())));
+        let sqlite = backend == sea_orm::DbBackend::Sqlite;
+        let checkpoints = sqlite.then(|| tokio::spawn(run_wal_checkpoints(self.state.domain.clone())));
+        let text_index = sqlite.then(|| tokio::spawn(run_text_indexing(self.state.domain.clone())));
         let relay = (backend == sea_orm::DbBackend::Postgres).then(|| {
             let domain = &self.state.domain;
             let bus = domain.events().clone();
@@ -135,7 +136,7 @@ impl App {
         let metrics = self.metrics_listener.map(|own| tokio::spawn(serve_metrics(own, self.state.clone())));
         let served = axum::serve(sending_at_once(listener), self.router).with_graceful_shutdown(shutdown).await;
         media_job.abort();
-        relay.into_iter().chain(checkpoints).chain(metrics).for_each(|task| task.abort());
+        relay.into_iter().chain(checkpoints).chain(text_index).chain(metrics).for_each(|task| task.abort());
         // On SQLite, the last connection to close copies the log into the database file.
         if let Err(error) = self.state.domain.close().await {
             tracing::warn!(%error, "the database connections could not be closed cleanly");
@@ -168,6 +169,32 @@ async fn run_wal_checkpoints(domain: domain::Domain) {
         every.tick().await;
         if let Err(error) = domain.checkpoint_wal().await {
             tracing::warn!(%error, "the write-ahead log could not be checkpointed; retrying in a second");
+        }
+    }
+}
+
+/// How often SQLite's text index takes in the messages stored since it last did: often, so
+/// that each time holds the writers' turn briefly (taken once a second, it raised the ingest
+/// p99 at a fifth of the peak from 15 to 29 ms in the one pair measured).
+const TEXT_INDEX_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Takes the messages stored since the last tick into SQLite's text index ten times a second, a
+/// batch per transaction until none is left, until aborted (see
+/// [`Domain::index_new_texts`](domain::Domain::index_new_texts)); started on SQLite only.
+async fn run_text_indexing(domain: domain::Domain) {
+    let mut every = tokio::time::interval(TEXT_INDEX_INTERVAL);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        loop {
+            match domain.index_new_texts(domain::conversations::TEXT_INDEX_BATCH).await {
+                Ok(taken) if taken == domain::conversations::TEXT_INDEX_BATCH => continue,
+                Ok(_) => break,
+                Err(error) => {
+                    tracing::warn!(%error, "new messages could not be added to the text index; retrying in a second");
+                    break;
+                }
+            }
         }
     }
 }

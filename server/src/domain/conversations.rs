@@ -2,6 +2,9 @@
 //! thread with one contact in chat order.
 
 mod search;
+mod text_index;
+
+pub use text_index::TEXT_INDEX_BATCH;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -112,7 +115,6 @@ impl Domain {
         let search = filter.search();
         let indexed = match &search {
             Some(search) => match search.lookup(&self.db).await? {
-                Lookup::Nothing => return Ok(Page::from_overfetch(Vec::new(), size)),
                 Lookup::Indexed => Some(search.indexed()),
                 Lookup::Walk => None,
             },

@@ -33,6 +33,7 @@ mod secrets_in_logs;
 mod send;
 mod statuses;
 mod subscriptions;
+mod text_index;
 mod users;
 mod webhook_security;
 mod ws_protocol;

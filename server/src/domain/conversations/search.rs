@@ -10,7 +10,9 @@
 //!   term that matches nothing reads every row of the user. So the choice is made here, with a
 //!   bounded count in the FTS5 trigram table `conversations_fts`: a term that at most
 //!   `MAX_LOOKED_UP` messages contain, over all users, pages from the ids the table names (a
-//!   subquery; each row looked up, the user's sorted); a more common one walks the user's rows
+//!   subquery; each row looked up, the user's sorted) and from the messages stored since the
+//!   table last took messages in (it does so in the background, see `text_index`, so those are
+//!   at most a few seconds' worth, read by id); a more common one walks the user's rows
 //!   newest first, where its matches come soon. A term that is common overall but rare among one heavy user's messages
 //!   still reads many of them.
 //! - A term of one or two characters has no trigram: it is matched by walking the user's rows.
@@ -81,21 +83,21 @@ impl Search {
             Some(row) => row.try_get::<i64>("", "found")?,
             None => 0,
         };
-        Ok(match found {
-            0 => Lookup::Nothing,
-            n if n > i64::from(MAX_LOOKED_UP) => Lookup::Walk,
-            _ => Lookup::Indexed,
-        })
+        Ok(if found > i64::from(MAX_LOOKED_UP) { Lookup::Walk } else { Lookup::Indexed })
     }
 
-    /// `id IN` the messages (of any user) the text index names for the term.
+    /// `id IN` the messages (of any user) the text index names for the term, or stored since
+    /// it last took messages in (above `conversations_fts_mark`, see
+    /// [`text_index`](super::text_index)): those few are read directly.
     pub(super) fn indexed(&self) -> SimpleExpr {
         let ids = Query::select()
             .expr(Expr::cust("rowid"))
             .from(Alias::new("conversations_fts"))
             .and_where(Expr::cust_with_values("conversations_fts MATCH ?", [self.phrase()]))
             .to_owned();
-        Expr::col((conversation::Entity, conversation::Column::Id)).in_subquery(ids)
+        let id = || Expr::col((conversation::Entity, conversation::Column::Id));
+        let not_yet_indexed = id().gt(Expr::cust("(SELECT indexed_through FROM conversations_fts_mark)"));
+        id().in_subquery(ids).or(not_yet_indexed)
     }
 
     /// The term as a quoted FTS5 phrase: its trigrams in a row, the term as a substring.
@@ -108,9 +110,8 @@ impl Search {
 pub(super) enum Lookup {
     /// Along the user's messages, newest first (or as PostgreSQL's planner chooses).
     Walk,
-    /// Nowhere: the text index knows no message containing the term.
-    Nothing,
-    /// Among the few messages the text index names, each looked up by id and the user's sorted.
+    /// Among the few messages the text index names and those it has not taken in yet, each
+    /// looked up by id and the user's sorted.
     Indexed,
 }
 
