@@ -92,6 +92,10 @@ pub struct Config {
     /// `INGEST_WRITERS`: on PostgreSQL, how many batches are written concurrently (SQLite
     /// always has one writer).
     pub ingest_writers: usize,
+    /// `TEXT_INDEX_INTERVAL_MS`: on SQLite, how often the messages stored since the last time
+    /// are taken into the search's text index (default 100 ms; each time holds the writers'
+    /// turn, so the shorter, the briefer).
+    pub text_index_interval: std::time::Duration,
     /// Sending through Meta's Graph API.
     pub whatsapp: WhatsAppConfig,
     /// `ADMIN_UI_DIR`: the built admin SPA served under `/admin`.
@@ -210,6 +214,7 @@ impl Config {
             webhook_max_body_bytes: parse(get, "WEBHOOK_MAX_BODY_BYTES", "4194304", "a size in bytes")?,
             ingest_batch_max: at_least_one(get, "INGEST_BATCH_MAX", "64", "a number of deliveries of at least 1")?,
             ingest_writers: at_least_one(get, "INGEST_WRITERS", "4", "a number of writers of at least 1")?,
+            text_index_interval: positive_millis(get, "TEXT_INDEX_INTERVAL_MS", "100")?,
             login_token_ttl: crate::auth::parse_ttl(&get("LOGIN_TOKEN_TTL").unwrap_or_else(|| "12h".into()))
                 .map_err(|e| invalid("LOGIN_TOKEN_TTL", e))?,
             admin_email: get("ADMIN_EMAIL").unwrap_or_else(|| "admin@localhost".into()),
@@ -405,6 +410,7 @@ mod tests {
         assert_eq!(cfg.database_acquire_timeout, std::time::Duration::from_secs(5));
         assert_eq!(cfg.database_max_connections, 10);
         assert_eq!(cfg.sqlite_synchronous, SqliteSync::Full);
+        assert_eq!(cfg.text_index_interval, std::time::Duration::from_millis(100));
     }
 
     #[test]
@@ -447,6 +453,8 @@ mod tests {
         for wrong in ["0", "soon"] {
             let acquire = config(&[("DATABASE_ACQUIRE_TIMEOUT_MS", wrong)]).unwrap_err();
             assert_eq!(acquire.name, "DATABASE_ACQUIRE_TIMEOUT_MS", "{wrong}");
+            let text_index = config(&[("TEXT_INDEX_INTERVAL_MS", wrong)]).unwrap_err();
+            assert_eq!(text_index.name, "TEXT_INDEX_INTERVAL_MS", "{wrong}");
         }
     }
 

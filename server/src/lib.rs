@@ -127,7 +127,8 @@ impl App {
         let backend = self.state.domain.db().get_database_backend();
         let sqlite = backend == sea_orm::DbBackend::Sqlite;
         let checkpoints = sqlite.then(|| tokio::spawn(run_wal_checkpoints(self.state.domain.clone())));
-        let text_index = sqlite.then(|| tokio::spawn(run_text_indexing(self.state.domain.clone())));
+        let text_index = sqlite
+            .then(|| tokio::spawn(run_text_indexing(self.state.domain.clone(), self.state.config.text_index_interval)));
         let relay = (backend == sea_orm::DbBackend::Postgres).then(|| {
             let domain = &self.state.domain;
             let bus = domain.events().clone();
@@ -173,16 +174,13 @@ async fn run_wal_checkpoints(domain: domain::Domain) {
     }
 }
 
-/// How often SQLite's text index takes in the messages stored since it last did: often, so
-/// that each time holds the writers' turn briefly (taken once a second, it raised the ingest
-/// p99 at a fifth of the peak from 15 to 29 ms in the one pair measured).
-const TEXT_INDEX_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// Takes the messages stored since the last tick into SQLite's text index ten times a second, a
-/// batch per transaction until none is left, until aborted (see
-/// [`Domain::index_new_texts`](domain::Domain::index_new_texts)); started on SQLite only.
-async fn run_text_indexing(domain: domain::Domain) {
-    let mut every = tokio::time::interval(TEXT_INDEX_INTERVAL);
+/// Takes the messages stored since the last tick into SQLite's text index every `interval`
+/// (`TEXT_INDEX_INTERVAL_MS`), a batch per transaction until none is left, until aborted (see
+/// [`Domain::index_new_texts`](domain::Domain::index_new_texts)); started on SQLite only. Often,
+/// so that each time holds the writers' turn briefly: taken once a second, it raised the ingest
+/// p99 at a fifth of the peak from 15 to 29 ms in the one pair measured.
+async fn run_text_indexing(domain: domain::Domain, interval: std::time::Duration) {
+    let mut every = tokio::time::interval(interval);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;

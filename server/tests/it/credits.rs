@@ -84,7 +84,9 @@ async fn the_first_touch_in_a_new_month_resets_the_balance_as_a_ledger_row() {
     let mut last_month = app.user_by_phone(CONTACT).await.into_active_model();
     last_month.credits_period = Set("2020-01".into());
     last_month.current_month_credits = Set(99);
-    last_month.update(app.db()).await.expect("age the balance");
+    let age = app.write().await;
+    last_month.update(&age).await.expect("age the balance");
+    age.commit().await.expect("commit");
 
     app.deliver(&meta::text_notification("wamid.M2", CONTACT, 2, "a new month")).await;
     let user = app.user_by_phone(CONTACT).await;
@@ -108,7 +110,9 @@ async fn reading_credits_in_a_new_month_resets_them_first() {
     let stale = app.user_by_phone(CONTACT).await;
     let mut aged = stale.clone().into_active_model();
     aged.credits_period = Set("2020-01".into());
-    aged.update(app.db()).await.expect("age");
+    let age = app.write().await;
+    aged.update(&age).await.expect("age");
+    age.commit().await.expect("commit");
     let data = app
         .graphql_ok(
             "query($id: ID!) { credits(userId: $id) { balance period } }",

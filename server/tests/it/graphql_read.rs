@@ -237,8 +237,9 @@ async fn graphiql_is_served_on_get() {
 
 #[tokio::test]
 async fn a_page_loads_its_messages_users_in_one_batch_whatever_its_size() {
-    // The media job polls the database too; keep it quiet while statements are counted.
-    let app = TestApp::builder().env("MEDIA_POLL_MS", "3600000").spawn().await;
+    // The media job and the text index (SQLite) poll the database too; kept quiet while
+    // statements are counted.
+    let app = TestApp::builder().env("MEDIA_POLL_MS", "3600000").env("TEXT_INDEX_INTERVAL_MS", "3600000").spawn().await;
     let messages = (0..60).map(|n| meta::text(&format!("wamid.P{n}"), ANA, 1_700_000_000 + n, "x")).collect();
     app.deliver(&meta::envelope(vec![meta::contact(ANA, "Ana Lima")], messages, vec![])).await;
     let user = app.user_by_phone(ANA).await.id.to_string();

@@ -142,7 +142,9 @@ async fn media_messages_an_earlier_version_left_unnoted_are_noted_when_the_job_s
         deliver_image(&app, &format!("wamid.OLD{n}"), &format!("200{n}")).await;
     }
     // As a version that did not note media at ingest would have left them.
-    media_file::Entity::delete_many().exec(app.db()).await.expect("delete");
+    let forget = app.write().await;
+    media_file::Entity::delete_many().exec(&forget).await.expect("delete");
+    forget.commit().await.expect("commit");
 
     assert_eq!(app.media().note_unnoted(2).await.expect("noted"), 3, "two batches of at most 2");
     assert_eq!(app.media().note_unnoted(2).await.expect("noted"), 0, "nothing is noted twice");

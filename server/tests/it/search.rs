@@ -128,11 +128,12 @@ async fn a_search_follows_content_changed_or_deleted_in_the_store() {
     // wagate never changes nor deletes a stored message; an operator may, and the index follows.
     let app = TestApp::spawn().await;
     let ana = deliver_texts(&app, "E", 1_700_000_000, &["Bonjour", "Merci"]).await;
-    let db = app.db();
-    db.execute_unprepared("UPDATE conversations SET content = 'Zanzibar trip' WHERE message_id = 'wamid.E1'")
+    let edit = app.write().await;
+    edit.execute_unprepared("UPDATE conversations SET content = 'Zanzibar trip' WHERE message_id = 'wamid.E1'")
         .await
         .expect("edit");
-    db.execute_unprepared("DELETE FROM conversations WHERE message_id = 'wamid.E2'").await.expect("delete");
+    edit.execute_unprepared("DELETE FROM conversations WHERE message_id = 'wamid.E2'").await.expect("delete");
+    edit.commit().await.expect("commit");
 
     assert_eq!(found(&app, ana, json!({ "search": "zanzibar" })).await, wamids(&["E1"]));
     assert_eq!(found(&app, ana, json!({ "search": "bonjour" })).await, Vec::<String>::new());

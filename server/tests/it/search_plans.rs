@@ -20,7 +20,7 @@ const T0: i64 = 1_600_000_000;
 
 /// `ROWS` messages of `user`, one second apart: every 500th mentions Zanzibar, the others say
 /// "Merci" or "Bonjour" in turn. PostgreSQL then gathers its statistics, as autovacuum would.
-async fn seed(db: &DatabaseConnection, user: i64) {
+async fn seed(app: &TestApp, user: i64) {
     let now = Utc::now();
     let content = |n: i64| match n {
         n if n % 500 == 0 => "A trip to ZANZIBAR",
@@ -46,11 +46,13 @@ async fn seed(db: &DatabaseConnection, user: i64) {
             ..Default::default()
         })
         .collect();
+    let insert = app.write().await;
     for chunk in rows.chunks(500) {
-        conversation::Entity::insert_many(chunk.to_vec()).exec(db).await.unwrap();
+        conversation::Entity::insert_many(chunk.to_vec()).exec(&insert).await.unwrap();
     }
-    if db.get_database_backend() == DbBackend::Postgres {
-        db.execute_unprepared("ANALYZE conversations").await.unwrap();
+    insert.commit().await.unwrap();
+    if app.db().get_database_backend() == DbBackend::Postgres {
+        app.db().execute_unprepared("ANALYZE conversations").await.unwrap();
     }
 }
 
@@ -73,7 +75,7 @@ async fn a_rare_search_term_is_looked_up_in_the_text_index_and_a_common_one_walk
     let app = TestApp::spawn().await;
     app.deliver(&meta::text_notification("wamid.first", ANA, T0 - 1, "Hello")).await;
     let user = app.user_by_phone(ANA).await.id;
-    seed(app.db(), user).await;
+    seed(&app, user).await;
     let scope = Viewer { role: Role::Admin, user_id: None }.scope_for(user).unwrap();
     let (domain, statements) = recording(&app).await;
     // As the server's indexer would within a second (SQLite; a no-op on PostgreSQL).

@@ -34,11 +34,15 @@ async fn indexed(db: &impl ConnectionTrait, term: &str) -> Vec<i64> {
     rows.iter().map(|row| row.try_get_by_index(0).expect("rowid")).collect()
 }
 
-/// FTS5's own check that the index holds exactly what the table does.
-async fn assert_index_matches_table(db: &DatabaseConnection) {
-    db.execute_unprepared("INSERT INTO conversations_fts(conversations_fts, rank) VALUES ('integrity-check', 1)")
+/// FTS5's own check that the index holds exactly what the table does (a command written as an
+/// insert, so in a write).
+async fn assert_index_matches_table(app: &TestApp) {
+    let check = app.write().await;
+    check
+        .execute_unprepared("INSERT INTO conversations_fts(conversations_fts, rank) VALUES ('integrity-check', 1)")
         .await
         .expect("the text index holds exactly the table's contents");
+    check.commit().await.expect("commit");
 }
 
 async fn catch_up(app: &TestApp) {
@@ -101,7 +105,7 @@ async fn a_message_is_found_before_the_text_index_takes_it_in_and_after_the_serv
     wait_until("the server indexes the message", Duration::from_secs(10), || async { mark(db).await >= id }).await;
     assert_eq!(indexed(db, "zanzibar").await, vec![id]);
     assert_eq!(found(&app, ana, search()).await, wamids(&["Z1"]), "found through the index");
-    assert_index_matches_table(db).await;
+    assert_index_matches_table(&app).await;
 }
 
 #[tokio::test]
@@ -129,7 +133,7 @@ async fn the_text_index_follows_changes_and_deletions_on_both_sides_of_its_mark(
     assert_eq!(found(&app, ana, json!({ "search": "zanzibar" })).await, wamids(&["C1", "B1"]));
     catch_up(&app).await;
     let db = app.db();
-    assert_index_matches_table(db).await;
+    assert_index_matches_table(&app).await;
     assert_eq!(found(&app, ana, json!({ "search": "zanzibar" })).await, wamids(&["C1", "B1"]));
     for gone in ["bonjour", "merci", "hola", "gracias"] {
         assert!(indexed(db, gone).await.is_empty(), "{gone} left in the index");
@@ -150,7 +154,7 @@ async fn undoing_the_deferral_indexes_what_was_left_and_indexes_each_new_message
     Migrator::down(app.db(), Some(1)).await.expect("undo the deferral");
     let db = app.db();
     if sqlite {
-        assert_index_matches_table(db).await;
+        assert_index_matches_table(&app).await;
         deliver_texts(&app, "E", 1_700_000_010, &["Zanzibar too"]).await;
         let ids = vec![id_of(db, "D1").await, id_of(db, "E1").await];
         assert_eq!(indexed(db, "zanzibar").await, ids, "indexed by the trigger again");
@@ -160,7 +164,7 @@ async fn undoing_the_deferral_indexes_what_was_left_and_indexes_each_new_message
     Migrator::up(db, None).await.expect("defer again");
     if sqlite {
         assert_eq!(mark(db).await, id_of(db, "E1").await, "everything stored so far is indexed");
-        assert_index_matches_table(db).await;
+        assert_index_matches_table(&app).await;
     }
     assert_eq!(found(&app, ana, json!({ "search": "ZANZIBAR" })).await, wamids(&["E1", "D1"]));
 }

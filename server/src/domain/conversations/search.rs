@@ -11,8 +11,9 @@
 //!   bounded count in the FTS5 trigram table `conversations_fts`: a term that at most
 //!   `MAX_LOOKED_UP` messages contain, over all users, pages from the ids the table names (a
 //!   subquery; each row looked up, the user's sorted) and from the messages stored since the
-//!   table last took messages in (it does so in the background, see `text_index`, so those are
-//!   at most a few seconds' worth, read by id); a more common one walks the user's rows
+//!   table last took messages in (it does so in the background ten times a second, see
+//!   `text_index`: a tenth of a second's worth, or a bulk import's until it has caught up; read
+//!   by id); a more common one walks the user's rows
 //!   newest first, where its matches come soon. A term that is common overall but rare among one heavy user's messages
 //!   still reads many of them.
 //! - A term of one or two characters has no trigram: it is matched by walking the user's rows.

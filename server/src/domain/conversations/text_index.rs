@@ -1,8 +1,8 @@
 //! SQLite's text index (`conversations_fts`, FTS5 trigrams) takes messages in behind ingest:
 //! a background task indexes the rows stored since it last ran, ten times a second, a batch
-//! per transaction, and
-//! moves `conversations_fts_mark` with them. A search reads the rows above the mark directly
-//! (see [`search`](super::search)), so a message is found as soon as it is stored.
+//! per transaction, and moves `conversations_fts_mark` with them. A search reads the rows above
+//! the mark directly (see [`search`](super::search)), so a message is found as soon as it is
+//! stored.
 //!
 //! Indexing each message inside the transaction that stored it made every commit write an FTS5
 //! segment of its own, and merging those segments stalled a commit now and then by 10–20 ms of

@@ -173,6 +173,13 @@ impl TestApp {
         &self.app_db
     }
 
+    /// A write transaction on the app's database that waits for SQLite's write lock before it
+    /// reads (as the server's writers do), so that a test's own change never fails because a
+    /// background task of the server (the text index, the media job) wrote meanwhile.
+    pub async fn write(&self) -> sea_orm::DatabaseTransaction {
+        wagate::store::begin_write(&self.app_db).await.expect("begin a write")
+    }
+
     /// The app's media service (its background job runs on its own as well).
     pub fn media(&self) -> &wagate::domain::media::MediaService {
         &self.media
