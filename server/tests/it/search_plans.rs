@@ -78,7 +78,7 @@ async fn a_rare_search_term_is_looked_up_in_the_text_index_and_a_common_one_walk
     seed(&app, user).await;
     let scope = Viewer { role: Role::Admin, user_id: None }.scope_for(user).unwrap();
     let (domain, statements) = recording(&app).await;
-    // As the server's indexer would within a second (SQLite; a no-op on PostgreSQL).
+    // As the server's indexer would at its next tick (SQLite; a no-op on PostgreSQL).
     while domain.index_new_texts(5_000).await.unwrap() > 0 {}
     let backend = app.db().get_database_backend();
     let deep = TimeCursor { timestamp: T0 + 2_000, id: i64::MAX };

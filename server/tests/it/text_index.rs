@@ -1,5 +1,5 @@
-//! SQLite's text index takes messages in behind ingest (`Domain::index_new_texts`, run every
-//! second by the server): a search finds a message before the index has it and after, and the
+//! SQLite's text index takes messages in behind ingest (`Domain::index_new_texts`, run by the
+//! server every `TEXT_INDEX_INTERVAL_MS`): a search finds a message before the index has it and after, and the
 //! index stays exactly the table's through changes and deletions on either side of its mark.
 //! On PostgreSQL the GIN index follows the table by itself and there is nothing to take in.
 
