@@ -30,7 +30,7 @@ use crate::{
     domain::{Domain, media::MediaService, send::Sender},
     graphql::shared_subscriptions::SharedSubscriptions,
     metrics::Metrics,
-    state::AppState,
+    state::{AppState, Services},
     whatsapp::client::GraphApi,
 };
 
@@ -92,7 +92,7 @@ impl App {
         let sessions = Sessions { keys: jwt.clone(), ttl: config.login_token_ttl };
         let schema = graphql::schema(domain.clone(), sender.clone(), sessions);
         let subscriptions = SharedSubscriptions::new(schema.clone(), domain.events().clone(), config.live_event_buffer);
-        let state = AppState {
+        let state = AppState::new(Services {
             media,
             schema,
             subscriptions,
@@ -102,7 +102,7 @@ impl App {
             metrics,
             config: Arc::new(config),
             domain,
-        };
+        });
         Ok(Self { router: http::router(state.clone()), state, metrics_listener })
     }
 

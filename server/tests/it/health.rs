@@ -169,3 +169,20 @@ async fn sqlite_commits_leave_the_checkpoint_to_a_background_task() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn sqlite_keeps_statement_journals_in_memory() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = TestApp::spawn().await;
+    let db = app.db();
+    if db.get_database_backend() != DbBackend::Sqlite {
+        // PostgreSQL has no such setting; the app serves all the same.
+        return assert_eq!(app.get("/readyz", None).await.status(), 200);
+    }
+    // Every pooled connection, not only the first one handed out: take several at once.
+    let reads = (0..4).map(|_| db.query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA temp_store")));
+    for row in futures::future::join_all(reads).await {
+        let value = row.expect("pragma").expect("a row").try_get_by_index::<i64>(0).expect("a number");
+        assert_eq!(value, 2, "temp_store=memory (2): a batch's statement journal is not written to a file");
+    }
+}
