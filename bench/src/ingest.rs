@@ -3,8 +3,9 @@
 //! Each run starts a fresh server and database. Closed-loop phases (N posters, each posting its
 //! next delivery when the last is answered) find the peak; fixed-rate phases then post at
 //! fractions of that peak (`--load`, 80 % by default), measuring each latency from the moment
-//! its request was due (so a stalled server cannot hide its queue). Finally every acknowledged
-//! event is looked up in the store.
+//! its request was due (so a stalled server cannot hide its queue). Each phase also reports the
+//! cores the server kept busy and the machine's idle share (see [`cpu`](crate::cpu)). Finally
+//! every acknowledged event is looked up in the store.
 //! With `--watchers`, admins' live subscriptions to every message event are open meanwhile.
 
 use std::{
@@ -25,6 +26,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::{
     IngestArgs,
+    cpu::{CpuMark, CpuUse},
     fanout::{frame, subscribe},
     server::{Server, admin_token},
     stats::{Latencies, median, ms},
@@ -39,6 +41,8 @@ struct Phase {
     errors: u64,
     elapsed: Duration,
     latencies: Latencies,
+    /// The server's cores and the machine's idle share over the phase.
+    cpu: CpuUse,
 }
 
 impl Phase {
@@ -53,7 +57,13 @@ impl Phase {
     /// One line on stderr while the run goes on.
     fn print_progress(&self) {
         let p99 = ms(self.latencies.quantile(0.99));
-        eprintln!("  {:>14}: {:>8.0} events/s, p99 {p99} ms", self.label, self.events_per_second());
+        let CpuUse { server_cores, idle_share } = self.cpu;
+        eprintln!(
+            "  {:>14}: {:>8.0} events/s, p99 {p99} ms, server {server_cores:.2} cores, machine {:.0} % idle",
+            self.label,
+            self.events_per_second(),
+            idle_share * 100.0
+        );
     }
 }
 
@@ -94,7 +104,9 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
     let workload = Arc::new(Workload::new());
     let mut phases = Vec::new();
     for &concurrency in &args.concurrency {
-        let phase = closed_loop(&client, &url, &workload, concurrency, args.phase()).await;
+        let mark = CpuMark::now(server.pid())?;
+        let mut phase = closed_loop(&client, &url, &workload, concurrency, args.phase()).await;
+        phase.cpu = mark.until(&CpuMark::now(server.pid())?);
         phase.print_progress();
         phases.push(phase);
     }
@@ -104,7 +116,9 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
         for &percent in &args.load {
             let rate = f64::from(percent) / 100.0 * peak_deliveries;
             let label = format!("{rate:.0} deliveries/s ({percent} % of peak)");
-            let phase = fixed_rate(&client, &url, &workload, rate, label, args.phase()).await;
+            let mark = CpuMark::now(server.pid())?;
+            let mut phase = fixed_rate(&client, &url, &workload, rate, label, args.phase()).await;
+            phase.cpu = mark.until(&CpuMark::now(server.pid())?);
             phase.print_progress();
             phases.push(phase);
         }
@@ -274,7 +288,8 @@ impl Tally {
 
     fn into_phase(self, label: String, elapsed: Duration) -> Phase {
         let Tally { deliveries, events, errors, latencies } = self;
-        Phase { label, deliveries, events, errors, elapsed, latencies: Latencies::new(latencies) }
+        let latencies = Latencies::new(latencies);
+        Phase { label, deliveries, events, errors, elapsed, latencies, cpu: CpuUse::default() }
     }
 }
 
@@ -333,21 +348,23 @@ fn report(backend: &str, args: &IngestArgs, runs: &[Run]) {
         runs.len(),
         args.seconds
     );
-    println!("| phase | events/s | deliveries/s | p50 ms | p99 ms | p99.9 ms | errors |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("| phase | events/s | deliveries/s | p50 ms | p99 ms | p99.9 ms | errors | server cores | machine idle |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let phases = runs.first().map_or(0, |r| r.phases.len());
     for index in 0..phases {
         let column = |f: &dyn Fn(&Phase) -> f64| median(&runs.iter().map(|r| f(&r.phases[index])).collect::<Vec<_>>());
         let ms_at = |q: f64| column(&|p: &Phase| p.latencies.quantile(q).as_secs_f64() * 1000.0).unwrap_or(0.0);
         let label = runs.last().map(|r| r.phases[index].label.clone()).unwrap_or_default();
         println!(
-            "| {label} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} |",
+            "| {label} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {:.2} | {:.0} % |",
             column(&|p: &Phase| p.events_per_second()).unwrap_or(0.0),
             column(&|p: &Phase| p.deliveries_per_second()).unwrap_or(0.0),
             ms_at(0.5),
             ms_at(0.99),
             ms_at(0.999),
             column(&|p: &Phase| p.errors as f64).unwrap_or(0.0),
+            column(&|p: &Phase| p.cpu.server_cores).unwrap_or(0.0),
+            column(&|p: &Phase| p.cpu.idle_share * 100.0).unwrap_or(0.0),
         );
     }
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);

@@ -2,6 +2,7 @@
 //! throughput, latency percentiles and cost. `make bench` runs it; `docs/benchmarks.md` holds the
 //! figures and the commands.
 
+mod cpu;
 mod fake_graph;
 mod fanout;
 mod ingest;
