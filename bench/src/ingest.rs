@@ -104,9 +104,7 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
     let workload = Arc::new(Workload::new());
     let mut phases = Vec::new();
     for &concurrency in &args.concurrency {
-        let mark = CpuMark::now(server.pid())?;
-        let mut phase = closed_loop(&client, &url, &workload, concurrency, args.phase()).await;
-        phase.cpu = mark.until(&CpuMark::now(server.pid())?);
+        let phase = with_cpu(&server, closed_loop(&client, &url, &workload, concurrency, args.phase())).await?;
         phase.print_progress();
         phases.push(phase);
     }
@@ -116,9 +114,7 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
         for &percent in &args.load {
             let rate = f64::from(percent) / 100.0 * peak_deliveries;
             let label = format!("{rate:.0} deliveries/s ({percent} % of peak)");
-            let mark = CpuMark::now(server.pid())?;
-            let mut phase = fixed_rate(&client, &url, &workload, rate, label, args.phase()).await;
-            phase.cpu = mark.until(&CpuMark::now(server.pid())?);
+            let phase = with_cpu(&server, fixed_rate(&client, &url, &workload, rate, label, args.phase())).await?;
             phase.print_progress();
             phases.push(phase);
         }
@@ -134,6 +130,14 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
     }
     verify(&server.database_url, &workload, phases.iter().map(|p| p.errors).sum()).await?;
     Ok(Run { start_time: server.start_time, idle_rss, peak_rss, phases, watched })
+}
+
+/// Runs `phase`, with the server's cores and the machine's idle share over it.
+async fn with_cpu(server: &Server, phase: impl Future<Output = Phase>) -> Result<Phase, String> {
+    let mark = CpuMark::now(server.pid())?;
+    let mut phase = phase.await;
+    phase.cpu = mark.until(&CpuMark::now(server.pid())?);
+    Ok(phase)
 }
 
 /// Opens `count` admin subscriptions to every message event, each counting what it receives

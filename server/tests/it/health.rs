@@ -118,15 +118,15 @@ async fn cors_opens_to_the_configured_origins_only() {
     assert_eq!(allowed_origin(&query), Some("https://staff.example"));
 }
 
-/// `PRAGMA synchronous` on the app's connections (2 is FULL, 1 is NORMAL); `None` on PostgreSQL,
-/// where durability is the server's `synchronous_commit`.
-async fn sqlite_synchronous(app: &TestApp) -> Option<i64> {
+/// `PRAGMA name` on one of the app's pooled connections, as a number; `None` on PostgreSQL,
+/// which has no such settings.
+async fn sqlite_pragma(app: &TestApp, name: &str) -> Option<i64> {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     let db = app.db();
     if db.get_database_backend() != DbBackend::Sqlite {
         return None;
     }
-    let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA synchronous")).await;
+    let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, format!("PRAGMA {name}"))).await;
     Some(row.expect("pragma").expect("a row").try_get_by_index::<i64>(0).expect("a number"))
 }
 
@@ -134,7 +134,9 @@ async fn sqlite_synchronous(app: &TestApp) -> Option<i64> {
 async fn sqlite_commits_are_flushed_to_disk_unless_sqlite_synchronous_says_normal() {
     let durable = TestApp::spawn().await;
     let relaxed = TestApp::builder().env("SQLITE_SYNCHRONOUS", "normal").spawn().await;
-    match (sqlite_synchronous(&durable).await, sqlite_synchronous(&relaxed).await) {
+    // `PRAGMA synchronous`: 2 is FULL, 1 is NORMAL. On PostgreSQL, durability is the server's
+    // `synchronous_commit`.
+    match (sqlite_pragma(&durable, "synchronous").await, sqlite_pragma(&relaxed, "synchronous").await) {
         (Some(full), Some(normal)) => assert_eq!((full, normal), (2, 1), "FULL by default, NORMAL when asked"),
         // PostgreSQL: the setting is SQLite's only; the app starts and serves with it all the same.
         (None, None) => assert_eq!(relaxed.get("/readyz", None).await.status(), 200),
@@ -144,18 +146,12 @@ async fn sqlite_commits_are_flushed_to_disk_unless_sqlite_synchronous_says_norma
 
 #[tokio::test]
 async fn sqlite_commits_leave_the_checkpoint_to_a_background_task() {
-    use sea_orm::{ConnectionTrait, DbBackend, Statement};
     let app = TestApp::spawn().await;
-    let db = app.db();
-    if db.get_database_backend() != DbBackend::Sqlite {
+    let Some(autocheckpoint) = sqlite_pragma(&app, "wal_autocheckpoint").await else {
         // PostgreSQL checkpoints itself; the app serves all the same.
         return assert_eq!(app.get("/readyz", None).await.status(), 200);
-    }
-    let pragma = |sql: &'static str| async move {
-        let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, sql)).await.expect("pragma");
-        row.expect("a row").try_get_by_index::<i64>(0).expect("a number")
     };
-    assert_eq!(pragma("PRAGMA wal_autocheckpoint").await, 0, "no commit runs a checkpoint");
+    assert_eq!(autocheckpoint, 0, "no commit runs a checkpoint");
     let file = app.database_url.trim_start_matches("sqlite://").split('?').next().expect("a path").to_owned();
     let size = || std::fs::metadata(&file).expect("the database file").len();
     // A few hundred KiB of messages: without a checkpoint they stay in the write-ahead log.
@@ -172,17 +168,14 @@ async fn sqlite_commits_leave_the_checkpoint_to_a_background_task() {
 
 #[tokio::test]
 async fn sqlite_keeps_statement_journals_in_memory() {
-    use sea_orm::{ConnectionTrait, DbBackend, Statement};
     let app = TestApp::spawn().await;
-    let db = app.db();
-    if db.get_database_backend() != DbBackend::Sqlite {
+    // Every pooled connection, not only the first one handed out: take several at once.
+    let values = futures::future::join_all((0..4).map(|_| sqlite_pragma(&app, "temp_store"))).await;
+    if values.iter().all(Option::is_none) {
         // PostgreSQL has no such setting; the app serves all the same.
         return assert_eq!(app.get("/readyz", None).await.status(), 200);
     }
-    // Every pooled connection, not only the first one handed out: take several at once.
-    let reads = (0..4).map(|_| db.query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA temp_store")));
-    for row in futures::future::join_all(reads).await {
-        let value = row.expect("pragma").expect("a row").try_get_by_index::<i64>(0).expect("a number");
-        assert_eq!(value, 2, "temp_store=memory (2): a batch's statement journal is not written to a file");
+    for value in values {
+        assert_eq!(value, Some(2), "temp_store=memory (2): a batch's statement journal is not written to a file");
     }
 }
