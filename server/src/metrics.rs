@@ -20,7 +20,11 @@ use prometheus_client::{
     registry::{Registry, Unit},
 };
 
-use crate::{domain::ingest::IngestReport, events::EventBus};
+use crate::{
+    domain::ingest::IngestReport,
+    events::EventBus,
+    store::{TurnObserver, Writer},
+};
 
 /// The `Content-Type` of [`Metrics::render`]'s text.
 pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
@@ -58,6 +62,14 @@ const COMMITTED: [&str; 2] = ["processed", "failed"];
 
 type Labels<V> = [(&'static str, V); 1];
 
+/// Histograms of durations, one per label value.
+type Timings = Family<Labels<&'static str>, Histogram, fn() -> Histogram>;
+
+/// 100 µs to about 3 s, doubling.
+fn timing() -> Histogram {
+    Histogram::new(exponential_buckets(0.0001, 2.0, 16))
+}
+
 /// wagate's metrics: cheap to clone, every clone counting into the same registry.
 #[derive(Clone, Debug)]
 pub struct Metrics(Arc<Inner>);
@@ -76,6 +88,8 @@ struct Inner {
     sends: Family<[(&'static str, String); 2], Counter>,
     credits_charged: Family<Labels<&'static str>, Counter>,
     credits_refunded: Counter,
+    turn_wait: Timings,
+    turn_held: Timings,
 }
 
 impl Metrics {
@@ -94,6 +108,8 @@ impl Metrics {
             sends: Family::default(),
             credits_charged: Family::default(),
             credits_refunded: Counter::default(),
+            turn_wait: Timings::new_with_constructor(timing),
+            turn_held: Timings::new_with_constructor(timing),
         };
         Self(Arc::new(inner.registered(events)))
     }
@@ -184,6 +200,12 @@ impl Inner {
         let charged = "Credits taken from balances by committed charges: inbound messages, outbound sends";
         r.register("credits_charged", charged, self.credits_charged.clone());
         r.register("credits_refunded", "Credits given back for sends Meta did not take", self.credits_refunded.clone());
+        let wait = "SQLite only: time each writer waited for this process's turn to write, by writer (ingest, \
+                    sends, text_index, checkpoint, credits, media, accounts)";
+        r.register_with_unit("write_turn_wait", wait, Unit::Seconds, self.turn_wait.clone());
+        let held = "SQLite only: time each writer held this process's turn to write (its transaction, commit \
+                    included), by writer";
+        r.register_with_unit("write_turn_held", held, Unit::Seconds, self.turn_held.clone());
         r.register_collector(Box::new(LiveSubscribers(events)));
         for outcome in COMMITTED.into_iter().chain(Refusal::ALL.map(Refusal::as_str)) {
             self.deliveries.get_or_create_owned(&[("outcome", outcome)]);
@@ -191,7 +213,19 @@ impl Inner {
         for reason in ["inbound", "outbound"] {
             self.credits_charged.get_or_create_owned(&[("reason", reason)]);
         }
+        for writer in Writer::ALL.map(Writer::as_str) {
+            self.turn_wait.get_or_create_owned(&[("writer", writer)]);
+            self.turn_held.get_or_create_owned(&[("writer", writer)]);
+        }
         self
+    }
+}
+
+impl TurnObserver for Metrics {
+    fn turn_held(&self, writer: Writer, waited: Duration, held: Duration) {
+        let labels = [("writer", writer.as_str())];
+        self.0.turn_wait.get_or_create(&labels).observe(waited.as_secs_f64());
+        self.0.turn_held.get_or_create(&labels).observe(held.as_secs_f64());
     }
 }
 
@@ -301,6 +335,18 @@ mod tests {
         assert!(has(&metrics, "wagate_ingest_commit_seconds_bucket{le=\"0.002\"} 0"));
         assert!(has(&metrics, "wagate_ingest_commit_seconds_bucket{le=\"0.004\"} 1"));
         assert!(has(&metrics, "wagate_ingest_commit_seconds_count 1"));
+    }
+
+    #[test]
+    fn turns_are_timed_by_writer() {
+        let (metrics, _events) = metrics();
+        assert!(has(&metrics, "wagate_write_turn_held_seconds_count{writer=\"checkpoint\"} 0"));
+        metrics.turn_held(Writer::TextIndex, Duration::from_micros(150), Duration::from_millis(7));
+        assert!(has(&metrics, "wagate_write_turn_wait_seconds_bucket{writer=\"text_index\",le=\"0.0001\"} 0"));
+        assert!(has(&metrics, "wagate_write_turn_wait_seconds_bucket{writer=\"text_index\",le=\"0.0002\"} 1"));
+        assert!(has(&metrics, "wagate_write_turn_held_seconds_bucket{writer=\"text_index\",le=\"0.0064\"} 0"));
+        assert!(has(&metrics, "wagate_write_turn_held_seconds_bucket{writer=\"text_index\",le=\"0.0128\"} 1"));
+        assert!(has(&metrics, "wagate_write_turn_held_seconds_count{writer=\"ingest\"} 0"));
     }
 
     #[test]

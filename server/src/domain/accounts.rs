@@ -14,7 +14,11 @@ use argon2::{
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
 
-use crate::{auth::Role, error::AppError, store::entity::user};
+use crate::{
+    auth::Role,
+    error::AppError,
+    store::{Writer, entity::user},
+};
 
 use super::{Domain, credits};
 
@@ -115,7 +119,7 @@ impl Domain {
             let password = password.clone();
             blocking(move || hash(&password)).await??
         };
-        let _turn = self.gate.enter().await;
+        let _turn = self.gate.enter(Writer::Accounts).await;
         let now = Utc::now();
         let row = user::ActiveModel {
             name: Set(Some("Administrator".into())),
@@ -165,7 +169,7 @@ impl Domain {
         }
         let new = new.to_owned();
         let phc = blocking(move || hash(&new)).await??;
-        let _turn = self.gate.enter().await;
+        let _turn = self.gate.enter(Writer::Accounts).await;
         user::Entity::update_many()
             .col_expr(user::Column::PasswordHash, sea_orm::sea_query::Expr::value(phc))
             .filter(user::Column::Id.eq(user_id))

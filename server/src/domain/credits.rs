@@ -18,6 +18,7 @@ use crate::{
     error::AppError,
     events::Changes,
     store::{
+        Writer,
         entity::{credit_ledger, user},
         pagination::{IdCursor, Page},
     },
@@ -261,7 +262,7 @@ async fn save_balance<C: ConnectionTrait>(db: &C, user: &user::Model) -> Result<
 impl Domain {
     /// The user's balance, brought into the current period first (a new month resets it).
     pub async fn credits(&self, scope: UserScope) -> Result<user::Model, AppError> {
-        let txn = self.gate.begin().await?;
+        let txn = self.gate.begin(Writer::Credits).await?;
         let mut user =
             users::lock_by_id(&txn, scope.user_id()).await?.ok_or_else(|| users::not_found(scope.user_id()))?;
         let mut changes = Changes::default();
@@ -291,7 +292,7 @@ impl Domain {
                 "`delta` must not be zero: give the credits to add (or remove, negative)".into(),
             ));
         }
-        let txn = self.gate.begin().await?;
+        let txn = self.gate.begin(Writer::Credits).await?;
         let now = Utc::now();
         let mut changes = Changes::default();
         let mut user = users::lock_by_id(&txn, user_id).await?.ok_or_else(|| users::not_found(user_id))?;

@@ -23,7 +23,10 @@ use crate::{
     auth::Viewer,
     config::MediaConfig,
     error::AppError,
-    store::entity::{conversation, media_file},
+    store::{
+        Writer,
+        entity::{conversation, media_file},
+    },
     whatsapp::client::GraphApi,
 };
 
@@ -91,7 +94,7 @@ impl MediaService {
             return Ok(MediaFile { mime_type: mime_type.unwrap_or_else(|| "application/octet-stream".into()), bytes });
         }
         {
-            let _turn = self.domain.gate.enter().await;
+            let _turn = self.domain.gate.enter(Writer::Media).await;
             note(self.domain.db(), media_id, &message.message_id, Utc::now()).await?;
         }
         self.fetch(media_id).await
@@ -119,7 +122,7 @@ impl MediaService {
                 .limit(batch)
                 .all(self.domain.db())
                 .await?;
-            let _turn = self.domain.gate.enter().await;
+            let _turn = self.domain.gate.enter(Writer::Media).await;
             for message in &unnoted {
                 if let Some(media_id) = &message.media_id {
                     note(self.domain.db(), media_id, &message.message_id, Utc::now()).await?;
@@ -154,7 +157,7 @@ impl MediaService {
             })
         })?;
         let mime_type = info.mime_type.unwrap_or_else(|| "application/octet-stream".into());
-        let _turn = self.domain.gate.enter().await;
+        let _turn = self.domain.gate.enter(Writer::Media).await;
         media_file::Entity::update_many()
             .col_expr(media_file::Column::Path, name.into())
             .col_expr(media_file::Column::MimeType, mime_type.clone().into())
@@ -172,7 +175,7 @@ impl MediaService {
         let attempts = file.attempts + 1;
         let wait = self.retry_base.saturating_mul(1 << (attempts - 1).clamp(0, 20)).min(Duration::from_secs(3600));
         tracing::warn!(media_id = %file.media_id, attempts, ?wait, error, "media fetch failed; will retry");
-        let _turn = self.domain.gate.enter().await;
+        let _turn = self.domain.gate.enter(Writer::Media).await;
         media_file::Entity::update_many()
             .col_expr(media_file::Column::Attempts, attempts.into())
             .col_expr(media_file::Column::LastError, Some(error.to_owned()).into())

@@ -49,7 +49,8 @@ impl Domain {
     /// Services over `db`, charging by `prices`, giving new contacts `default_allowance`,
     /// publishing what they commit on `events` and counting it in `metrics`.
     pub fn new(store: Store, prices: PriceTable, default_allowance: i64, events: EventBus, metrics: Metrics) -> Self {
-        let Store { db, gate } = store;
+        let Store { db, mut gate } = store;
+        gate.observe_turns(Arc::new(metrics.clone()));
         Self {
             db,
             gate,

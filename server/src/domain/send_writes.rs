@@ -14,7 +14,7 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use crate::{
     error::AppError,
     events::Changes,
-    store::{WriteTransaction, entity::conversation},
+    store::{WriteTransaction, Writer, entity::conversation},
 };
 
 use super::{
@@ -79,6 +79,8 @@ impl Unit for SendWrite {
     type Output = SendWritten;
 
     const NAME: &'static str = "a send's write";
+
+    const WRITER: Writer = Writer::Sends;
 
     fn contact(&self) -> Option<&str> {
         match self {
@@ -232,7 +234,7 @@ mod tests {
         ];
         let batch: Vec<&SendWrite> = units.iter().collect();
         let mut changes = Changes::default();
-        let txn = domain.gate.begin().await.expect("begin");
+        let txn = domain.gate.begin(store::Writer::Sends).await.expect("begin");
         let answers = write_all(&domain, &txn, &batch, &mut changes).await.expect("the batch is written");
         txn.commit().await.expect("commit");
 

@@ -47,7 +47,7 @@ use crate::{
     error::AppError,
     events::Changes,
     metrics::Metrics,
-    store::{self, WriteTransaction},
+    store::{self, WriteTransaction, Writer},
 };
 
 use super::Domain;
@@ -68,6 +68,9 @@ pub(crate) trait Unit: Send + Sync + Sized + 'static {
 
     /// What the log calls a unit of this kind.
     const NAME: &'static str;
+
+    /// Who its batches are at the writers' turn.
+    const WRITER: Writer;
 
     /// The contact (phone digits) whose user this unit writes, if any: it picks the writer.
     fn contact(&self) -> Option<&str>;
@@ -254,7 +257,7 @@ async fn commit_with_retries<U: Unit>(domain: &Domain, units: &[&U]) -> Committe
 /// batch in which every unit was refused is rolled back, so that it leaves nothing behind.
 async fn commit<U: Unit>(domain: &Domain, units: &[&U]) -> Committed<U::Output> {
     let mut changes = Changes::default();
-    let txn = domain.gate.begin().await?;
+    let txn = domain.gate.begin(U::WRITER).await?;
     let answers = U::write_all(domain, &txn, units, &mut changes).await?;
     if answers.len() != units.len() {
         return Err(AppError::Unavailable(DbErr::Custom(format!(

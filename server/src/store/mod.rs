@@ -2,8 +2,10 @@
 
 pub mod entity;
 pub mod pagination;
+mod turn;
 mod writes;
 
+pub use turn::{Turn, TurnObserver, Writer};
 pub use writes::{Store, WriteGate, WriteTransaction, begin_write};
 
 use std::{

@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
+use super::{
+    PoolSettings, StatementCounter, connect,
+    turn::{Turn, TurnLock, TurnObserver, Writer},
+};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult,
     SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
-use tokio::sync::{Mutex, OwnedMutexGuard};
-
-use super::{PoolSettings, StatementCounter, connect};
 
 /// The database as the domain uses it: the pool, and the gate its writes pass.
 #[derive(Clone, Debug)]
@@ -35,7 +36,7 @@ impl Store {
             DbBackend::Sqlite => {
                 let one = PoolSettings { max_connections: 1, ..settings };
                 let writer = statements.attach(connect(url, one).await?);
-                WriteGate { turn: Some(Arc::new(Mutex::new(()))), writer }
+                WriteGate { turn: Some(TurnLock::new()), writer }
             }
             _ => WriteGate { turn: None, writer: db.clone() },
         };
@@ -53,16 +54,22 @@ impl Store {
 /// rely on row locks and unique constraints.
 #[derive(Clone, Debug)]
 pub struct WriteGate {
-    turn: Option<Arc<Mutex<()>>>,
+    turn: Option<TurnLock>,
     writer: DatabaseConnection,
 }
 
 impl WriteGate {
+    /// Tells `observer` how long each turn was waited for and held (SQLite; PostgreSQL's
+    /// writers take no turn).
+    pub fn observe_turns(&mut self, observer: Arc<dyn TurnObserver>) {
+        self.turn = self.turn.take().map(|turn| turn.observed_by(observer));
+    }
+
     /// Waits for this process's turn to write (a no-op on PostgreSQL), for a single statement
     /// written on the pool; a transaction takes its turn through [`WriteGate::begin`].
-    pub async fn enter(&self) -> Option<OwnedMutexGuard<()>> {
+    pub async fn enter(&self, writer: Writer) -> Option<Turn> {
         match &self.turn {
-            Some(turn) => Some(turn.clone().lock_owned().await),
+            Some(turn) => Some(turn.take(writer).await),
             None => None,
         }
     }
@@ -74,8 +81,8 @@ impl WriteGate {
 
     /// Waits for this process's turn to write, then begins a write transaction on the writers'
     /// connection. The transaction holds the turn until it ends.
-    pub async fn begin(&self) -> Result<WriteTransaction, DbErr> {
-        let turn = self.enter().await;
+    pub async fn begin(&self, writer: Writer) -> Result<WriteTransaction, DbErr> {
+        let turn = self.enter(writer).await;
         let txn = begin_write(&self.writer).await?;
         Ok(WriteTransaction { txn, _turn: turn })
     }
@@ -96,7 +103,7 @@ impl WriteGate {
         for _ in 0..2 {
             db.execute_unprepared(CHECKPOINT).await?;
         }
-        let _turn = self.enter().await;
+        let _turn = self.enter(Writer::Checkpoint).await;
         self.writer.execute_unprepared(CHECKPOINT).await.map(drop)
     }
 }
@@ -105,7 +112,7 @@ impl WriteGate {
 /// committed, rolled back or dropped (which rolls it back, before the turn is released).
 pub struct WriteTransaction {
     txn: DatabaseTransaction,
-    _turn: Option<OwnedMutexGuard<()>>,
+    _turn: Option<Turn>,
 }
 
 impl WriteTransaction {
@@ -160,7 +167,7 @@ mod tests {
     use std::time::Duration;
 
     use super::Store;
-    use crate::store::{PoolSettings, SqliteSync, StatementCounter, connect};
+    use crate::store::{PoolSettings, SqliteSync, StatementCounter, Writer, connect};
 
     #[tokio::test]
     async fn a_write_transaction_holds_the_writers_turn_until_it_ends() {
@@ -169,18 +176,20 @@ mod tests {
             PoolSettings { acquire_timeout: Duration::from_secs(1), max_connections: 2, sqlite_sync: SqliteSync::Full };
         let db = connect(url, settings).await.expect("connect");
         let store = Store::open(db, url, settings, &StatementCounter::default()).await.expect("open the store");
-        let turn_free = || async { tokio::time::timeout(Duration::from_millis(200), store.gate.enter()).await.is_ok() };
+        let turn_free = || async {
+            tokio::time::timeout(Duration::from_millis(200), store.gate.enter(Writer::Media)).await.is_ok()
+        };
 
-        let txn = store.gate.begin().await.expect("begin");
+        let txn = store.gate.begin(Writer::Ingest).await.expect("begin");
         assert!(!turn_free().await, "another writer waits while the transaction runs");
         txn.commit().await.expect("commit");
         assert!(turn_free().await, "committing gives the turn back");
 
-        let txn = store.gate.begin().await.expect("begin");
+        let txn = store.gate.begin(Writer::Ingest).await.expect("begin");
         txn.rollback().await.expect("roll back");
         assert!(turn_free().await, "rolling back gives the turn back");
 
-        drop(store.gate.begin().await.expect("begin"));
+        drop(store.gate.begin(Writer::Ingest).await.expect("begin"));
         assert!(turn_free().await, "a dropped transaction gives the turn back");
     }
 }

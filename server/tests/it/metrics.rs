@@ -7,6 +7,7 @@ use std::{
     time::Duration,
 };
 
+use sea_orm::DbBackend;
 use serde_json::json;
 use wagate::whatsapp::signature;
 
@@ -176,6 +177,14 @@ async fn counters_show_exactly_what_deliveries_and_sends_did() {
     assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 100 - 2 - 2 + 1);
     assert_eq!(m.value("wagate_live_subscribers", &[]), 0.0);
     assert_eq!(m.value("wagate_build_info", &[("version", env!("CARGO_PKG_VERSION"))]), 1.0);
+    let turns = |writer| m.value("wagate_write_turn_held_seconds_count", &[("writer", writer)]);
+    if app.db().get_database_backend() == DbBackend::Sqlite {
+        assert_eq!(turns("ingest"), 4.0, "three committed deliveries and the rejected one took the writers' turn");
+        assert_eq!(turns("sends"), 4.0, "{writes}: each took the turn");
+        assert_eq!(m.value("wagate_write_turn_wait_seconds_count", &[("writer", "ingest")]), turns("ingest"));
+    } else {
+        assert_eq!(turns("ingest"), 0.0, "PostgreSQL's writers take no turn");
+    }
 }
 
 #[tokio::test]

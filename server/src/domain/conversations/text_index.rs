@@ -11,7 +11,7 @@
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
-use crate::domain::Domain;
+use crate::{domain::Domain, store::Writer};
 
 /// The most messages indexed in one transaction, which holds the writers' turn meanwhile (250
 /// take a few milliseconds); a larger backlog takes several, and writers get their turn between
@@ -26,7 +26,7 @@ impl Domain {
         if self.db.get_database_backend() != DbBackend::Sqlite || !self.texts_to_index().await? {
             return Ok(0);
         }
-        let txn = self.gate.begin().await?;
+        let txn = self.gate.begin(Writer::TextIndex).await?;
         let range = txn
             .query_one_raw(Statement::from_sql_and_values(
                 DbBackend::Sqlite,

@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use crate::{
     error::AppError,
-    store::entity::webhook_delivery,
+    store::{Writer, entity::webhook_delivery},
     whatsapp::payload::{self, Notification},
 };
 
@@ -110,7 +110,7 @@ impl Domain {
     }
 
     async fn store_rejected(&self, body: &[u8], signature: SignatureCheck<'_>, error: &str) -> Result<i64, DbErr> {
-        let _turn = self.gate.enter().await;
+        let _turn = self.gate.enter(Writer::Ingest).await;
         let now = Utc::now();
         let report =
             IngestReport { outcome: "rejected", problems: vec![format!("not JSON: {error}")], ..Default::default() };

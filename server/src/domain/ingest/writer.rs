@@ -15,7 +15,7 @@ use crate::{
     domain::write_batcher::{Answers, Unit, WriteBatcher},
     events::Changes,
     metrics::Metrics,
-    store::WriteTransaction,
+    store::{WriteTransaction, Writer},
     whatsapp::payload::Notification,
 };
 
@@ -67,6 +67,8 @@ impl Unit for QueuedDelivery {
     type Output = IngestReport;
 
     const NAME: &'static str = "a webhook delivery";
+
+    const WRITER: Writer = Writer::Ingest;
 
     fn contact(&self) -> Option<&str> {
         let notification = &self.notification;
