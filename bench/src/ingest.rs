@@ -4,8 +4,9 @@
 //! next delivery when the last is answered) find the peak; fixed-rate phases then post at
 //! fractions of that peak (`--load`, 80 % by default), measuring each latency from the moment
 //! its request was due (so a stalled server cannot hide its queue). Each phase also reports the
-//! cores the server kept busy and the machine's idle share (see [`cpu`](crate::cpu)). Finally
-//! every acknowledged event is looked up in the store.
+//! cores the server kept busy and the machine's idle share (see [`cpu`](crate::cpu)), and on
+//! SQLite who held the one turn to write (see [`turns`](crate::turns)). Finally every
+//! acknowledged event is looked up in the store.
 //! With `--watchers`, admins' live subscriptions to every message event are open meanwhile.
 
 use std::{
@@ -30,6 +31,7 @@ use crate::{
     fanout::{frame, subscribe},
     server::{Server, admin_token},
     stats::{Latencies, median, ms},
+    turns::{TurnMark, TurnUse},
     workload::{Delivery, Workload},
 };
 
@@ -43,6 +45,8 @@ struct Phase {
     latencies: Latencies,
     /// The server's cores and the machine's idle share over the phase.
     cpu: CpuUse,
+    /// Who held SQLite's turn to write over the phase.
+    turns: TurnUse,
 }
 
 impl Phase {
@@ -59,12 +63,34 @@ impl Phase {
         let p99 = ms(self.latencies.quantile(0.99));
         let CpuUse { server_cores, idle_share } = self.cpu;
         eprintln!(
-            "  {:>14}: {:>8.0} events/s, p99 {p99} ms, server {server_cores:.2} cores, machine {:.0} % idle",
+            "  {:>14}: {:>8.0} events/s, p99 {p99} ms, server {server_cores:.2} cores, machine {:.0} % idle, \
+             turn held {}",
             self.label,
             self.events_per_second(),
-            idle_share * 100.0
+            idle_share * 100.0,
+            turns_held(&self.turns)
         );
+        if self.turns.held_share > 0.0 {
+            eprintln!("{:>18}holds over 12.8 ms: {}", "", long_holds(&self.turns));
+        }
     }
+}
+
+/// The share of a phase SQLite's turn was held, and by whom (ingest / text index /
+/// checkpoint), or a dash where writers take no turn.
+fn turns_held(turns: &TurnUse) -> String {
+    let TurnUse { held_share, by_writer: [ingest, index, checkpoint], .. } = *turns;
+    if held_share == 0.0 {
+        return "—".to_owned();
+    }
+    let pct = |share: f64| share * 100.0;
+    format!("{:.0} % ({:.0} / {:.0} / {:.1})", pct(held_share), pct(ingest), pct(index), pct(checkpoint))
+}
+
+/// The holds over 12.8 ms in a phase, and whose (ingest / text index / checkpoint).
+fn long_holds(turns: &TurnUse) -> String {
+    let TurnUse { long_holds, long_by_writer: [ingest, index, checkpoint], .. } = *turns;
+    format!("{long_holds:.0} ({ingest:.0} / {index:.0} / {checkpoint:.0})")
 }
 
 /// What one run measured.
@@ -104,7 +130,8 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
     let workload = Arc::new(Workload::new());
     let mut phases = Vec::new();
     for &concurrency in &args.concurrency {
-        let phase = with_cpu(&server, closed_loop(&client, &url, &workload, concurrency, args.phase())).await?;
+        let phase =
+            observed(&client, &server, closed_loop(&client, &url, &workload, concurrency, args.phase())).await?;
         phase.print_progress();
         phases.push(phase);
     }
@@ -114,7 +141,8 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
         for &percent in &args.load {
             let rate = f64::from(percent) / 100.0 * peak_deliveries;
             let label = format!("{rate:.0} deliveries/s ({percent} % of peak)");
-            let phase = with_cpu(&server, fixed_rate(&client, &url, &workload, rate, label, args.phase())).await?;
+            let load = fixed_rate(&client, &url, &workload, rate, label, args.phase());
+            let phase = observed(&client, &server, load).await?;
             phase.print_progress();
             phases.push(phase);
         }
@@ -132,11 +160,17 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
     Ok(Run { start_time: server.start_time, idle_rss, peak_rss, phases, watched })
 }
 
-/// Runs `phase`, with the server's cores and the machine's idle share over it.
-async fn with_cpu(server: &Server, phase: impl Future<Output = Phase>) -> Result<Phase, String> {
+/// Runs `phase`, with the server's cores, the machine's idle share and SQLite's turns over it.
+async fn observed(
+    client: &reqwest::Client,
+    server: &Server,
+    phase: impl Future<Output = Phase>,
+) -> Result<Phase, String> {
+    let turns = TurnMark::scrape(client, server).await?;
     let mark = CpuMark::now(server.pid())?;
     let mut phase = phase.await;
     phase.cpu = mark.until(&CpuMark::now(server.pid())?);
+    phase.turns = turns.until(&TurnMark::scrape(client, server).await?, phase.elapsed.as_secs_f64());
     Ok(phase)
 }
 
@@ -293,7 +327,16 @@ impl Tally {
     fn into_phase(self, label: String, elapsed: Duration) -> Phase {
         let Tally { deliveries, events, errors, latencies } = self;
         let latencies = Latencies::new(latencies);
-        Phase { label, deliveries, events, errors, elapsed, latencies, cpu: CpuUse::default() }
+        Phase {
+            label,
+            deliveries,
+            events,
+            errors,
+            elapsed,
+            latencies,
+            cpu: CpuUse::default(),
+            turns: TurnUse::default(),
+        }
     }
 }
 
@@ -352,15 +395,27 @@ fn report(backend: &str, args: &IngestArgs, runs: &[Run]) {
         runs.len(),
         args.seconds
     );
-    println!("| phase | events/s | deliveries/s | p50 ms | p99 ms | p99.9 ms | errors | server cores | machine idle |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| phase | events/s | deliveries/s | p50 ms | p99 ms | p99.9 ms | errors | server cores | machine idle \
+         | turn held (ingest / text index / checkpoint) | holds > 12.8 ms (the same) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
     let phases = runs.first().map_or(0, |r| r.phases.len());
     for index in 0..phases {
         let column = |f: &dyn Fn(&Phase) -> f64| median(&runs.iter().map(|r| f(&r.phases[index])).collect::<Vec<_>>());
         let ms_at = |q: f64| column(&|p: &Phase| p.latencies.quantile(q).as_secs_f64() * 1000.0).unwrap_or(0.0);
         let label = runs.last().map(|r| r.phases[index].label.clone()).unwrap_or_default();
+        let turn_share = |writer: usize| column(&|p: &Phase| p.turns.by_writer[writer]).unwrap_or(0.0);
+        let long = |writer: usize| column(&|p: &Phase| p.turns.long_by_writer[writer]).unwrap_or(0.0);
+        let turns = TurnUse {
+            held_share: column(&|p: &Phase| p.turns.held_share).unwrap_or(0.0),
+            by_writer: [turn_share(0), turn_share(1), turn_share(2)],
+            long_holds: column(&|p: &Phase| p.turns.long_holds).unwrap_or(0.0),
+            long_by_writer: [long(0), long(1), long(2)],
+        };
+        let (held, long_holds) = (turns_held(&turns), long_holds(&turns));
         println!(
-            "| {label} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {:.2} | {:.0} % |",
+            "| {label} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {:.2} | {:.0} % | {held} | {long_holds} |",
             column(&|p: &Phase| p.events_per_second()).unwrap_or(0.0),
             column(&|p: &Phase| p.deliveries_per_second()).unwrap_or(0.0),
             ms_at(0.5),

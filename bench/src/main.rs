@@ -11,6 +11,7 @@ mod seed;
 mod send;
 mod server;
 mod stats;
+mod turns;
 mod workload;
 
 use std::{path::PathBuf, process::ExitCode, time::Duration};

@@ -13,6 +13,8 @@ use serde_json::json;
 
 /// The app secret the load generator signs with.
 pub const APP_SECRET: &str = "bench-app-secret";
+/// The token the server's `/metrics` asks for (`METRICS_TOKEN`).
+pub const METRICS_TOKEN: &str = "bench-metrics-token";
 /// The key the server signs and checks API tokens with (HS256), so the load generator can mint
 /// its own.
 pub const JWT_SECRET: &str = "bench-jwt-secret-bench-jwt-secret-0123456789";
@@ -62,6 +64,7 @@ impl Server {
             ("JWT_SECRET", JWT_SECRET.to_owned()),
             ("MEDIA_DIR", dir.path().join("media").display().to_string()),
             ("DEFAULT_MONTHLY_CREDITS", "1000000000".to_owned()),
+            ("METRICS_TOKEN", METRICS_TOKEN.to_owned()),
         ];
         let started = Instant::now();
         let mut child = Command::new(wagate)
