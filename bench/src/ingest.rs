@@ -87,9 +87,13 @@ fn turns_held(turns: &TurnUse) -> String {
     format!("{:.0} % ({:.0} / {:.0} / {:.1})", pct(held_share), pct(ingest), pct(index), pct(checkpoint))
 }
 
-/// The holds over 12.8 ms in a phase, and whose (ingest / text index / checkpoint).
+/// The holds over 12.8 ms in a phase, and whose (ingest / text index / checkpoint), or a dash
+/// where writers take no turn.
 fn long_holds(turns: &TurnUse) -> String {
-    let TurnUse { long_holds, long_by_writer: [ingest, index, checkpoint], .. } = *turns;
+    let TurnUse { held_share, long_holds, long_by_writer: [ingest, index, checkpoint], .. } = *turns;
+    if held_share == 0.0 {
+        return "—".to_owned();
+    }
     format!("{long_holds:.0} ({ingest:.0} / {index:.0} / {checkpoint:.0})")
 }
 
@@ -230,7 +234,8 @@ async fn closed_loop(
         });
     }
     let tally = Tally::merge(posters.join_all().await);
-    tally.into_phase(format!("{concurrency} posters"), started.elapsed())
+    let label = if concurrency == 1 { "1 poster".to_owned() } else { format!("{concurrency} posters") };
+    tally.into_phase(label, started.elapsed())
 }
 
 /// Posts `rate` deliveries per second for `length`, each on its own task, latency counted
@@ -436,5 +441,24 @@ fn report(backend: &str, args: &IngestArgs, runs: &[Run]) {
     if args.watchers > 0 {
         let watched = median(&runs.iter().map(|r| r.watched as f64).collect::<Vec<_>>()).unwrap_or(0.0);
         println!("Live events received by the watchers, all of them together: {watched:.0} per run.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TurnUse, long_holds, turns_held};
+
+    #[test]
+    fn turns_read_as_shares_and_counts_by_writer_or_a_dash_without_turns() {
+        let sqlite = TurnUse {
+            held_share: 0.956,
+            by_writer: [0.79, 0.152, 0.011],
+            long_holds: 36.0,
+            long_by_writer: [27.0, 8.0, 1.0],
+        };
+        assert_eq!(turns_held(&sqlite), "96 % (79 / 15 / 1.1)");
+        assert_eq!(long_holds(&sqlite), "36 (27 / 8 / 1)");
+        assert_eq!(turns_held(&TurnUse::default()), "—");
+        assert_eq!(long_holds(&TurnUse::default()), "—", "PostgreSQL's writers take no turn");
     }
 }
