@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
-use super::{
-    PoolSettings, StatementCounter, connect,
-    turn::{Turn, TurnLock, TurnObserver, Writer},
-};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult,
     SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+};
+
+use super::{
+    PoolSettings, StatementCounter, connect,
+    turn::{Turn, TurnLock, TurnObserver, Writer},
 };
 
 /// The database as the domain uses it: the pool, and the gate its writes pass.
