@@ -31,7 +31,7 @@ use crate::{
     fanout::{frame, subscribe},
     server::{Server, admin_token},
     stats::{Latencies, median, ms},
-    turns::{TurnMark, TurnUse},
+    turns::{LONG_HOLD_MS, TurnMark, TurnUse},
     workload::{Delivery, Workload},
 };
 
@@ -71,7 +71,7 @@ impl Phase {
             turns_held(&self.turns)
         );
         if self.turns.held_share > 0.0 {
-            eprintln!("{:>18}holds over 12.8 ms: {}", "", long_holds(&self.turns));
+            eprintln!("{:>18}holds over {LONG_HOLD_MS} ms: {}", "", long_holds(&self.turns));
         }
     }
 }
@@ -87,7 +87,7 @@ fn turns_held(turns: &TurnUse) -> String {
     format!("{:.0} % ({:.0} / {:.0} / {:.1})", pct(held_share), pct(ingest), pct(index), pct(checkpoint))
 }
 
-/// The holds over 12.8 ms in a phase, and whose (ingest / text index / checkpoint), or a dash
+/// The holds over [`LONG_HOLD_MS`] in a phase, and whose (ingest / text index / checkpoint), or a dash
 /// where writers take no turn.
 fn long_holds(turns: &TurnUse) -> String {
     let TurnUse { held_share, long_holds, long_by_writer: [ingest, index, checkpoint], .. } = *turns;
@@ -402,7 +402,7 @@ fn report(backend: &str, args: &IngestArgs, runs: &[Run]) {
     );
     println!(
         "| phase | events/s | deliveries/s | p50 ms | p99 ms | p99.9 ms | errors | server cores | machine idle \
-         | turn held (ingest / text index / checkpoint) | holds > 12.8 ms (the same) |"
+         | turn held (ingest / text index / checkpoint) | holds > {LONG_HOLD_MS} ms (the same) |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
     let phases = runs.first().map_or(0, |r| r.phases.len());
@@ -410,14 +410,7 @@ fn report(backend: &str, args: &IngestArgs, runs: &[Run]) {
         let column = |f: &dyn Fn(&Phase) -> f64| median(&runs.iter().map(|r| f(&r.phases[index])).collect::<Vec<_>>());
         let ms_at = |q: f64| column(&|p: &Phase| p.latencies.quantile(q).as_secs_f64() * 1000.0).unwrap_or(0.0);
         let label = runs.last().map(|r| r.phases[index].label.clone()).unwrap_or_default();
-        let turn_share = |writer: usize| column(&|p: &Phase| p.turns.by_writer[writer]).unwrap_or(0.0);
-        let long = |writer: usize| column(&|p: &Phase| p.turns.long_by_writer[writer]).unwrap_or(0.0);
-        let turns = TurnUse {
-            held_share: column(&|p: &Phase| p.turns.held_share).unwrap_or(0.0),
-            by_writer: [turn_share(0), turn_share(1), turn_share(2)],
-            long_holds: column(&|p: &Phase| p.turns.long_holds).unwrap_or(0.0),
-            long_by_writer: [long(0), long(1), long(2)],
-        };
+        let turns = TurnUse::median(&runs.iter().map(|r| &r.phases[index].turns).collect::<Vec<_>>());
         let (held, long_holds) = (turns_held(&turns), long_holds(&turns));
         println!(
             "| {label} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {:.2} | {:.0} % | {held} | {long_holds} |",

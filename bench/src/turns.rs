@@ -6,11 +6,14 @@
 
 use std::collections::HashMap;
 
-use crate::server::{METRICS_TOKEN, Server};
+use crate::{
+    server::{METRICS_TOKEN, Server},
+    stats::median,
+};
 
-/// The histogram's bucket bound above which a hold counts as long, in seconds (one of the
+/// The histogram's bucket bound above which a hold counts as long, in milliseconds (one of the
 /// server's bounds: 0.1 ms doubling).
-const LONG_HOLD: &str = "0.0128";
+pub const LONG_HOLD_MS: f64 = 12.8;
 
 /// The writers the report names one by one; the others are counted in the total only.
 const NAMED: [&str; 3] = ["ingest", "text_index", "checkpoint"];
@@ -22,7 +25,7 @@ pub struct TurnMark {
     held: HashMap<String, f64>,
     /// Holds, by writer.
     holds: HashMap<String, f64>,
-    /// Holds no longer than [`LONG_HOLD`], by writer.
+    /// Holds no longer than [`LONG_HOLD_MS`], by writer.
     short: HashMap<String, f64>,
 }
 
@@ -68,7 +71,7 @@ impl TurnMark {
                 mark.held.insert(writer, value);
             } else if series.starts_with("count{") {
                 mark.holds.insert(writer, value);
-            } else if series.starts_with("bucket{") && label(series, "le") == Some(LONG_HOLD) {
+            } else if series.starts_with("bucket{") && label(series, "le").is_some_and(is_long_hold_bound) {
                 mark.short.insert(writer, value);
             }
         }
@@ -90,6 +93,25 @@ impl TurnMark {
             long_by_writer: NAMED.map(long),
         }
     }
+}
+
+impl TurnUse {
+    /// Each figure's median over `uses` (the runs of one phase).
+    pub fn median(uses: &[&TurnUse]) -> TurnUse {
+        let of = |figure: &dyn Fn(&TurnUse) -> f64| median(&uses.iter().map(|u| figure(u)).collect::<Vec<_>>());
+        let of = |figure: &dyn Fn(&TurnUse) -> f64| of(figure).unwrap_or(0.0);
+        TurnUse {
+            held_share: of(&|u| u.held_share),
+            by_writer: [0, 1, 2].map(|w| of(&|u| u.by_writer[w])),
+            long_holds: of(&|u| u.long_holds),
+            long_by_writer: [0, 1, 2].map(|w| of(&|u| u.long_by_writer[w])),
+        }
+    }
+}
+
+/// Whether a bucket's `le` bound is [`LONG_HOLD_MS`].
+fn is_long_hold_bound(le: &str) -> bool {
+    le.parse::<f64>().is_ok_and(|seconds| (seconds * 1000.0 - LONG_HOLD_MS).abs() < 1e-9)
 }
 
 /// The value of label `name` in `series` (`suffix{a="x",b="y"}`).
@@ -129,6 +151,20 @@ mod tests {
         assert_eq!(used.by_writer, [0.75, 0.0, 0.0], "media is in the total only");
         assert_eq!(used.long_holds, 6.0, "5 of ingest's and one of media's were over 12.8 ms");
         assert_eq!(used.long_by_writer, [5.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn the_median_is_taken_figure_by_figure() {
+        let run = |share: f64, long: f64| TurnUse {
+            held_share: share,
+            by_writer: [share, 0.0, 0.0],
+            long_holds: long,
+            long_by_writer: [0.0, long, 0.0],
+        };
+        let (a, b, c) = (run(0.9, 30.0), run(0.95, 10.0), run(0.97, 20.0));
+        let median = TurnUse::median(&[&a, &b, &c]);
+        assert_eq!((median.held_share, median.by_writer[0]), (0.95, 0.95));
+        assert_eq!((median.long_holds, median.long_by_writer[1]), (20.0, 20.0), "from another run than the share");
     }
 
     #[test]
