@@ -211,8 +211,11 @@ async fn serve_metrics(listener: TcpListener, state: AppState) {
 }
 
 /// Fetches inbound media in the background, a batch per tick, until aborted; first notes the
-/// media messages an earlier version left unnoted.
+/// media messages an earlier version left unnoted. It starts one period after the server, like
+/// each later round, so that a long `MEDIA_POLL_MS` keeps it out of the way entirely: started at
+/// once, its first round could fetch (and count an attempt for) a message delivered while it ran.
 async fn run_media_job(media: MediaService, every: std::time::Duration) {
+    tokio::time::sleep(every).await;
     match media.note_unnoted(500).await {
         Ok(0) => {}
         Ok(noted) => tracing::info!(noted, "media messages stored before ingest noted them are now due for fetching"),
