@@ -85,6 +85,7 @@ struct Inner {
     batch_size: Histogram,
     commit_seconds: Histogram,
     send_batch_size: Histogram,
+    pacing_wait: Histogram,
     sends: Family<[(&'static str, String); 2], Counter>,
     credits_charged: Family<Labels<&'static str>, Counter>,
     credits_refunded: Counter,
@@ -105,6 +106,7 @@ impl Metrics {
             batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
             commit_seconds: Histogram::new(exponential_buckets(0.0005, 2.0, 14)),
             send_batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
+            pacing_wait: timing(),
             sends: Family::default(),
             credits_charged: Family::default(),
             credits_refunded: Counter::default(),
@@ -140,6 +142,12 @@ impl Metrics {
     /// A transaction of `units` sends' writes (reservations, stored messages, refunds) committed.
     pub fn observe_send_batch(&self, units: usize) {
         self.0.send_batch_size.observe(units as f64);
+    }
+
+    /// A send waited `waited` for a free slot under the business number's messages-per-second
+    /// limit before its call to Meta (about zero when one was free).
+    pub fn observe_pacing_wait(&self, waited: Duration) {
+        self.0.pacing_wait.observe(waited.as_secs_f64());
     }
 
     /// A send finished with `outcome`, and Meta's error code when Meta answered with one.
@@ -193,6 +201,9 @@ impl Inner {
         let send_batch = "Sends' writes (reservations, stored messages, refunds) per committed transaction, \
                           refused reservations included";
         r.register("send_write_batch_size", send_batch, self.send_batch_size.clone());
+        let pacing = "Time each send waited for a free slot under the business number's messages-per-second limit \
+                      (WHATSAPP_MAX_MPS) before its call to Meta; about 0 when one was free";
+        r.register_with_unit("send_pacing_wait", pacing, Unit::Seconds, self.pacing_wait.clone());
         let sends = "Sends by outcome: sent, timeout, upstream_error (with Meta's meta_code when it gave one), or \
                      the error code the caller got, lowercased (bad_user_input, insufficient_credits, \
                      outside_service_window, rate_limited, forbidden, unavailable)";
@@ -335,6 +346,17 @@ mod tests {
         assert!(has(&metrics, "wagate_ingest_commit_seconds_bucket{le=\"0.002\"} 0"));
         assert!(has(&metrics, "wagate_ingest_commit_seconds_bucket{le=\"0.004\"} 1"));
         assert!(has(&metrics, "wagate_ingest_commit_seconds_count 1"));
+    }
+
+    #[test]
+    fn pacing_waits_are_timed() {
+        let (metrics, _events) = metrics();
+        metrics.observe_pacing_wait(Duration::ZERO);
+        metrics.observe_pacing_wait(Duration::from_millis(3));
+        assert!(has(&metrics, "wagate_send_pacing_wait_seconds_bucket{le=\"0.0001\"} 1"));
+        assert!(has(&metrics, "wagate_send_pacing_wait_seconds_bucket{le=\"0.0016\"} 1"));
+        assert!(has(&metrics, "wagate_send_pacing_wait_seconds_bucket{le=\"0.0032\"} 2"));
+        assert!(has(&metrics, "wagate_send_pacing_wait_seconds_count 2"));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use std::{
     sync::{Arc, Mutex, PoisonError},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -106,8 +106,12 @@ impl Sender {
                 return Err(refusal);
             }
         };
+        let asked_for_slot = Instant::now();
         let outcome = match self.pacer.wait_for_slot(self.deadline).await {
-            Ok(()) => self.graph.send_message(&request.body).await,
+            Ok(()) => {
+                self.domain.metrics.observe_pacing_wait(asked_for_slot.elapsed());
+                self.graph.send_message(&request.body).await
+            }
             Err(_) => Err(GraphError::Timeout(self.deadline)),
         };
         match outcome {

@@ -201,6 +201,26 @@ async fn a_send_past_its_deadline_counts_as_a_timeout_and_its_refund() {
 }
 
 #[tokio::test]
+async fn the_pacers_waits_are_timed_send_by_send() {
+    let app = TestApp::builder()
+        .env("METRICS_TOKEN", TOKEN)
+        .env("WHATSAPP_MAX_MPS", "2")
+        .env("WHATSAPP_ENFORCE_SERVICE_WINDOW", "false")
+        .spawn()
+        .await;
+    let token = app.admin_token();
+    let texts: Vec<serde_json::Value> =
+        (0..3).map(|i| json!({ "to": format!("3361234560{i}"), "type": "text", "text": { "body": "vite" } })).collect();
+    let answers = futures::future::join_all(texts.iter().map(|text| app.send(text, Some(&token)))).await;
+    assert!(answers.iter().all(|answer| answer.status() == 200));
+    let m = scrape(&app).await;
+    let waits = |le: &str| m.value("wagate_send_pacing_wait_seconds_bucket", &[("le", le)]);
+    assert_eq!(m.value("wagate_send_pacing_wait_seconds_count", &[]), 3.0);
+    assert_eq!(waits("0.4096"), 2.0, "two go at once at 2/s");
+    assert_eq!(waits("1.6384"), 3.0, "the third waits for the first to be a second old");
+}
+
+#[tokio::test]
 async fn the_live_subscribers_gauge_follows_open_subscriptions() {
     let app = with_token().await;
     assert_eq!(scrape(&app).await.value("wagate_live_subscribers", &[]), 0.0);
