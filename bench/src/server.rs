@@ -94,6 +94,20 @@ impl Server {
         Ok(Self { address, database_url, start_time, child, _dir: dir })
     }
 
+    /// The server's `/metrics` now, in Prometheus's text format.
+    pub async fn metrics(&self, client: &reqwest::Client) -> Result<String, String> {
+        client
+            .get(format!("{}/metrics", self.address))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| format!("cannot scrape the server's /metrics: {e}"))?
+            .text()
+            .await
+            .map_err(|e| format!("cannot read the server's /metrics: {e}"))
+    }
+
     /// The server's process id (for `perf record -p`).
     pub fn pid(&self) -> u32 {
         self.child.id()

@@ -6,10 +6,7 @@
 
 use std::collections::HashMap;
 
-use crate::{
-    server::{METRICS_TOKEN, Server},
-    stats::median,
-};
+use crate::{server::Server, stats::median};
 
 /// The histogram's bucket bound above which a hold counts as long, in milliseconds (one of the
 /// server's bounds: 0.1 ms doubling).
@@ -45,17 +42,7 @@ pub struct TurnUse {
 impl TurnMark {
     /// Scrapes `server`'s `/metrics` now.
     pub async fn scrape(client: &reqwest::Client, server: &Server) -> Result<Self, String> {
-        let text = client
-            .get(format!("{}/metrics", server.address))
-            .bearer_auth(METRICS_TOKEN)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| format!("cannot scrape the server's /metrics: {e}"))?
-            .text()
-            .await
-            .map_err(|e| format!("cannot read the server's /metrics: {e}"))?;
-        Ok(Self::parse(&text))
+        Ok(Self::parse(&server.metrics(client).await?))
     }
 
     /// The turn counters in Prometheus's text format; series it does not hold read as zero.
@@ -115,7 +102,7 @@ fn is_long_hold_bound(le: &str) -> bool {
 }
 
 /// The value of label `name` in `series` (`suffix{a="x",b="y"}`).
-fn label<'a>(series: &'a str, name: &str) -> Option<&'a str> {
+pub(crate) fn label<'a>(series: &'a str, name: &str) -> Option<&'a str> {
     let start = series.find(&format!("{name}=\""))? + name.len() + 2;
     let rest = &series[start..];
     Some(&rest[..rest.find('"')?])
