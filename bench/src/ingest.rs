@@ -30,7 +30,7 @@ use crate::{
     cpu::{CpuMark, CpuUse},
     fanout::{frame, subscribe},
     server::{Server, admin_token},
-    stats::{Latencies, median, ms},
+    stats::{Latencies, median, median_mib, ms},
     turns::{LONG_HOLD_MS, TurnMark, TurnUse},
     workload::{Delivery, Workload},
 };
@@ -424,10 +424,9 @@ fn report(backend: &str, args: &IngestArgs, runs: &[Run]) {
             column(&|p: &Phase| p.cpu.idle_share * 100.0).unwrap_or(0.0),
         );
     }
-    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     let start = median(&runs.iter().map(|r| r.start_time.as_secs_f64() * 1000.0).collect::<Vec<_>>()).unwrap_or(0.0);
-    let idle = median(&runs.iter().map(|r| mib(r.idle_rss)).collect::<Vec<_>>()).unwrap_or(0.0);
-    let peak = median(&runs.iter().map(|r| mib(r.peak_rss)).collect::<Vec<_>>()).unwrap_or(0.0);
+    let idle = median_mib(runs.iter().map(|r| r.idle_rss));
+    let peak = median_mib(runs.iter().map(|r| r.peak_rss));
     println!(
         "\nStart (fresh database, migrations included): {start:.0} ms; RSS idle {idle:.1} MiB, peak under load {peak:.1} MiB."
     );

@@ -17,7 +17,7 @@ use crate::{
     QueriesArgs,
     seed::{self, ABSENT_WORD, FREQUENT_WORD, Message, Plan},
     server::{Server, admin_token},
-    stats::{Latencies, median, ms},
+    stats::{Latencies, median, median_mib, ms},
 };
 
 /// The admin UI's `Conversations` query, with every field it selects.
@@ -176,6 +176,10 @@ struct Run {
     database_bytes: u64,
     census: Census,
     measured: Vec<Measured>,
+    /// The server's resident memory before the first query, in bytes.
+    rss_before: u64,
+    /// Its peak resident memory by the end of the last case, in bytes.
+    rss_peak: u64,
 }
 
 /// Runs the benchmark and prints its report.
@@ -208,6 +212,7 @@ async fn one_run(args: &QueriesArgs) -> Result<Run, String> {
         database_bytes as f64 / 1048576.0
     );
     let client = Client::new(&server).await?;
+    let (rss_before, _) = server.memory()?;
     let mut measured = Vec::new();
     for case in cases(args.depth, args.concurrency) {
         let user = seeded.user_ids[match case.who {
@@ -228,7 +233,8 @@ async fn one_run(args: &QueriesArgs) -> Result<Run, String> {
         );
         measured.push(result);
     }
-    Ok(Run { seeding: seeded.elapsed, database_bytes, census, measured })
+    let (_, rss_peak) = server.memory()?;
+    Ok(Run { seeding: seeded.elapsed, database_bytes, census, measured, rss_before, rss_peak })
 }
 
 /// Fails, before anything is measured, when the heavy user has too few rows for a deep page.
@@ -501,6 +507,11 @@ fn report(backend: &str, args: &QueriesArgs, runs: &[Run]) {
         "\nSeeding (direct multi-row INSERTs, {} rows per transaction): {seconds:.1} s, {:.0} messages/s; database {mib:.0} MiB.",
         seed::ROWS_PER_TRANSACTION,
         args.messages as f64 / seconds.max(f64::EPSILON)
+    );
+    println!(
+        "Server RSS: {:.1} MiB before the first query, peak {:.1} MiB by the end of the last case.",
+        median_mib(runs.iter().map(|r| r.rss_before)),
+        median_mib(runs.iter().map(|r| r.rss_peak))
     );
 }
 

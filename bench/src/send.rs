@@ -29,7 +29,7 @@ use crate::{
     fake_graph::{self, FakeGraph, PHONE_NUMBER_ID, Visit},
     pacing::{PacingMark, PacingWaits},
     server::{Server, admin_token},
-    stats::{Latencies, median},
+    stats::{Latencies, median, median_mib},
     workload,
 };
 
@@ -77,11 +77,19 @@ struct Run {
     before: Latencies,
     after: Latencies,
     lateness: Latencies,
-    /// The pacer's waits for the sends that got a slot after the warm-up, from the server's
-    /// histogram.
-    pacing: PacingWaits,
+    server: ServerSide,
     sends: usize,
     reached_rate: f64,
+}
+
+/// What the server itself showed of a run.
+struct ServerSide {
+    /// The pacer's waits for the sends that got a slot after the warm-up, from its histogram.
+    pacing: PacingWaits,
+    /// Its resident memory once the recipients wrote in, before the sends, in bytes.
+    rss_before: u64,
+    /// Its peak resident memory by the last send's answer, in bytes.
+    rss_peak: u64,
 }
 
 /// Runs the benchmark and prints its report.
@@ -131,6 +139,7 @@ async fn one_run(args: &SendArgs) -> Result<Run, String> {
         token: admin_token()?.into(),
         recipients: recipients.into(),
     };
+    let (rss_before, _) = server.memory()?;
     let scraper = reqwest::Client::new();
     let after_warm_up = async {
         tokio::time::sleep(WARM_UP).await;
@@ -140,14 +149,15 @@ async fn one_run(args: &SendArgs) -> Result<Run, String> {
     let (warmed_up, sent) = (warmed_up?, sent?);
     check_outcomes(&sent)?;
     let pacing = warmed_up.until(&PacingMark::scrape(&scraper, &server).await?);
-    let run = measure(&sent, &fake.take_visits(), warm_up, pacing)?;
+    let (_, rss_peak) = server.memory()?;
+    let run = measure(&sent, &fake.take_visits(), warm_up, ServerSide { pacing, rss_before, rss_peak })?;
     let p99 = |l: &Latencies| l.quantile(0.99).as_secs_f64() * 1000.0;
     eprintln!(
         "  p99: added by wagate {:.2} ms (before the call {:.2}, of which the pacer {}, after {:.2}), client {:.2} \
          ms; {:.0} sends/s reached the fake",
         p99(&run.added),
         p99(&run.before),
-        bound_cell(run.pacing.bound_ms(0.99)),
+        bound_cell(run.server.pacing.bound_ms(0.99)),
         p99(&run.after),
         p99(&run.client),
         run.reached_rate
@@ -162,9 +172,9 @@ async fn one_run(args: &SendArgs) -> Result<Run, String> {
     Ok(run)
 }
 
-/// The latencies of the sends after the first `warm_up`, split at the fake, with the pacer's
-/// waits over the same time; fails unless every send reached the fake exactly once.
-fn measure(sent: &[Sent], visits: &[Visit], warm_up: u64, pacing: PacingWaits) -> Result<Run, String> {
+/// The latencies of the sends after the first `warm_up`, split at the fake, with what `server`
+/// showed of the same time; fails unless every send reached the fake exactly once.
+fn measure(sent: &[Sent], visits: &[Visit], warm_up: u64, server: ServerSide) -> Result<Run, String> {
     let (splits, off) = pair(sent, visits);
     if let Some(seq) = off.first() {
         return Err(format!(
@@ -181,7 +191,7 @@ fn measure(sent: &[Sent], visits: &[Visit], warm_up: u64, pacing: PacingWaits) -
         before: Latencies::new(splits.iter().map(|s| s.before).collect()),
         after: Latencies::new(splits.iter().map(|s| s.after).collect()),
         lateness: Latencies::new(counted.iter().map(|s| s.started - s.due).collect()),
-        pacing,
+        server,
         sends: splits.len(),
         reached_rate: rate_of(splits.iter().map(|s| s.arrived).collect()),
     })
@@ -363,7 +373,8 @@ fn report(backend: &str, args: &SendArgs, runs: &[Run]) {
     let ms_at = |of: Pick, q: f64| {
         median(&runs.iter().map(|r| of(r).quantile(q).as_secs_f64() * 1000.0).collect::<Vec<_>>()).unwrap_or(0.0)
     };
-    let bound_at = |q: f64| bound_cell(median(&runs.iter().filter_map(|r| r.pacing.bound_ms(q)).collect::<Vec<_>>()));
+    let bound_at =
+        |q: f64| bound_cell(median(&runs.iter().filter_map(|r| r.server.pacing.bound_ms(q)).collect::<Vec<_>>()));
     // Each row's distribution; the pacer's row (none) reads the server's histogram instead.
     let rows: [(&str, Option<Pick>); 7] = [
         ("client-observed, from when the send was due", Some(|r| &r.client)),
@@ -385,7 +396,7 @@ fn report(backend: &str, args: &SendArgs, runs: &[Run]) {
     let sends = median(&runs.iter().map(|r| r.sends).collect::<Vec<_>>()).unwrap_or(0);
     let reached = median(&runs.iter().map(|r| r.reached_rate).collect::<Vec<_>>()).unwrap_or(0.0);
     let added_p99 = ms_at(|r| &r.added, 0.99);
-    let held = median(&runs.iter().filter_map(|r| r.pacing.held_share()).collect::<Vec<_>>()).unwrap_or(0.0);
+    let held = median(&runs.iter().filter_map(|r| r.server.pacing.held_share()).collect::<Vec<_>>()).unwrap_or(0.0);
     println!(
         "\n{sends} sends counted per run, every one answered 200 and sent to the fake once; {reached:.0} sends/s \
          reached the fake for {}/s posted (WHATSAPP_MAX_MPS=1000); the pacer held {:.0} % of them over 0.1 ms. \
@@ -393,6 +404,11 @@ fn report(backend: &str, args: &SendArgs, runs: &[Run]) {
         args.rate,
         held * 100.0,
         if added_p99 <= 2.0 { "met" } else { "missed" }
+    );
+    println!(
+        "Server RSS: {:.1} MiB before the sends, peak {:.1} MiB by the last answer.",
+        median_mib(runs.iter().map(|r| r.server.rss_before)),
+        median_mib(runs.iter().map(|r| r.server.rss_peak))
     );
 }
 

@@ -30,6 +30,11 @@ pub fn median<T: Copy + PartialOrd>(values: &[T]) -> Option<T> {
     sorted.get(sorted.len().saturating_sub(1) / 2).copied()
 }
 
+/// The median of `bytes`, in MiB; 0 without any.
+pub fn median_mib(bytes: impl Iterator<Item = u64>) -> f64 {
+    median(&bytes.map(|b| b as f64 / 1_048_576.0).collect::<Vec<_>>()).unwrap_or(0.0)
+}
+
 /// Milliseconds with two decimals.
 pub fn ms(duration: Duration) -> String {
     format!("{:.2}", duration.as_secs_f64() * 1000.0)
@@ -46,6 +51,12 @@ mod tests {
         assert_eq!(l.quantile(0.99), Duration::from_millis(99));
         assert_eq!(l.quantile(0.999), Duration::from_millis(100));
         assert_eq!(Latencies::default().quantile(0.5), Duration::ZERO);
+    }
+
+    #[test]
+    fn memory_is_the_median_in_mib() {
+        assert_eq!(median_mib([3 << 20, 1 << 20, 5 << 19].into_iter()), 2.5);
+        assert_eq!(median_mib(std::iter::empty()), 0.0);
     }
 
     #[test]
