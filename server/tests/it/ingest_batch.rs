@@ -175,7 +175,7 @@ async fn a_batch_too_large_for_one_statement_is_written_in_chunks() {
 async fn the_statements_of_a_batch_do_not_grow_with_its_messages() {
     // The media job and the text index (SQLite) poll the database too; kept quiet here.
     let app = TestApp::builder().env("MEDIA_POLL_MS", "3600000").env("TEXT_INDEX_INTERVAL_MS", "3600000").spawn().await;
-    // The first delivery also opens connections; the media job takes its first look at start.
+    // The first delivery also opens connections.
     app.deliver(&meta::text_notification("wamid.WARM", "33680099999", 1, "x")).await;
     let mut last = u64::MAX;
     while app.statements() != last {
