@@ -6,6 +6,7 @@ mod cpu;
 mod fake_graph;
 mod fanout;
 mod ingest;
+mod metrics_text;
 mod pacing;
 mod queries;
 mod seed;

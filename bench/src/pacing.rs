@@ -3,7 +3,10 @@
 //! a send that reached the pacer late takes a slot a second after it late as well: the pacer's
 //! waits are the part of "before the Graph API call" that the limit imposes.
 
-use crate::{server::Server, turns::label};
+use crate::{
+    metrics_text::{label, samples},
+    server::Server,
+};
 
 /// One scrape of the histogram: cumulative counts by bucket bound in seconds, ascending.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -22,15 +25,13 @@ impl PacingMark {
     /// The histogram's buckets in Prometheus's text format; none when the server has no such
     /// series.
     fn parse(text: &str) -> Self {
-        let mut buckets: Vec<(f64, f64)> = text
-            .lines()
-            .filter_map(|line| {
-                let (series, count) = line.strip_prefix("wagate_send_pacing_wait_seconds_bucket")?.rsplit_once(' ')?;
+        let mut buckets: Vec<(f64, f64)> = samples(text, "wagate_send_pacing_wait_seconds_bucket")
+            .filter_map(|(series, count)| {
                 let bound = match label(series, "le")? {
                     "+Inf" => f64::INFINITY,
                     bound => bound.parse().ok()?,
                 };
-                Some((bound, count.parse().ok()?))
+                Some((bound, count))
             })
             .collect();
         buckets.sort_by(|a, b| a.0.total_cmp(&b.0));

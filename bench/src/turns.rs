@@ -6,7 +6,11 @@
 
 use std::collections::HashMap;
 
-use crate::{server::Server, stats::median};
+use crate::{
+    metrics_text::{label, samples},
+    server::Server,
+    stats::median,
+};
 
 /// The histogram's bucket bound above which a hold counts as long, in milliseconds (one of the
 /// server's bounds: 0.1 ms doubling).
@@ -48,10 +52,7 @@ impl TurnMark {
     /// The turn counters in Prometheus's text format; series it does not hold read as zero.
     fn parse(text: &str) -> Self {
         let mut mark = Self::default();
-        for line in text.lines() {
-            let Some(rest) = line.strip_prefix("wagate_write_turn_held_seconds_") else { continue };
-            let Some((series, value)) = rest.rsplit_once(' ') else { continue };
-            let Ok(value) = value.parse::<f64>() else { continue };
+        for (series, value) in samples(text, "wagate_write_turn_held_seconds_") {
             let Some(writer) = label(series, "writer") else { continue };
             let writer = writer.to_owned();
             if series.starts_with("sum{") {
@@ -99,13 +100,6 @@ impl TurnUse {
 /// Whether a bucket's `le` bound is [`LONG_HOLD_MS`].
 fn is_long_hold_bound(le: &str) -> bool {
     le.parse::<f64>().is_ok_and(|seconds| (seconds * 1000.0 - LONG_HOLD_MS).abs() < 1e-9)
-}
-
-/// The value of label `name` in `series` (`suffix{a="x",b="y"}`).
-pub(crate) fn label<'a>(series: &'a str, name: &str) -> Option<&'a str> {
-    let start = series.find(&format!("{name}=\""))? + name.len() + 2;
-    let rest = &series[start..];
-    Some(&rest[..rest.find('"')?])
 }
 
 #[cfg(test)]
