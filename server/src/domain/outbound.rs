@@ -3,7 +3,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, Iterable, QueryFilter, QuerySelect,
+    sea_query::OnConflict,
+};
 use serde_json::Value;
 
 use crate::{
@@ -65,7 +68,8 @@ impl Record {
 
 /// Stores the messages with set-based statements: their users (a reservation found or created
 /// them already, so they are only looked up), one multi-row insert that skips a wamid already
-/// stored, the statuses that arrived before their rows, and the rows as stored.
+/// stored and returns the rows it wrote, and the statuses that arrived before their rows; only
+/// rows stored earlier or moved by such a status are read back.
 pub(super) async fn store_all(
     domain: &Domain,
     txn: &WriteTransaction,
@@ -90,12 +94,16 @@ pub(super) async fn store_all(
         rows.push(row(message, user_id, now));
     }
     let on_conflict = OnConflict::column(conversation::Column::MessageId).do_nothing().to_owned();
-    let inserted = sql::insert_returning(txn, rows, Some(on_conflict), &[conversation::Column::MessageId]).await?;
-    let inserted: HashSet<String> =
-        inserted.iter().map(|row| row.try_get::<String>("", "message_id")).collect::<Result<_, _>>()?;
+    let every_column: Vec<conversation::Column> = conversation::Column::iter().collect();
+    let mut stored: HashMap<String, conversation::Model> =
+        sql::insert_returning(txn, rows, Some(on_conflict), &every_column)
+            .await?
+            .iter()
+            .map(|row| conversation::Model::from_query_result(row, "").map(|model| (model.message_id.clone(), model)))
+            .collect::<Result<_, _>>()?;
     let ids: Vec<&str> = units.iter().map(|unit| unit.0.message_id.as_str()).collect();
     for id in &ids {
-        if inserted.contains(*id) {
+        if stored.contains_key(*id) {
             changes.new_message(id);
         }
     }
@@ -111,13 +119,13 @@ pub(super) async fn store_all(
     for id in &early {
         statuses::apply_recorded(txn, id, now, changes).await?;
     }
-    let stored: HashMap<String, conversation::Model> = conversation::Entity::find()
-        .filter(conversation::Column::MessageId.is_in(ids.iter().copied()))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|row| (row.message_id.clone(), row))
-        .collect();
+    // Rows stored before (a wamid recorded again) and rows an early status moved are read as
+    // they now are; the others are as the insert returned them.
+    let reread: Vec<&str> = ids.iter().copied().filter(|id| !stored.contains_key(*id) || early.contains(*id)).collect();
+    if !reread.is_empty() {
+        let rows = conversation::Entity::find().filter(conversation::Column::MessageId.is_in(reread)).all(txn).await?;
+        stored.extend(rows.into_iter().map(|row| (row.message_id.clone(), row)));
+    }
     Ok(ids
         .iter()
         .map(|id| {

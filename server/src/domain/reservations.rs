@@ -2,7 +2,7 @@
 //! and given back when Meta does not take the message (a refund); both group-committed.
 //!
 //! Reservations are written with set-based statements, whatever the batch's size: the users
-//! are read and locked in one query, each recipient's last inbound message in another, every
+//! are read and locked in one query, with each recipient's last inbound message, every
 //! check and balance is worked out in memory in arrival order, then the ledger rows go in one
 //! insert and the balances in one update. A send the checks refuse writes nothing.
 
@@ -10,7 +10,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ConnectionTrait, DbErr,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
     sea_query::{Expr, ExprTrait, Order, Query},
 };
 
@@ -77,10 +78,11 @@ pub(super) async fn reserve_all(
 ) -> Answers<Reservation> {
     let now = Utc::now();
     let phones: Vec<&str> = units.iter().map(|unit| unit.to.as_str()).collect();
-    let mut users = users::lock_by_phones(txn, &phones).await?;
-    let watched: Vec<i64> =
-        units.iter().filter(|u| u.needs_window()).filter_map(|u| Some(users.get(&u.to)?.id)).collect();
-    let last_inbound = last_inbound(txn, &watched).await?;
+    let (mut users, last_inbound) = if units.iter().any(|unit| unit.needs_window()) {
+        lock_with_last_inbound(txn, &phones).await?
+    } else {
+        (users::lock_by_phones(txn, &phones).await?, HashMap::new())
+    };
     let period = credits::period_of(now);
     let (mut ledger, mut touched, mut answers) = (Vec::new(), Vec::new(), Vec::with_capacity(units.len()));
     for unit in units.iter().copied() {
@@ -153,33 +155,43 @@ fn no_user(phone: &str) -> AppError {
     AppError::Unavailable(DbErr::Custom(format!("the user of {phone} vanished while reserving")))
 }
 
-/// The timestamp of each user's last inbound message, for those who have one: one query, each
-/// user's found by a seek in the newest-first index.
-async fn last_inbound(txn: &WriteTransaction, user_ids: &[i64]) -> Result<HashMap<i64, i64>, DbErr> {
+/// The users of `phones`, locked as `users::lock_by_phones` locks them, and the timestamp of
+/// each one's last inbound message for those who have one: one query, each timestamp found by
+/// a seek in the newest-first index.
+async fn lock_with_last_inbound(
+    txn: &WriteTransaction,
+    phones: &[&str],
+) -> Result<(HashMap<String, user::Model>, HashMap<i64, i64>), DbErr> {
     let newest = Query::select()
         .column(("c", conversation::Column::Timestamp))
         .from_as(conversation::Entity, "c")
-        .and_where(Expr::col(("c", conversation::Column::UserId)).equals(("u", user::Column::Id)))
+        .and_where(Expr::col(("c", conversation::Column::UserId)).equals((user::Entity, user::Column::Id)))
         .and_where(Expr::col(("c", conversation::Column::Direction)).eq(Direction::Inbound.as_str()))
         .order_by(("c", conversation::Column::Timestamp), Order::Desc)
         .limit(1)
         .to_owned();
-    let mut last = HashMap::with_capacity(user_ids.len());
-    for chunk in sql::in_chunks(user_ids) {
-        let query = Query::select()
-            .expr_as(Expr::col(("u", user::Column::Id)), "id")
-            .expr_as(Expr::SubQuery(None, Box::new(newest.clone().into())), "last")
-            .from_as(user::Entity, "u")
-            .and_where(Expr::col(("u", user::Column::Id)).is_in(chunk.iter().copied()))
-            .to_owned();
-        for row in txn.query_all(&query).await? {
-            if let Some(timestamp) = row.try_get::<Option<i64>>("", "last")? {
-                last.insert(row.try_get::<i64>("", "id")?, timestamp);
+    let (mut users, mut last) = (HashMap::with_capacity(phones.len()), HashMap::with_capacity(phones.len()));
+    for chunk in sql::in_chunks(phones) {
+        let query = user::Entity::find()
+            .expr_as(Expr::SubQuery(None, Box::new(newest.clone().into())), LAST_INBOUND)
+            .filter(user::Column::Phone.is_in(chunk.iter().copied()))
+            .order_by_asc(user::Column::Id)
+            .lock_exclusive();
+        for row in txn.query_all_raw(query.build(txn.get_database_backend())).await? {
+            let user = user::Model::from_query_result(&row, "")?;
+            if let Some(timestamp) = row.try_get::<Option<i64>>("", LAST_INBOUND)? {
+                last.insert(user.id, timestamp);
+            }
+            if let Some(phone) = user.phone.clone() {
+                users.insert(phone, user);
             }
         }
     }
-    Ok(last)
+    Ok((users, last))
 }
+
+/// The column `lock_with_last_inbound` reads each user's last inbound timestamp from.
+const LAST_INBOUND: &str = "last_inbound";
 
 /// Free-form messages need the contact's last inbound message to be under 24 hours old.
 fn window_open(contact: &str, last_inbound: Option<i64>, now: DateTime<Utc>) -> Result<(), AppError> {

@@ -24,6 +24,6 @@ pub async fn send(
         ))
     })?;
     let sent = state.sender.send(&viewer, message).await?;
-    tracing::info!(message_id = %sent.conversation.message_id, kind = %sent.conversation.kind, "message sent");
+    tracing::debug!(message_id = %sent.conversation.message_id, kind = %sent.conversation.kind, "message sent");
     Ok(Json(sent.response))
 }

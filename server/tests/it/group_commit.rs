@@ -352,6 +352,17 @@ fn outbound(wamid: &str) -> OutboundMessage {
 }
 
 #[tokio::test]
+async fn recording_a_wamid_again_answers_with_the_row_stored_first() {
+    let app = TestApp::spawn().await;
+    let first = app.domain().record_outbound(outbound("wamid.AGAIN")).await.expect("stored");
+    let mut again = outbound("wamid.AGAIN");
+    again.credits_charged = 5;
+    let second = app.domain().record_outbound(again).await.expect("answered");
+    assert_eq!(second, first, "the row as first stored, not the second record's");
+    assert_eq!(app.count("conversations").await, 1);
+}
+
+#[tokio::test]
 async fn a_sent_message_the_store_refuses_fails_alone_and_the_rest_of_its_batch_is_stored() {
     let app = TestApp::builder().env("METRICS_TOKEN", TOKEN).spawn().await;
     poison(&app).await;
