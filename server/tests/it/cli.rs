@@ -75,14 +75,18 @@ async fn webhook_replay_processes_every_unprocessed_delivery_again_without_dupli
         .expect("messages")
         .push(serde_json::json!({ "from": "33612345678", "type": "text" }));
     assert_eq!(app.deliver(&body).await["outcome"], "failed");
-    let output =
-        wagate().env("DATABASE_URL", &app.database_url).args(["webhook", "replay"]).output().expect("run replay");
+    // Run off the test's runtime, which also drives the app: blocked in `output()`, it could
+    // leave one of the app's write transactions (the text index's, every 100 ms) open and
+    // holding SQLite's lock, and the replay's write would wait out its 5 s busy timeout.
+    let mut replay = wagate();
+    replay.env("DATABASE_URL", &app.database_url).args(["webhook", "replay"]);
+    let output = tokio::task::spawn_blocking(move || replay.output()).await.expect("join").expect("run replay");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let reports: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("json report"))
         .collect();
-    assert_eq!(reports.len(), 1);
+    assert_eq!(reports.len(), 1, "one report; the replay's stderr: {}", String::from_utf8_lossy(&output.stderr));
     assert_eq!((reports[0]["messages_stored"].as_u64(), reports[0]["messages_duplicate"].as_u64()), (Some(0), Some(1)));
     assert_eq!(app.count("conversations").await, 1);
 }
