@@ -10,8 +10,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
+    ConnectionTrait, DbErr, FromQueryResult, QuerySelect, QueryTrait,
     sea_query::{Expr, ExprTrait, Order, Query},
 };
 
@@ -172,11 +171,8 @@ async fn lock_with_last_inbound(
         .to_owned();
     let (mut users, mut last) = (HashMap::with_capacity(phones.len()), HashMap::with_capacity(phones.len()));
     for chunk in sql::in_chunks(phones) {
-        let query = user::Entity::find()
-            .expr_as(Expr::SubQuery(None, Box::new(newest.clone().into())), LAST_INBOUND)
-            .filter(user::Column::Phone.is_in(chunk.iter().copied()))
-            .order_by_asc(user::Column::Id)
-            .lock_exclusive();
+        let query = users::locking_by_phones(chunk)
+            .expr_as(Expr::SubQuery(None, Box::new(newest.clone().into())), LAST_INBOUND);
         for row in txn.query_all_raw(query.build(txn.get_database_backend())).await? {
             let user = user::Model::from_query_result(&row, "")?;
             if let Some(timestamp) = row.try_get::<Option<i64>>("", LAST_INBOUND)? {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -66,15 +66,19 @@ pub(crate) async fn lock_by_phones<C: ConnectionTrait>(
 ) -> Result<HashMap<String, user::Model>, DbErr> {
     let mut found = HashMap::with_capacity(phones.len());
     for chunk in sql::in_chunks(phones) {
-        let users = user::Entity::find()
-            .filter(user::Column::Phone.is_in(chunk.iter().copied()))
-            .order_by_asc(user::Column::Id)
-            .lock_exclusive()
-            .all(db)
-            .await?;
+        let users = locking_by_phones(chunk).all(db).await?;
         found.extend(users.into_iter().filter_map(|user| Some((user.phone.clone()?, user))));
     }
     Ok(found)
+}
+
+/// The users of `phones` (one `IN` list's worth), locked in id order, so that transactions
+/// locking overlapping sets never wait on each other in a cycle.
+pub(crate) fn locking_by_phones(phones: &[&str]) -> Select<user::Entity> {
+    user::Entity::find()
+        .filter(user::Column::Phone.is_in(phones.iter().copied()))
+        .order_by_asc(user::Column::Id)
+        .lock_exclusive()
 }
 
 /// The user a contact identity belongs to, locked, creating or merging as needed.

@@ -177,11 +177,7 @@ async fn the_statements_of_a_batch_do_not_grow_with_its_messages() {
     let app = TestApp::builder().env("MEDIA_POLL_MS", "3600000").env("TEXT_INDEX_INTERVAL_MS", "3600000").spawn().await;
     // The first delivery also opens connections.
     app.deliver(&meta::text_notification("wamid.WARM", "33680099999", 1, "x")).await;
-    let mut last = u64::MAX;
-    while app.statements() != last {
-        last = app.statements();
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_for_statements_to_settle().await;
     let mut counts = Vec::new();
     for (size, offset) in [(4, 0), (40, 100)] {
         let messages = (offset..offset + size)

@@ -445,11 +445,7 @@ async fn a_send_runs_six_statements_on_sqlite_and_ten_on_postgres() {
     let token = app.admin_token();
     // The first send also learns the business number and opens connections.
     assert_eq!(app.send(&seed_message(), Some(&token)).await.status(), 200);
-    let mut last = u64::MAX;
-    while app.statements() != last {
-        last = app.statements();
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_for_statements_to_settle().await;
     let mut counts = Vec::new();
     for _ in 0..3 {
         let before = app.statements();

@@ -195,6 +195,16 @@ impl TestApp {
         self.statements.count()
     }
 
+    /// Waits until the app has run no statement for 100 ms (connections opened, first looks
+    /// taken), so that a count taken next is the next request's own.
+    pub async fn wait_for_statements_to_settle(&self) {
+        let mut last = u64::MAX;
+        while self.statements() != last {
+            last = self.statements();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until `count` live subscriptions are registered, so events sent next reach them.
     pub async fn wait_for_subscribers(&self, count: usize) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
