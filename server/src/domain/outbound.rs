@@ -14,7 +14,7 @@ use crate::{
     events::Changes,
     store::{
         WriteTransaction,
-        entity::{conversation, status_event},
+        entity::{conversation, status_event, user},
     },
 };
 
@@ -66,19 +66,18 @@ impl Record {
     }
 }
 
-/// Stores the messages with set-based statements: their users (a reservation found or created
-/// them already, so they are only looked up), one multi-row insert that skips a wamid already
-/// stored and returns the rows it wrote, and the statuses that arrived before their rows; only
-/// rows stored earlier or moved by such a status are read back.
+/// Stores the messages with set-based statements: their users come read and locked by the
+/// batch in `users` (a reservation found or created them already), then one multi-row insert
+/// that skips a wamid already stored and returns the rows it wrote, and the statuses that
+/// arrived before their rows; only rows stored earlier or moved by such a status are read back.
 pub(super) async fn store_all(
     domain: &Domain,
     txn: &WriteTransaction,
     units: &[&Record],
+    users: &mut HashMap<String, user::Model>,
     changes: &mut Changes,
 ) -> Answers<conversation::Model> {
     let now = Utc::now();
-    let phones: Vec<&str> = units.iter().map(|unit| unit.0.to.as_str()).collect();
-    let mut users = users::lock_by_phones(txn, &phones).await?;
     let mut rows = Vec::with_capacity(units.len());
     for Record(message) in units.iter().copied() {
         let user_id = match users.get(&message.to) {

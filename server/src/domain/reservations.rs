@@ -2,9 +2,10 @@
 //! and given back when Meta does not take the message (a refund); both group-committed.
 //!
 //! Reservations are written with set-based statements, whatever the batch's size: the users
-//! are read and locked in one query, with each recipient's last inbound message, every
-//! check and balance is worked out in memory in arrival order, then the ledger rows go in one
-//! insert and the balances in one update. A send the checks refuse writes nothing.
+//! come read and locked by the batch (see [`Recipients`]), with each recipient's last inbound
+//! message, every check and balance is worked out in memory in arrival order, then the ledger
+//! rows go in one insert and the balances in one update. A send the checks refuse writes
+//! nothing.
 
 use std::collections::HashMap;
 
@@ -63,25 +64,46 @@ pub(crate) struct Reserve {
 }
 
 impl Reserve {
-    fn needs_window(&self) -> bool {
+    pub(super) fn needs_window(&self) -> bool {
         self.enforce_window && self.kind != "template"
     }
 }
 
-/// Reserves `units` in order: one answer each, a refused one having written nothing.
+/// The users a batch of a send's writes touches, read and locked by one query in id order, so
+/// that no kind of write reads them again and, on PostgreSQL, no two transactions wait on each
+/// other in a cycle.
+pub(super) struct Recipients {
+    /// The users by phone; the writes add those they create.
+    pub(super) users: HashMap<String, user::Model>,
+    /// Each user's last inbound message (its timestamp, by user id), read only when a
+    /// reservation of the batch checks the 24-hour window.
+    last_inbound: HashMap<i64, i64>,
+}
+
+impl Recipients {
+    /// Reads and locks the users of `phones`, with their last inbound message when
+    /// `with_last_inbound`.
+    pub(super) async fn lock(txn: &WriteTransaction, phones: &[&str], with_last_inbound: bool) -> Result<Self, DbErr> {
+        if with_last_inbound {
+            lock_with_last_inbound(txn, phones).await
+        } else {
+            Ok(Self { users: users::lock_by_phones(txn, phones).await?, last_inbound: HashMap::new() })
+        }
+    }
+}
+
+/// Reserves `units` in order: one answer each, a refused one having written nothing. Their
+/// users are in `recipients`, with the last inbound message of those whose send checks the
+/// window.
 pub(super) async fn reserve_all(
     domain: &Domain,
     txn: &WriteTransaction,
     units: &[&Reserve],
+    recipients: &mut Recipients,
     changes: &mut Changes,
 ) -> Answers<Reservation> {
     let now = Utc::now();
-    let phones: Vec<&str> = units.iter().map(|unit| unit.to.as_str()).collect();
-    let (mut users, last_inbound) = if units.iter().any(|unit| unit.needs_window()) {
-        lock_with_last_inbound(txn, &phones).await?
-    } else {
-        (users::lock_by_phones(txn, &phones).await?, HashMap::new())
-    };
+    let Recipients { users, last_inbound } = recipients;
     let period = credits::period_of(now);
     let (mut ledger, mut touched, mut answers) = (Vec::new(), Vec::new(), Vec::with_capacity(units.len()));
     for unit in units.iter().copied() {
@@ -157,10 +179,7 @@ fn no_user(phone: &str) -> AppError {
 /// The users of `phones`, locked as `users::lock_by_phones` locks them, and the timestamp of
 /// each one's last inbound message for those who have one: one query, each timestamp found by
 /// a seek in the newest-first index.
-async fn lock_with_last_inbound(
-    txn: &WriteTransaction,
-    phones: &[&str],
-) -> Result<(HashMap<String, user::Model>, HashMap<i64, i64>), DbErr> {
+async fn lock_with_last_inbound(txn: &WriteTransaction, phones: &[&str]) -> Result<Recipients, DbErr> {
     let newest = Query::select()
         .column(("c", conversation::Column::Timestamp))
         .from_as(conversation::Entity, "c")
@@ -183,7 +202,7 @@ async fn lock_with_last_inbound(
             }
         }
     }
-    Ok((users, last))
+    Ok(Recipients { users, last_inbound: last })
 }
 
 /// The column `lock_with_last_inbound` reads each user's last inbound timestamp from.

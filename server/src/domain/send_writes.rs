@@ -9,7 +9,7 @@
 //! waits for the one before it to be committed.
 
 use futures::future::BoxFuture;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use sea_orm::DbErr;
 
 use crate::{
     error::AppError,
@@ -20,8 +20,7 @@ use crate::{
 use super::{
     Domain,
     outbound::{self, Record},
-    reservations::{self, Refund, Reservation, Reserve},
-    users,
+    reservations::{self, Recipients, Refund, Reservation, Reserve},
     write_batcher::{Answers, Unit, WriteBatcher},
 };
 
@@ -112,19 +111,18 @@ async fn write_all(
     units: &[&SendWrite],
     changes: &mut Changes,
 ) -> Answers<SendWritten> {
-    if txn.get_database_backend() == DbBackend::Postgres {
-        // Every user the batch touches, locked at once in id order: the kinds' own statements
-        // then lock nothing new, so no two transactions wait on each other in a cycle.
-        let phones: Vec<&str> = units.iter().filter_map(|unit| unit.contact()).collect();
-        users::lock_by_phones(txn, &phones).await?;
-    }
+    // Every user the batch touches, read and locked at once in id order: the kinds' statements
+    // then read and lock nothing again.
+    let phones: Vec<&str> = units.iter().filter_map(|unit| unit.contact()).collect();
+    let checks_window = units.iter().any(|unit| matches!(unit, SendWrite::Reserve(reserve) if reserve.needs_window()));
+    let mut recipients = Recipients::lock(txn, &phones, checks_window).await?;
     let mut answers: Vec<Option<Result<SendWritten, AppError>>> = units.iter().map(|_| None).collect();
     let (at, reserves) = of_kind(units, |unit| match unit {
         SendWrite::Reserve(reserve) => Some(reserve),
         _ => None,
     });
     if !reserves.is_empty() {
-        let written = reservations::reserve_all(domain, txn, &reserves, changes).await?;
+        let written = reservations::reserve_all(domain, txn, &reserves, &mut recipients, changes).await?;
         place(&mut answers, at, written, SendWritten::Reserved);
     }
     let (at, records) = of_kind(units, |unit| match unit {
@@ -132,7 +130,7 @@ async fn write_all(
         _ => None,
     });
     if !records.is_empty() {
-        let written = outbound::store_all(domain, txn, &records, changes).await?;
+        let written = outbound::store_all(domain, txn, &records, &mut recipients.users, changes).await?;
         place(&mut answers, at, written, |stored| SendWritten::Recorded(Box::new(stored)));
     }
     let (at, refunds) = of_kind(units, |unit| match unit {
