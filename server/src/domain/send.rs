@@ -8,6 +8,7 @@
 //! each group-committed with those of concurrent sends (see `write_batcher`).
 
 use std::{
+    collections::BTreeMap,
     sync::{Arc, Mutex, PoisonError},
     time::{Duration, Instant},
 };
@@ -77,6 +78,14 @@ impl Sender {
             business_number: Arc::default(),
             enforce_window: config.enforce_service_window,
             deadline: config.send_timeout,
+        }
+    }
+
+    /// Counts the messages the business number has just received against its throughput,
+    /// which Meta's limit includes; `received` is by business number id, as ingest reports it.
+    pub fn count_received(&self, received: &BTreeMap<String, usize>) {
+        if let Some(&messages) = received.get(&self.phone_number_id) {
+            self.pacer.count_received(messages);
         }
     }
 

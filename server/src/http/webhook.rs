@@ -41,7 +41,8 @@ fn forbidden(message: &'static str) -> Response {
 }
 
 /// POST: checks the signature over the raw body, then stores the delivery; 200 only after commit.
-/// Every delivery is counted by how it ended.
+/// Every delivery is counted by how it ended, and the messages the business number has just
+/// received take their places in its send pacing.
 pub async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -90,6 +91,7 @@ async fn store(
         None => false,
     };
     let report = state.domain.ingest_webhook(&body, SignatureCheck { header, verified }).await?;
+    state.sender.count_received(&report.received_now);
     // Debug, not info: every delivery is kept in `webhook_deliveries` and counted in /metrics,
     // and a line each at Meta's rates (thousands a second) would fill disks, and cost ingest
     // about 4 % of its request threads' time.

@@ -1,13 +1,15 @@
 //! Pacing sends so Meta never answers 130429 (throughput) or 131056 (pair rate).
 //!
-//! Per business number, at most `mps` sends go out in any one-second window, Meta's throughput
-//! limit as stated (a sliding window: each send takes the first instant at which the send `mps`
-//! places before it is a second old, and waits for it). Unlike spacing sends `1/mps` apart, a
-//! sliding window lets a burst within the limit go at once, and sends that were held up (a slow
-//! commit, a busy core) catch up on the second's unused capacity instead of leaving a backlog
-//! that only drains at the spare rate. Per recipient, a token bucket allows Meta's burst and then one
-//! message per interval; an exhausted bucket refuses at once, telling when to retry, rather
-//! than holding the request for minutes.
+//! Per business number, at most `mps` messages go through in any one-second window: Meta's
+//! throughput limit as stated, which counts the messages the number receives with those it
+//! sends (see [`Pacer::count_received`]). It is a sliding window: each send takes the first
+//! instant at which the message `mps` places before it is a second old, and waits for it.
+//! Unlike spacing sends `1/mps` apart, a sliding window lets a burst within the limit go at
+//! once, and sends that were held up (a slow commit, a busy core) catch up on the second's
+//! unused capacity instead of leaving a backlog that only drains at the spare rate. Per
+//! recipient, a token bucket allows Meta's burst and then one message per interval; an
+//! exhausted bucket refuses at once, telling when to retry, rather than holding the request
+//! for minutes.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -33,7 +35,8 @@ pub struct PacingConfig {
 #[derive(Debug)]
 pub struct Pacer {
     config: PacingConfig,
-    /// The instants of the number's last `max_mps` sends, oldest first.
+    /// The instants of the number's last `max_mps` messages, sent or received, oldest first
+    /// (a waiting send's in the future).
     recent: Mutex<VecDeque<Instant>>,
     recipients: Mutex<HashMap<String, Bucket>>,
 }
@@ -106,6 +109,22 @@ impl Pacer {
         }
         Ok(())
     }
+
+    /// Counts `messages` the number has just received against its throughput, which Meta's
+    /// limit includes (inbound and outbound messages alike): the sends after them wait as if
+    /// they had gone out now. Slots already given to waiting sends are kept.
+    pub fn count_received(&self, messages: usize) {
+        let limit = self.config.max_mps.max(1) as usize;
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let waiting = recent.partition_point(|slot| *slot <= now);
+        let later = recent.split_off(waiting);
+        recent.extend(std::iter::repeat_n(now, messages.min(limit)));
+        recent.extend(later);
+        while recent.len() > limit {
+            recent.pop_front();
+        }
+    }
 }
 
 impl Bucket {
@@ -158,5 +177,18 @@ mod tests {
         assert_eq!(p.wait_for_slot(Duration::from_secs(5)).now_or_never(), Some(Ok(())), "the slot is free now");
         assert_eq!(p.wait_for_slot(Duration::from_secs(5)).now_or_never(), Some(Ok(())), "and so is the second");
         assert_eq!(p.wait_for_slot(Duration::from_secs(5)).now_or_never(), None, "the third is a second away");
+    }
+
+    #[tokio::test]
+    async fn messages_received_take_their_places_in_the_numbers_second() {
+        use futures::FutureExt;
+        let p = pacer(3, 45, Duration::from_secs(6));
+        p.count_received(2);
+        assert_eq!(p.wait_for_slot(Duration::from_secs(5)).now_or_never(), Some(Ok(())), "one place is left");
+        assert_eq!(p.wait_for_slot(Duration::from_secs(5)).now_or_never(), None, "the next is a second away");
+        let flooded = pacer(3, 45, Duration::from_secs(6));
+        flooded.count_received(1_000);
+        let wait = flooded.wait_for_slot(Duration::ZERO).await.unwrap_err();
+        assert!(wait > Duration::from_millis(900) && wait <= Duration::from_secs(1), "a second at most: {wait:?}");
     }
 }

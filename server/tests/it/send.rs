@@ -382,6 +382,32 @@ async fn at_most_the_configured_rate_goes_out_from_one_number_in_any_second() {
     }
 }
 
+/// Meta's throughput limit counts the messages a number receives with those it sends. Only
+/// messages received within the last second take a place: not one Meta retried an hour late, nor
+/// one to another business number.
+#[tokio::test]
+async fn messages_the_number_just_received_take_places_of_its_sends() {
+    let app =
+        TestApp::builder().env("WHATSAPP_MAX_MPS", "2").env("WHATSAPP_ENFORCE_SERVICE_WINDOW", "false").spawn().await;
+    let now = chrono::Utc::now().timestamp();
+    let start = std::time::Instant::now();
+    app.deliver(&meta::text_notification("wamid.NOW", ANA, now, "reçu à l'instant")).await;
+    app.deliver(&meta::text_notification("wamid.LATE", "33698765432", now - 3600, "reçu il y a une heure")).await;
+    let mut elsewhere = meta::text_notification("wamid.ELSEWHERE", "33655555555", now, "pour un autre numéro");
+    elsewhere["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = json!("999999999999999");
+    app.deliver(&elsewhere).await;
+    let token = app.admin_token();
+    let texts: Vec<Value> =
+        (0..2).map(|i| json!({"to": format!("3361234561{i}"), "type": "text", "text": {"body": "réponse"}})).collect();
+    let answers = futures::future::join_all(texts.iter().map(|text| app.send(text, Some(&token)))).await;
+    assert!(answers.iter().all(|answer| answer.status() == 200));
+    let mut arrivals: Vec<Duration> = app.graph.requests().into_iter().map(|r| r.at - start).collect();
+    arrivals.sort();
+    // Arrival times at the fake carry the machine's scheduling jitter, hence the margins.
+    assert!(arrivals[0] < Duration::from_millis(500), "one place of two is left: {arrivals:?}");
+    assert!(arrivals[1] >= Duration::from_millis(950), "the other is the received message's: {arrivals:?}");
+}
+
 #[tokio::test]
 async fn a_failed_status_that_beats_the_send_response_refunds_the_message_once() {
     let app = app_with_open_window(&[]).await;

@@ -18,6 +18,8 @@ mod writer;
 
 pub(crate) use writer::QueuedDelivery;
 
+use std::collections::BTreeMap;
+
 use chrono::Utc;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
@@ -48,6 +50,11 @@ pub struct IngestReport {
     pub statuses_applied: usize,
     /// Credits charged for the messages stored now.
     pub credits_charged: i64,
+    /// Of the messages stored now, those Meta received this second or the one before, by
+    /// business number id (`metadata.phone_number_id`): Meta's throughput limit counts them
+    /// with the number's sends, and so does the pacer. Not part of the answer to Meta.
+    #[serde(skip)]
+    pub received_now: BTreeMap<String, usize>,
     /// Subscription fields acknowledged without storing (e.g. `account_update`).
     pub ignored_fields: Vec<String>,
     /// What could not be interpreted.

@@ -22,7 +22,7 @@ use crate::{
 use super::{
     IngestReport,
     contacts::{Contacts, Resolved, Touch},
-    plan::{Item, Plan},
+    plan::{Inbound, Item, Plan},
 };
 
 /// A message stored before the batch that one of its statuses names.
@@ -109,7 +109,7 @@ pub(super) fn walk(
         match item {
             Item::Inbound(inbound) => {
                 let Some(at) = resolved.get(&pos) else { continue };
-                walker.inbound(pos, *job, at, &inbound.message.id, &inbound.message.kind);
+                walker.inbound(pos, *job, at, inbound);
             }
             Item::Status(update) => {
                 let error = update.errors.first().map(ErrorInfo::from).unwrap_or_default();
@@ -133,7 +133,8 @@ struct Walker<'w> {
 }
 
 impl Walker<'_> {
-    fn inbound(&mut self, pos: usize, job: usize, at: &Resolved, message_id: &str, kind: &str) {
+    fn inbound(&mut self, pos: usize, job: usize, at: &Resolved, inbound: &Inbound<'_>) {
+        let (message_id, kind) = (inbound.message.id.as_str(), inbound.message.kind.as_str());
         match at.touch {
             Touch::Created => {
                 let allowance = self.contacts.users[at.handle].monthly_allowance;
@@ -148,6 +149,15 @@ impl Walker<'_> {
             return;
         }
         self.out.reports[job].messages_stored += 1;
+        if in_throughput_window(inbound.message.timestamp, self.rules.now) {
+            let received = &mut self.out.reports[job].received_now;
+            match received.get_mut(&inbound.change.phone_number_id) {
+                Some(count) => *count += 1,
+                None => {
+                    received.insert(inbound.change.phone_number_id.clone(), 1);
+                }
+            }
+        }
         self.out.changes.new_message(message_id);
         let due = credits::due(self.out.balances[at.handle].0, self.rules.prices.price_of(kind));
         let charged = if due == 0 || self.facts.charged_before.contains(message_id) { 0 } else { due };
@@ -242,4 +252,11 @@ impl Walker<'_> {
             ..Default::default()
         });
     }
+}
+
+/// Whether a message Meta timestamped `timestamp` (whole seconds) may still be in its number's
+/// one-second throughput window `now`: from this second or the one before, or without a
+/// timestamp. A message delivered late (Meta retrying after an outage) is not.
+fn in_throughput_window(timestamp: Option<i64>, now: DateTime<Utc>) -> bool {
+    timestamp.is_none_or(|at| now.timestamp() - at <= 1)
 }
