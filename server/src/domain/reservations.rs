@@ -69,14 +69,16 @@ impl Reserve {
     }
 }
 
-/// The users a batch of a send's writes touches, read and locked by one query in id order, so
-/// that no kind of write reads them again and, on PostgreSQL, no two transactions wait on each
-/// other in a cycle.
+/// The users a batch of a send's writes touches, read and locked in id order by one query (per
+/// few hundred phones), so that reservations and stored messages do not read them again and, on
+/// PostgreSQL, no two transactions wait on each other in a cycle.
 pub(super) struct Recipients {
     /// The users by phone; the writes add those they create.
     pub(super) users: HashMap<String, user::Model>,
     /// Each user's last inbound message (its timestamp, by user id), read only when a
-    /// reservation of the batch checks the 24-hour window.
+    /// reservation of the batch checks the 24-hour window. It is the database as the query
+    /// began: on PostgreSQL, a message committed while the query waited for a user's lock
+    /// counts for the sends after it, as if it had come a moment later.
     last_inbound: HashMap<i64, i64>,
 }
 

@@ -111,8 +111,9 @@ async fn write_all(
     units: &[&SendWrite],
     changes: &mut Changes,
 ) -> Answers<SendWritten> {
-    // Every user the batch touches, read and locked at once in id order: the kinds' statements
-    // then read and lock nothing again.
+    // Every user the batch touches, read and locked at once in id order: the reservations and
+    // stored messages read them from here, and a refund's lock of its user by id takes no new
+    // lock, so no two transactions wait on each other in a cycle.
     let phones: Vec<&str> = units.iter().filter_map(|unit| unit.contact()).collect();
     let checks_window = units.iter().any(|unit| matches!(unit, SendWrite::Reserve(reserve) if reserve.needs_window()));
     let mut recipients = Recipients::lock(txn, &phones, checks_window).await?;
@@ -246,5 +247,58 @@ mod tests {
         assert_eq!(balance(&domain, BOB).await, 100, "Bob was refunded");
         assert_eq!(balance(&domain, CARL).await, 99, "Carl's price is reserved");
         assert!(!changes.is_empty(), "the stored message and the ledger rows are announced");
+    }
+
+    #[tokio::test]
+    async fn one_lock_serves_every_kind_of_the_batch() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let domain = domain(&dir).await;
+        let now = chrono::Utc::now().timestamp();
+        let hello = json!({ "object": "whatsapp_business_account", "entry": [{ "id": "1", "changes": [{
+            "field": "messages", "value": { "metadata": { "phone_number_id": "123456" },
+            "messages": [{ "from": ANA, "id": "wamid.IN", "timestamp": now.to_string(), "type": "text",
+                           "text": { "body": "Bonjour" } }] } }] }] });
+        let body = serde_json::to_vec(&hello).expect("json");
+        domain
+            .ingest_webhook(&body, crate::domain::ingest::SignatureCheck { header: None, verified: true })
+            .await
+            .expect("Ana writes in");
+        let checked = |to: &str| Reserve { enforce_window: true, ..text_to(to) };
+        let to_carl = Record(OutboundMessage {
+            message_id: "wamid.CARL".into(),
+            from: "15550001111".into(),
+            phone_number_id: "123456".into(),
+            to: CARL.into(),
+            kind: "text".into(),
+            raw: json!({ "to": CARL, "type": "text", "text": { "body": "Bienvenue" } }),
+            credits_charged: 1,
+            send_ref: None,
+        });
+
+        // Ana's and Bob's sends check the window; Carl, a new contact, is created by his
+        // reservation and is the user of the message stored for him in the same batch.
+        let units = [
+            SendWrite::Reserve(checked(ANA)),
+            SendWrite::Reserve(checked(BOB)),
+            SendWrite::Reserve(text_to(CARL)),
+            SendWrite::Record(to_carl),
+        ];
+        let batch: Vec<&SendWrite> = units.iter().collect();
+        let mut changes = Changes::default();
+        let txn = domain.gate.begin(store::Writer::Sends).await.expect("begin");
+        let answers = write_all(&domain, &txn, &batch, &mut changes).await.expect("the batch is written");
+        txn.commit().await.expect("commit");
+
+        assert!(matches!(&answers[0], Ok(SendWritten::Reserved(ana)) if ana.contact == ANA), "Ana wrote in");
+        assert!(
+            matches!(&answers[1], Err(AppError::OutsideServiceWindow(_))),
+            "Bob never did: {:?}",
+            answers[1].as_ref().err()
+        );
+        let Ok(SendWritten::Reserved(carl)) = &answers[2] else { panic!("Carl's send is reserved") };
+        let Ok(SendWritten::Recorded(stored)) = &answers[3] else { panic!("Carl's message is stored") };
+        assert_eq!(stored.user_id, carl.user_id, "the user his reservation created");
+        let carls = user::Entity::find().filter(user::Column::Phone.eq(CARL)).all(domain.db()).await.expect("read");
+        assert_eq!(carls.len(), 1, "one user for Carl");
     }
 }

@@ -26,9 +26,9 @@
 //! SQLite has one writer per kind, behind the process's write gate (it allows no more
 //! concurrent writers). PostgreSQL has `INGEST_WRITERS` of them, units being routed by contact,
 //! so that a contact's units are always written by the same one and two writers rarely touch
-//! the same user; a batch locks the users it touches in id order first (see
-//! [`users::lock_by_phones`](super::users::lock_by_phones)), so no two transactions wait on
-//! each other in a cycle over them.
+//! the same user; a batch locks the users it touches in id order first (ingest in
+//! `ingest::contacts`, sends' writes through `reservations::Recipients`), so no two
+//! transactions wait on each other in a cycle over them.
 
 use std::{
     hash::{DefaultHasher, Hash, Hasher},

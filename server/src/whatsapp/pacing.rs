@@ -23,7 +23,7 @@ const MAX_TRACKED_RECIPIENTS: usize = 50_000;
 /// The pacing settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PacingConfig {
-    /// Messages per second from one business number.
+    /// Messages per second through one business number, sent or received (Meta counts both).
     pub max_mps: u32,
     /// Messages to one recipient that may go out back to back.
     pub pair_burst: u32,
@@ -82,8 +82,9 @@ impl Pacer {
         }
     }
 
-    /// Waits for the business number's next free slot (when fewer than `max_mps` sends went
-    /// out in the second before it); refuses when it is further away than `max_wait`. A slot
+    /// Waits for the business number's next free slot (when fewer than `max_mps` messages went
+    /// through in the second before it, sent or received); refuses when it is further away than
+    /// `max_wait`. A slot
     /// free now is taken at once: Tokio's timer would round even a wait of zero up to its next
     /// millisecond tick.
     pub async fn wait_for_slot(&self, max_wait: Duration) -> Result<(), Duration> {
@@ -112,7 +113,9 @@ impl Pacer {
 
     /// Counts `messages` the number has just received against its throughput, which Meta's
     /// limit includes (inbound and outbound messages alike): the sends after them wait as if
-    /// they had gone out now. Slots already given to waiting sends are kept.
+    /// they had gone out now, though Meta may have counted them up to a second earlier (its
+    /// timestamps are whole seconds), which errs on the safe side. Slots already given to
+    /// waiting sends are kept; received messages are never held.
     pub fn count_received(&self, messages: usize) {
         let limit = self.config.max_mps.max(1) as usize;
         let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());

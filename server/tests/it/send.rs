@@ -383,8 +383,8 @@ async fn at_most_the_configured_rate_goes_out_from_one_number_in_any_second() {
 }
 
 /// Meta's throughput limit counts the messages a number receives with those it sends. Only
-/// messages received within the last second take a place: not one Meta retried an hour late, nor
-/// one to another business number.
+/// messages received within the last second take a place, once: not one Meta retried an hour
+/// late, nor one to another business number, nor a delivery made again.
 #[tokio::test]
 async fn messages_the_number_just_received_take_places_of_its_sends() {
     let app =
@@ -397,6 +397,7 @@ async fn messages_the_number_just_received_take_places_of_its_sends() {
         vec![],
     );
     app.deliver(&two_now).await;
+    app.deliver(&two_now).await; // Meta delivering it again: the same two messages.
     app.deliver(&meta::text_notification("wamid.LATE", "33698765432", now - 3600, "reçu il y a une heure")).await;
     let mut elsewhere = meta::text_notification("wamid.ELSEWHERE", "33655555555", now, "pour un autre numéro");
     elsewhere["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = json!("999999999999999");

@@ -260,3 +260,22 @@ impl Walker<'_> {
 fn in_throughput_window(timestamp: Option<i64>, now: DateTime<Utc>) -> bool {
     timestamp.is_none_or(|at| now.timestamp() - at <= 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::in_throughput_window;
+
+    #[test]
+    fn a_message_counts_in_its_numbers_second_when_meta_stamped_it_this_second_or_the_one_before() {
+        let now = Utc.timestamp_opt(1_764_806_400, 500_000_000).single().expect("a valid instant");
+        let at = |seconds_ago: i64| Some(now.timestamp() - seconds_ago);
+        assert!(in_throughput_window(at(0), now));
+        assert!(in_throughput_window(at(1), now), "whole seconds: up to two seconds old");
+        assert!(!in_throughput_window(at(2), now));
+        assert!(!in_throughput_window(at(3600), now), "Meta retrying after an outage");
+        assert!(in_throughput_window(at(-5), now), "a clock ahead of ours counts, to be safe");
+        assert!(in_throughput_window(None, now), "no timestamp counts, to be safe");
+    }
+}
