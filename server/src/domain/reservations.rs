@@ -70,8 +70,8 @@ impl Reserve {
 }
 
 /// The users a batch of a send's writes touches, read and locked in id order by one query (per
-/// few hundred phones), so that reservations and stored messages do not read them again and, on
-/// PostgreSQL, no two transactions wait on each other in a cycle.
+/// few hundred phones), so that no kind of write reads them again and, on PostgreSQL, no two
+/// transactions wait on each other in a cycle.
 pub(super) struct Recipients {
     /// The users by phone; the writes add those they create.
     pub(super) users: HashMap<String, user::Model>,
@@ -230,16 +230,31 @@ fn window_open(contact: &str, last_inbound: Option<i64>, now: DateTime<Utc>) -> 
 /// back now (not already). Refunds are rare, so each is written with the ordinary statements.
 pub(crate) struct Refund(pub(crate) Reservation);
 
-/// Refunds `units` in order: whether each was written (not when its user is gone).
-pub(super) async fn refund_all(txn: &WriteTransaction, units: &[&Refund], changes: &mut Changes) -> Answers<bool> {
+/// Refunds `units` in order: whether each was written (not when its user is gone). Each
+/// reservation's user comes from `recipients`, or is locked by id when the contact's phone has
+/// since moved to another user (a merge).
+pub(super) async fn refund_all(
+    txn: &WriteTransaction,
+    units: &[&Refund],
+    recipients: &mut Recipients,
+    changes: &mut Changes,
+) -> Answers<bool> {
     let mut answers = Vec::with_capacity(units.len());
     for Refund(reservation) in units.iter().copied() {
-        let Some(mut user) = users::lock_by_id(txn, reservation.user_id).await? else {
-            answers.push(Ok(false));
-            continue;
+        let locked = recipients.users.get_mut(&reservation.contact).filter(|user| user.id == reservation.user_id);
+        let mut by_id = None;
+        let user = match locked {
+            Some(user) => user,
+            None => match by_id.insert(users::lock_by_id(txn, reservation.user_id).await?) {
+                Some(user) => user,
+                None => {
+                    answers.push(Ok(false));
+                    continue;
+                }
+            },
         };
         let (price, reference) = (reservation.price, &reservation.reference);
-        answers.push(Ok(credits::change(txn, &mut user, price, Reason::Refund, reference, Utc::now(), changes).await?));
+        answers.push(Ok(credits::change(txn, user, price, Reason::Refund, reference, Utc::now(), changes).await?));
     }
     Ok(answers)
 }

@@ -111,9 +111,8 @@ async fn write_all(
     units: &[&SendWrite],
     changes: &mut Changes,
 ) -> Answers<SendWritten> {
-    // Every user the batch touches, read and locked at once in id order: the reservations and
-    // stored messages read them from here, and a refund's lock of its user by id takes no new
-    // lock, so no two transactions wait on each other in a cycle.
+    // Every user the batch touches, read and locked at once in id order: each kind of write
+    // reads them from here, so no two transactions wait on each other in a cycle.
     let phones: Vec<&str> = units.iter().filter_map(|unit| unit.contact()).collect();
     let checks_window = units.iter().any(|unit| matches!(unit, SendWrite::Reserve(reserve) if reserve.needs_window()));
     let mut recipients = Recipients::lock(txn, &phones, checks_window).await?;
@@ -139,7 +138,7 @@ async fn write_all(
         _ => None,
     });
     if !refunds.is_empty() {
-        let written = reservations::refund_all(txn, &refunds, changes).await?;
+        let written = reservations::refund_all(txn, &refunds, &mut recipients, changes).await?;
         place(&mut answers, at, written, SendWritten::Refunded);
     }
     Ok(answers.into_iter().map(|answer| answer.unwrap_or_else(|| Err(crossed()))).collect())
@@ -300,5 +299,24 @@ mod tests {
         assert_eq!(stored.user_id, carl.user_id, "the user his reservation created");
         let carls = user::Entity::find().filter(user::Column::Phone.eq(CARL)).all(domain.db()).await.expect("read");
         assert_eq!(carls.len(), 1, "one user for Carl");
+    }
+
+    #[tokio::test]
+    async fn a_refund_pays_back_the_user_that_paid_even_when_the_phone_now_names_another() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let domain = domain(&dir).await;
+        domain.reserve(text_to(ANA)).await.expect("reserve for Ana");
+        let bob = domain.reserve(text_to(BOB)).await.expect("reserve for Bob");
+        // As after a merge: the reservation names Ana's phone, but Bob's user paid it.
+        let moved = Reservation { contact: ANA.into(), ..bob };
+        let units = [SendWrite::Refund(Refund(moved))];
+        let batch: Vec<&SendWrite> = units.iter().collect();
+        let mut changes = Changes::default();
+        let txn = domain.gate.begin(store::Writer::Sends).await.expect("begin");
+        let answers = write_all(&domain, &txn, &batch, &mut changes).await.expect("the batch is written");
+        txn.commit().await.expect("commit");
+        assert!(matches!(&answers[0], Ok(SendWritten::Refunded(true))));
+        assert_eq!(balance(&domain, BOB).await, 100, "Bob, who paid, is refunded");
+        assert_eq!(balance(&domain, ANA).await, 99, "Ana keeps her payment");
     }
 }
