@@ -200,15 +200,20 @@ mod tests {
     }
 
     fn accepted(reservation: &Reservation, wamid: &str) -> Record {
+        text_message(&reservation.contact, wamid, reservation.price, Some(reservation.reference.clone()))
+    }
+
+    /// The text `wamid` Meta accepted for `contact`, paid `price` under `send_ref`.
+    fn text_message(contact: &str, wamid: &str, price: i64, send_ref: Option<String>) -> Record {
         Record(OutboundMessage {
             message_id: wamid.into(),
             from: "15550001111".into(),
             phone_number_id: "123456".into(),
-            to: reservation.contact.clone(),
+            to: contact.into(),
             kind: "text".into(),
-            raw: json!({ "to": reservation.contact, "type": "text", "text": { "body": "Bonjour" } }),
-            credits_charged: reservation.price,
-            send_ref: Some(reservation.reference.clone()),
+            raw: json!({ "to": contact, "type": "text", "text": { "body": "Bonjour" } }),
+            credits_charged: price,
+            send_ref,
         })
     }
 
@@ -263,16 +268,7 @@ mod tests {
             .await
             .expect("Ana writes in");
         let checked = |to: &str| Reserve { enforce_window: true, ..text_to(to) };
-        let to_carl = Record(OutboundMessage {
-            message_id: "wamid.CARL".into(),
-            from: "15550001111".into(),
-            phone_number_id: "123456".into(),
-            to: CARL.into(),
-            kind: "text".into(),
-            raw: json!({ "to": CARL, "type": "text", "text": { "body": "Bienvenue" } }),
-            credits_charged: 1,
-            send_ref: None,
-        });
+        let to_carl = text_message(CARL, "wamid.CARL", 1, None);
 
         // Ana's and Bob's sends check the window; Carl, a new contact, is created by his
         // reservation and is the user of the message stored for him in the same batch.

@@ -84,9 +84,8 @@ impl Pacer {
 
     /// Waits for the business number's next free slot (when fewer than `max_mps` messages went
     /// through in the second before it, sent or received); refuses when it is further away than
-    /// `max_wait`. A slot
-    /// free now is taken at once: Tokio's timer would round even a wait of zero up to its next
-    /// millisecond tick.
+    /// `max_wait`. A slot free now is taken at once: Tokio's timer would round even a wait of
+    /// zero up to its next millisecond tick.
     pub async fn wait_for_slot(&self, max_wait: Duration) -> Result<(), Duration> {
         let limit = self.config.max_mps.max(1) as usize;
         let (slot, now) = {
