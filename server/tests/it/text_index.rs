@@ -14,6 +14,12 @@ use crate::{
     support::{TestApp, wait_until},
 };
 
+/// Segments the text index is made of: FTS5 keeps one row per segment and leaf page's first
+/// term in `conversations_fts_idx`.
+async fn segments(db: &impl ConnectionTrait) -> i64 {
+    value(db, "SELECT count(DISTINCT segid) FROM conversations_fts_idx").await
+}
+
 async fn value(db: &impl ConnectionTrait, sql: &str) -> i64 {
     let row = db.query_one_raw(sea_orm::Statement::from_string(DbBackend::Sqlite, sql)).await.expect(sql).expect(sql);
     row.try_get_by_index(0).expect(sql)
@@ -151,7 +157,8 @@ async fn undoing_the_deferral_indexes_what_was_left_and_indexes_each_new_message
         hold_with_unindexed(&lock, &["D1"]).await;
         lock.execute_unprepared("COMMIT").await.expect("commit");
     }
-    Migrator::down(app.db(), Some(1)).await.expect("undo the deferral");
+    // The last two migrations: FTS5's own merging back on, then the deferral undone.
+    Migrator::down(app.db(), Some(2)).await.expect("undo the deferral");
     let db = app.db();
     if sqlite {
         assert_index_matches_table(&app).await;
@@ -167,4 +174,30 @@ async fn undoing_the_deferral_indexes_what_was_left_and_indexes_each_new_message
         assert_index_matches_table(&app).await;
     }
     assert_eq!(found(&app, ana, json!({ "search": "ZANZIBAR" })).await, wamids(&["E1", "D1"]));
+}
+
+#[tokio::test]
+async fn the_text_index_merges_its_segments_a_step_per_batch_and_not_by_itself() {
+    // The server's own indexer held off, so that each call below is one batch, one segment.
+    let app = TestApp::builder().env("TEXT_INDEX_INTERVAL_MS", "3600000").spawn().await;
+    let db = app.db();
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return;
+    }
+    let option = |name: &str| format!("SELECT v FROM conversations_fts_config WHERE k = '{name}'");
+    assert_eq!(value(db, &option("automerge")).await, 0, "FTS5 merges only when the indexer says so");
+    assert_eq!(value(db, &option("usermerge")).await, 8, "eight segments of a level into one");
+    let bodies: Vec<String> = (0..20).map(|n| format!("Zanzibar {n}")).collect();
+    let ana = deliver_texts(&app, "M", 1_700_000_000, &bodies.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let mut counts = Vec::new();
+    for _ in 0..20 {
+        assert_eq!(app.domain().index_new_texts(1).await.expect("index"), 1);
+        counts.push(segments(db).await);
+    }
+    // Merged eight into one as they come, a level never holds more than eight; unmerged, the
+    // segments would pile up to 15 (FTS5 merges a level by itself only at 16).
+    assert!(counts.iter().all(|&n| n <= 8), "segments after each one-message batch: {counts:?}");
+    assert!(counts.windows(2).filter(|pair| pair[1] < pair[0]).count() >= 2, "two merges in 20 batches: {counts:?}");
+    assert_index_matches_table(&app).await;
+    assert_eq!(found(&app, ana, json!({ "search": "zanzibar 19" })).await, wamids(&["M20"]));
 }

@@ -7,7 +7,9 @@
 //! Indexing each message inside the transaction that stored it made every commit write an FTS5
 //! segment of its own, and merging those segments stalled a commit now and then by 10–20 ms of
 //! CPU (migration `m20261203_000012` has the measurements' summary, `docs/benchmarks.md` the
-//! figures). Indexed in batches, the index gets one segment per batch.
+//! figures). Indexed in batches, the index gets one segment per batch. FTS5's own merging of
+//! those segments is off (migration `m20261204_000013`): each batch then merges at most
+//! [`TEXT_INDEX_MERGE_PAGES`], so that no batch holds the turn for a lump of merging.
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
@@ -17,6 +19,12 @@ use crate::{domain::Domain, store::Writer};
 /// take a few milliseconds); a larger backlog takes several, and writers get their turn between
 /// them.
 pub const TEXT_INDEX_BATCH: u64 = 250;
+
+/// The most pages of the index's segments one batch merges after taking its messages in (eight
+/// segments of a level into one, as `usermerge` says). A batch of 250 short messages writes a
+/// few leaf pages; 64 keeps the merges up with them at 1.5 M messages while a batch's merging
+/// takes a few milliseconds (`docs/benchmarks.md`, section 1).
+const TEXT_INDEX_MERGE_PAGES: u32 = 64;
 
 impl Domain {
     /// Takes up to `max_rows` messages stored since the last call into SQLite's text index, in
@@ -51,6 +59,12 @@ impl Domain {
             "INSERT INTO conversations_fts(rowid, content) \
              SELECT id, content FROM conversations WHERE id > ? AND id <= ? ORDER BY id",
             [mark.into(), through.into()],
+        ))
+        .await?;
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "INSERT INTO conversations_fts(conversations_fts, rank) VALUES ('merge', ?)",
+            [TEXT_INDEX_MERGE_PAGES.into()],
         ))
         .await?;
         txn.execute_raw(Statement::from_sql_and_values(
