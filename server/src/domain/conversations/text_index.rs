@@ -22,8 +22,8 @@ pub const TEXT_INDEX_BATCH: u64 = 250;
 
 /// The most pages of the index's segments one batch merges after taking its messages in (eight
 /// segments of a level into one, as `usermerge` says). A batch of 250 short messages writes a
-/// few leaf pages; 64 keeps the merges up with them at 1.5 M messages while a batch's merging
-/// takes a few milliseconds (`docs/benchmarks.md`, section 1).
+/// few leaf pages; 64 keeps the merging up with them while no batch holds the turn for more
+/// than a few milliseconds of it (`docs/benchmarks.md`, section 1).
 const TEXT_INDEX_MERGE_PAGES: u32 = 64;
 
 impl Domain {
