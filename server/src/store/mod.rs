@@ -1,5 +1,6 @@
 //! Persistence: the connection, migrations, the write gate, and scoped finders.
 
+mod checkpoint;
 pub mod entity;
 pub mod pagination;
 mod turn;

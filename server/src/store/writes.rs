@@ -9,7 +9,9 @@ use sea_orm::{
 };
 
 use super::{
-    PoolSettings, StatementCounter, connect,
+    PoolSettings, StatementCounter,
+    checkpoint::{self, MOST_PASSES_BESIDE, PassesBeside},
+    connect,
     turn::{Turn, TurnLock, TurnObserver, Writer},
 };
 
@@ -97,15 +99,20 @@ impl WriteGate {
     /// stream lasts (under ingest at its peak, commits took five to ten times longer within
     /// seconds). So passes on the pool, beside the writer, copy the bulk, and a last one, taken
     /// in the writers' turn, copies the little committed meanwhile: the log is then whole, and
-    /// the next commit writes it from its start. Two passes beside the writer, not one, keep
-    /// the one in the turn short (at the ingest peak mostly 2–5 ms, against mostly 10–20 ms).
+    /// the next commit writes it from its start. The passes beside the writer go on, up to
+    /// eight, until one has copied at most 256 pages: about as few were committed while it
+    /// ran, and that is what the pass in the turn copies. With two passes beside the writer
+    /// whatever they found, the one in the turn held it over 12.8 ms in most seconds of ingest
+    /// at 80 % of its peak; now rarely (`docs/benchmarks.md`, section 1).
     pub async fn checkpoint_wal(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
-        const CHECKPOINT: &str = "PRAGMA wal_checkpoint(PASSIVE)";
-        for _ in 0..2 {
-            db.execute_unprepared(CHECKPOINT).await?;
+        let mut passes = PassesBeside::default();
+        for _ in 0..MOST_PASSES_BESIDE {
+            if !passes.another_after(checkpoint::pass(db).await?) {
+                break;
+            }
         }
         let _turn = self.enter(Writer::Checkpoint).await;
-        self.writer.execute_unprepared(CHECKPOINT).await.map(drop)
+        checkpoint::pass(&self.writer).await.map(drop)
     }
 }
 
