@@ -42,7 +42,9 @@ impl PassesBeside {
         let copied = match self.copied_through {
             Some(before) if now >= before => now - before,
             // The first pass, or the log started over since the one before: all it says was
-            // copied was copied by this pass.
+            // copied counts as copied by this pass. For a first pass on a log not started over
+            // since the last checkpoint (a reader held it), that includes what earlier passes
+            // copied: one pass more, at worst.
             _ => now,
         };
         self.copied_through = Some(now);
