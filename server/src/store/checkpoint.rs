@@ -7,11 +7,23 @@
 use sea_orm::{ConnectionTrait, DbErr, Statement};
 
 /// The most passes beside the writer before the one in its turn.
-pub(super) const MOST_PASSES_BESIDE: usize = 8;
+const MOST_PASSES_BESIDE: usize = 8;
 
 /// A pass beside the writer that copied at most this many pages of the log ran while about as
 /// few were committed: the pass in the turn will have that little to copy.
 const LITTLE_TO_COPY: i64 = 256;
+
+/// Runs passes on `db`, the pool beside the writer, until one has copied little or
+/// [`MOST_PASSES_BESIDE`] have run.
+pub(super) async fn passes_beside(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    let mut passes = PassesBeside::default();
+    for _ in 0..MOST_PASSES_BESIDE {
+        if !passes.another_after(pass(db).await?) {
+            break;
+        }
+    }
+    Ok(())
+}
 
 /// Runs one pass on `db` without blocking readers or writers (`PRAGMA
 /// wal_checkpoint(PASSIVE)`): how many of the log's pages are now copied into the database
@@ -28,14 +40,14 @@ pub(super) async fn pass(db: &impl ConnectionTrait) -> Result<Option<i64>, DbErr
 
 /// Follows the passes beside the writer and says when another is worth running.
 #[derive(Debug, Default)]
-pub(super) struct PassesBeside {
+struct PassesBeside {
     copied_through: Option<i64>,
 }
 
 impl PassesBeside {
     /// Takes in what a pass reported ([`pass`]); whether it copied enough that another pass
     /// beside the writer should run before the one in its turn.
-    pub(super) fn another_after(&mut self, copied_through: Option<i64>) -> bool {
+    fn another_after(&mut self, copied_through: Option<i64>) -> bool {
         let Some(now) = copied_through else {
             return false;
         };

@@ -9,9 +9,7 @@ use sea_orm::{
 };
 
 use super::{
-    PoolSettings, StatementCounter,
-    checkpoint::{self, MOST_PASSES_BESIDE, PassesBeside},
-    connect,
+    PoolSettings, StatementCounter, checkpoint, connect,
     turn::{Turn, TurnLock, TurnObserver, Writer},
 };
 
@@ -99,18 +97,13 @@ impl WriteGate {
     /// stream lasts (under ingest at its peak, commits took five to ten times longer within
     /// seconds). So passes on the pool, beside the writer, copy the bulk, and a last one, taken
     /// in the writers' turn, copies the little committed meanwhile: the log is then whole, and
-    /// the next commit writes it from its start. The passes beside the writer go on, up to
-    /// eight, until one has copied at most 256 pages: about as few were committed while it
-    /// ran, and that is what the pass in the turn copies. With two passes beside the writer
-    /// whatever they found, the one in the turn held it over 12.8 ms in most seconds of ingest
-    /// at 80 % of its peak; now rarely (`docs/benchmarks.md`, section 1).
+    /// the next commit writes it from its start. The passes beside the writer go on until one
+    /// has copied little (the rule is in `store/checkpoint.rs`): about as little was committed
+    /// while it ran, and that is what the pass in the turn copies. With two passes beside the
+    /// writer whatever they found, the one in the turn held it over 12.8 ms in most seconds of
+    /// ingest at 80 % of its peak; now rarely (`docs/benchmarks.md`, section 1).
     pub async fn checkpoint_wal(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
-        let mut passes = PassesBeside::default();
-        for _ in 0..MOST_PASSES_BESIDE {
-            if !passes.another_after(checkpoint::pass(db).await?) {
-                break;
-            }
-        }
+        checkpoint::passes_beside(db).await?;
         let _turn = self.enter(Writer::Checkpoint).await;
         checkpoint::pass(&self.writer).await.map(drop)
     }
