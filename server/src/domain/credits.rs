@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
     sea_query::{CaseStatement, Expr},
 };
 
@@ -18,7 +18,7 @@ use crate::{
     error::AppError,
     events::Changes,
     store::{
-        Writer,
+        WriteTransaction, Writer,
         entity::{credit_ledger, user},
         pagination::{IdCursor, Page},
     },
@@ -162,23 +162,22 @@ pub(crate) async fn append_all<C: ConnectionTrait>(
 }
 
 /// Writes the balances `(user id, balance, period)` with one `UPDATE … CASE id …` (per
-/// parameter chunk).
-pub(crate) async fn save_balances<C: ConnectionTrait>(db: &C, balances: &[(i64, i64, &str)]) -> Result<(), DbErr> {
+/// parameter chunk), deferred: no one reads what it returns (see [`WriteTransaction::defer`]).
+pub(crate) async fn save_balances(txn: &WriteTransaction, balances: &[(i64, i64, &str)]) -> Result<(), DbErr> {
     for chunk in balances.chunks(sql::MAX_PARAMS / 5) {
         let (mut credits, mut periods) = (CaseStatement::new(), CaseStatement::new());
         for (id, balance, period) in chunk {
             credits = credits.case(user::Column::Id.eq(*id), Expr::value(*balance));
             periods = periods.case(user::Column::Id.eq(*id), Expr::value(*period));
         }
-        user::Entity::update_many()
+        let update = user::Entity::update_many()
             .col_expr(
                 user::Column::CurrentMonthCredits,
                 credits.finally(Expr::col(user::Column::CurrentMonthCredits)).into(),
             )
             .col_expr(user::Column::CreditsPeriod, periods.finally(Expr::col(user::Column::CreditsPeriod)).into())
-            .filter(user::Column::Id.is_in(chunk.iter().map(|(id, _, _)| *id)))
-            .exec(db)
-            .await?;
+            .filter(user::Column::Id.is_in(chunk.iter().map(|(id, _, _)| *id)));
+        txn.defer(txn.get_database_backend().build(&update.into_query())).await?;
     }
     Ok(())
 }

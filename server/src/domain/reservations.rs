@@ -152,9 +152,6 @@ pub(super) async fn reserve_all(
             balance_after: user.current_month_credits,
         }));
     }
-    for id in credits::append_all(txn, ledger).await? {
-        changes.ledger_entry(id);
-    }
     touched.sort_unstable();
     touched.dedup();
     let balances: Vec<(i64, i64, &str)> = touched
@@ -162,7 +159,11 @@ pub(super) async fn reserve_all(
         .filter_map(|phone| users.get(phone))
         .map(|user| (user.id, user.current_month_credits, user.credits_period.as_str()))
         .collect();
+    // Deferred, the balances go with the ledger's insert.
     credits::save_balances(txn, &balances).await?;
+    for id in credits::append_all(txn, ledger).await? {
+        changes.ledger_entry(id);
+    }
     Ok(answers)
 }
 

@@ -1,6 +1,7 @@
 //! Persistence: the connection, migrations, the write gate, and scoped finders.
 
 mod checkpoint;
+mod deferred;
 pub mod entity;
 pub mod pagination;
 mod turn;

@@ -10,6 +10,7 @@ use sea_orm::{
 
 use super::{
     PoolSettings, StatementCounter, checkpoint, connect,
+    deferred::Deferred,
     turn::{Turn, TurnLock, TurnObserver, Writer},
 };
 
@@ -85,7 +86,7 @@ impl WriteGate {
     pub async fn begin(&self, writer: Writer) -> Result<WriteTransaction, DbErr> {
         let turn = self.enter(writer).await;
         let txn = begin_write(&self.writer).await?;
-        Ok(WriteTransaction { txn, _turn: turn })
+        Ok(WriteTransaction { txn, deferred: Deferred::default(), _turn: turn })
     }
 
     /// Copies what SQLite's write-ahead log holds into the database file, without blocking
@@ -113,12 +114,34 @@ impl WriteGate {
 /// committed, rolled back or dropped (which rolls it back, before the turn is released).
 pub struct WriteTransaction {
     txn: DatabaseTransaction,
+    deferred: Deferred,
     _turn: Option<Turn>,
 }
 
 impl WriteTransaction {
+    /// Runs `statement`, whose outcome the caller does not read, ahead of the next statement
+    /// this transaction sends: on SQLite in the same round trip to SQLite's thread
+    /// (`store/deferred.rs` says why), on PostgreSQL at once. On SQLite its error is the next
+    /// statement's, or the commit's.
+    pub async fn defer(&self, statement: Statement) -> Result<(), DbErr> {
+        if self.get_database_backend() != DbBackend::Sqlite {
+            return self.txn.execute_raw(statement).await.map(drop);
+        }
+        self.deferred.keep(statement);
+        Ok(())
+    }
+
+    /// Runs the deferred statements, if any, on their own.
+    async fn run_deferred(&self) -> Result<(), DbErr> {
+        match self.deferred.take() {
+            Some(statements) => self.txn.execute_raw(statements).await.map(drop),
+            None => Ok(()),
+        }
+    }
+
     /// Commits, then gives the turn to the next writer.
     pub async fn commit(self) -> Result<(), DbErr> {
+        self.run_deferred().await?;
         self.txn.commit().await
     }
 
@@ -135,19 +158,21 @@ impl ConnectionTrait for WriteTransaction {
     }
 
     async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
+        self.run_deferred().await?;
         self.txn.execute_raw(statement).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.run_deferred().await?;
         self.txn.execute_unprepared(sql).await
     }
 
     async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.txn.query_one_raw(statement).await
+        self.txn.query_one_raw(self.deferred.ahead_of(statement)).await
     }
 
     async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.txn.query_all_raw(statement).await
+        self.txn.query_all_raw(self.deferred.ahead_of(statement)).await
     }
 }
 

@@ -12,12 +12,15 @@
 //! 4. the walk again, with what the database said, then its ledger rows in one insert, one
 //!    balance `UPDATE` for every user, one status `UPDATE` per status reached;
 //! 5. the deliveries' raw bodies in one insert.
+//!
+//! The `UPDATE`s of 4 are deferred ([`WriteTransaction::defer`]): on SQLite they reach its
+//! thread with the insert of 5, in one round trip.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, DbErr, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryTrait,
     sea_query::{Expr, OnConflict},
 };
 
@@ -266,8 +269,9 @@ async fn save_balances(txn: &WriteTransaction, contacts: &Contacts, balances: &[
     credits::save_balances(txn, &changed).await
 }
 
-/// Moves the messages up to their final status: one `UPDATE` per status (and failure) reached.
-/// The condition stays in the statement, so no row can move backward whatever ran meanwhile.
+/// Moves the messages up to their final status: one `UPDATE` per status (and failure) reached,
+/// deferred. The condition stays in the statement, so no row can move backward whatever ran
+/// meanwhile.
 async fn move_statuses(
     txn: &WriteTransaction,
     moved: &HashMap<String, (Status, ErrorInfo)>,
@@ -291,7 +295,7 @@ async fn move_statuses(
                     .col_expr(conversation::Column::ErrorTitle, Expr::value(error.title.clone()))
                     .col_expr(conversation::Column::ErrorDetails, Expr::value(error.details.clone()));
             }
-            update.exec(txn).await?;
+            txn.defer(txn.get_database_backend().build(&update.into_query())).await?;
         }
     }
     Ok(())
