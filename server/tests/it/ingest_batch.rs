@@ -188,7 +188,15 @@ async fn the_statements_of_a_batch_do_not_grow_with_its_messages() {
         app.deliver(&meta::envelope(vec![], messages, statuses)).await;
         counts.push(app.statements() - before);
     }
-    eprintln!("statements per delivery of 8 and of 80 events: {counts:?}");
     assert_eq!(counts[0], counts[1], "statements for 8 and for 80 events: {counts:?}");
-    assert!(counts[0] <= 12, "{counts:?}");
+    // Round trips, besides `BEGIN` and `COMMIT`: the contacts, the new ones' insert, the
+    // messages' insert, the reports', the messages the reports name, the reports already
+    // recorded, the charges already made, the ledger's insert, then the deliveries' insert with
+    // the balances' and statuses' deferred updates (SQLite). PostgreSQL runs those updates on
+    // their own.
+    let expected = match app.db().get_database_backend() {
+        DbBackend::Postgres => 11,
+        _ => 9,
+    };
+    assert_eq!(counts[0], expected, "statements per batch");
 }
