@@ -245,14 +245,12 @@ pub(super) async fn refund_all(
         let locked = recipients.users.get_mut(&reservation.contact).filter(|user| user.id == reservation.user_id);
         let mut by_id = None;
         let user = match locked {
-            Some(user) => user,
-            None => match by_id.insert(users::lock_by_id(txn, reservation.user_id).await?) {
-                Some(user) => user,
-                None => {
-                    answers.push(Ok(false));
-                    continue;
-                }
-            },
+            Some(user) => Some(user),
+            None => by_id.insert(users::lock_by_id(txn, reservation.user_id).await?).as_mut(),
+        };
+        let Some(user) = user else {
+            answers.push(Ok(false));
+            continue;
         };
         let (price, reference) = (reservation.price, &reservation.reference);
         answers.push(Ok(credits::change(txn, user, price, Reason::Refund, reference, Utc::now(), changes).await?));

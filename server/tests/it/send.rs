@@ -240,6 +240,47 @@ async fn a_later_failed_status_refunds_the_message_once() {
     app.assert_ledger_matches_balances().await;
 }
 
+/// A text from Ana naming her business-scoped id as well as her number `phone`.
+fn text_with_bsuid(id: &str, phone: &str, at: i64) -> Value {
+    meta::envelope(
+        vec![json!({ "profile": { "name": "Ana" }, "wa_id": phone, "user_id": "FR.9" })],
+        vec![
+            json!({ "from": phone, "from_user_id": "FR.9", "id": id, "timestamp": at.to_string(), "type": "text", "text": { "body": "hi" } }),
+        ],
+        vec![],
+    )
+}
+
+#[tokio::test]
+async fn a_refund_reaches_the_user_whose_number_changed_while_the_message_was_out() {
+    let app = TestApp::builder().env("WHATSAPP_SEND_TIMEOUT_MS", "1500").spawn().await;
+    let now = chrono::Utc::now().timestamp() - 60;
+    app.deliver(&text_with_bsuid("wamid.N1", ANA, now)).await;
+    let ana = app.user_by_phone(ANA).await;
+    assert_eq!(ana.current_month_credits, 99);
+    app.graph.delay(Duration::from_secs(3));
+    let new_number = "33698765432";
+    let (message, token) = (seed_message(), app.admin_token());
+    let (response, ()) = tokio::join!(app.send(&message, Some(&token)), async {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while app.graph.requests().is_empty() {
+            assert!(std::time::Instant::now() < deadline, "the send never reached Meta");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        app.deliver(&text_with_bsuid("wamid.N2", new_number, now + 1)).await;
+    });
+    let (status, error) = error_of(response).await;
+    assert_eq!((status, error["code"].as_str()), (504, Some("UPSTREAM_ERROR")));
+
+    let moved = app.user_by_phone(new_number).await;
+    assert_eq!(moved.id, ana.id, "Ana's record took her new number");
+    assert_eq!(app.count("users").await, 1, "no one holds the old number");
+    assert_eq!(moved.current_month_credits, 98, "charged for her second text, the send refunded");
+    let reasons: Vec<String> = ledger(&app).await.into_iter().map(|(reason, _)| reason).collect();
+    assert_eq!(reasons.iter().filter(|r| r.as_str() == "refund").count(), 1, "{reasons:?}");
+    app.assert_ledger_matches_balances().await;
+}
+
 /// Starts a send that Meta answers only after 600 ms, and returns once Meta has it: a status
 /// webhook posted now beats the send response.
 async fn send_held_at_meta(app: &TestApp) -> tokio::task::JoinHandle<reqwest::Result<reqwest::Response>> {
