@@ -262,11 +262,7 @@ async fn a_refund_reaches_the_user_whose_number_changed_while_the_message_was_ou
     let new_number = "33698765432";
     let (message, token) = (seed_message(), app.admin_token());
     let (response, ()) = tokio::join!(app.send(&message, Some(&token)), async {
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while app.graph.requests().is_empty() {
-            assert!(std::time::Instant::now() < deadline, "the send never reached Meta");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        until_meta_has_the_send(&app).await;
         app.deliver(&text_with_bsuid("wamid.N2", new_number, now + 1)).await;
     });
     let (status, error) = error_of(response).await;
@@ -287,12 +283,17 @@ async fn send_held_at_meta(app: &TestApp) -> tokio::task::JoinHandle<reqwest::Re
     app.graph.delay(Duration::from_millis(600));
     let (client, url, token) = (app.client.clone(), app.url("/api/message/send"), app.admin_token());
     let sending = tokio::spawn(async move { client.post(url).bearer_auth(token).json(&seed_message()).send().await });
+    until_meta_has_the_send(app).await;
+    sending
+}
+
+/// Returns once the fake Graph API has received a send (within 5 s).
+async fn until_meta_has_the_send(app: &TestApp) {
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while app.graph.requests().is_empty() {
         assert!(std::time::Instant::now() < deadline, "the send never reached Meta");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    sending
 }
 
 #[tokio::test]
