@@ -3,7 +3,9 @@
 //! Each run starts a fresh server and database. Closed-loop phases (N posters, each posting its
 //! next delivery when the last is answered) find the peak; fixed-rate phases then post at
 //! fractions of that peak (`--load`, 80 % by default), measuring each latency from the moment
-//! its request was due (so a stalled server cannot hide its queue). Each phase also reports the
+//! its request was due (so a stalled server cannot hide its queue). The peak's closed-loop phase
+//! then runs again: the server sustains less as its database grows, and each fixed rate is
+//! also given as a share of that second figure. Each phase also reports the
 //! cores the server kept busy and the machine's idle share (see [`cpu`](crate::cpu)), and on
 //! SQLite who held the one turn to write (see [`turns`](crate::turns)). Finally every
 //! acknowledged event is looked up in the store.
@@ -103,6 +105,9 @@ struct Run {
     idle_rss: u64,
     peak_rss: u64,
     phases: Vec<Phase>,
+    /// Each fixed-rate phase's rate as a share of the deliveries per second the peak's posters
+    /// got again after those phases, on the database they grew.
+    shares_of_again: Vec<f64>,
     /// Events the watchers received, all of them together.
     watched: u64,
 }
@@ -133,23 +138,35 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
     let url = format!("{}/api/whatsapp/webhook", server.address);
     let workload = Arc::new(Workload::new());
     let mut phases = Vec::new();
+    let mut shares_of_again = Vec::new();
     for &concurrency in &args.concurrency {
         let phase =
             observed(&client, &server, closed_loop(&client, &url, &workload, concurrency, args.phase())).await?;
         phase.print_progress();
         phases.push(phase);
     }
-    let peak = phases.iter().max_by(|a, b| a.events_per_second().total_cmp(&b.events_per_second()));
-    if let Some(peak) = peak {
-        let peak_deliveries = peak.deliveries_per_second();
+    let peak = phases
+        .iter()
+        .zip(&args.concurrency)
+        .max_by(|(a, _), (b, _)| a.events_per_second().total_cmp(&b.events_per_second()))
+        .map(|(phase, concurrency)| (phase.deliveries_per_second(), *concurrency));
+    if let Some((peak_deliveries, peak_concurrency)) = peak {
+        let mut rates = Vec::new();
         for &percent in &args.load {
             let rate = f64::from(percent) / 100.0 * peak_deliveries;
+            rates.push(rate);
             let label = format!("{rate:.0} deliveries/s ({percent} % of peak)");
             let load = fixed_rate(&client, &url, &workload, rate, label, args.phase());
             let phase = observed(&client, &server, load).await?;
             phase.print_progress();
             phases.push(phase);
         }
+        let again = closed_loop(&client, &url, &workload, peak_concurrency, args.phase());
+        let mut phase = observed(&client, &server, again).await?;
+        phase.label.push_str(" again");
+        phase.print_progress();
+        shares_of_again = rates.iter().map(|rate| rate / phase.deliveries_per_second()).collect();
+        phases.push(phase);
     }
     let (_, peak_rss) = server.memory()?;
     drop(watchers);
@@ -161,7 +178,7 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
         eprintln!("  watchers: {watched} events received by {} of them together", args.watchers);
     }
     verify(&server.database_url, &workload, phases.iter().map(|p| p.errors).sum()).await?;
-    Ok(Run { start_time: server.start_time, idle_rss, peak_rss, phases, watched })
+    Ok(Run { start_time: server.start_time, idle_rss, peak_rss, phases, shares_of_again, watched })
 }
 
 /// Runs `phase`, with the server's cores, the machine's idle share and SQLite's turns over it.
@@ -422,6 +439,15 @@ fn report(backend: &str, args: &IngestArgs, runs: &[Run]) {
             column(&|p: &Phase| p.errors as f64).unwrap_or(0.0),
             column(&|p: &Phase| p.cpu.server_cores).unwrap_or(0.0),
             column(&|p: &Phase| p.cpu.idle_share * 100.0).unwrap_or(0.0),
+        );
+    }
+    for (index, percent) in args.load.iter().enumerate() {
+        let shares: Vec<f64> = runs.iter().filter_map(|r| r.shares_of_again.get(index).map(|s| s * 100.0)).collect();
+        let each = shares.iter().map(|s| format!("{s:.0}")).collect::<Vec<_>>().join(", ");
+        println!(
+            "\nThe rate set at {percent} % of the peak was {:.0} % of what the peak's posters got again after \
+             the fixed-rate phases, on the database they grew (runs: {each} %).",
+            median(&shares).unwrap_or(0.0)
         );
     }
     let start = median(&runs.iter().map(|r| r.start_time.as_secs_f64() * 1000.0).collect::<Vec<_>>()).unwrap_or(0.0);
