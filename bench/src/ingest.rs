@@ -138,7 +138,6 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
     let url = format!("{}/api/whatsapp/webhook", server.address);
     let workload = Arc::new(Workload::new());
     let mut phases = Vec::new();
-    let mut shares_of_again = Vec::new();
     for &concurrency in &args.concurrency {
         let phase =
             observed(&client, &server, closed_loop(&client, &url, &workload, concurrency, args.phase())).await?;
@@ -150,6 +149,7 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
         .zip(&args.concurrency)
         .max_by(|(a, _), (b, _)| a.events_per_second().total_cmp(&b.events_per_second()))
         .map(|(phase, concurrency)| (phase.deliveries_per_second(), *concurrency));
+    let mut shares_of_again = Vec::new();
     if let Some((peak_deliveries, peak_concurrency)) = peak {
         let mut rates = Vec::new();
         for &percent in &args.load {
