@@ -151,10 +151,9 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
         .map(|(phase, concurrency)| (phase.deliveries_per_second(), *concurrency));
     let mut shares_of_again = Vec::new();
     if let Some((peak_deliveries, peak_concurrency)) = peak {
-        let mut rates = Vec::new();
+        let rate_at = |percent: u8| f64::from(percent) / 100.0 * peak_deliveries;
         for &percent in &args.load {
-            let rate = f64::from(percent) / 100.0 * peak_deliveries;
-            rates.push(rate);
+            let rate = rate_at(percent);
             let label = format!("{rate:.0} deliveries/s ({percent} % of peak)");
             let load = fixed_rate(&client, &url, &workload, rate, label, args.phase());
             let phase = observed(&client, &server, load).await?;
@@ -165,7 +164,7 @@ async fn one_run(args: &IngestArgs) -> Result<Run, String> {
         let mut phase = observed(&client, &server, again).await?;
         phase.label.push_str(" again");
         phase.print_progress();
-        shares_of_again = rates.iter().map(|rate| rate / phase.deliveries_per_second()).collect();
+        shares_of_again = args.load.iter().map(|&percent| rate_at(percent) / phase.deliveries_per_second()).collect();
         phases.push(phase);
     }
     let (_, peak_rss) = server.memory()?;

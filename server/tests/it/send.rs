@@ -242,13 +242,10 @@ async fn a_later_failed_status_refunds_the_message_once() {
 
 /// A text from Ana naming her business-scoped id as well as her number `phone`.
 fn text_with_bsuid(id: &str, phone: &str, at: i64) -> Value {
-    meta::envelope(
-        vec![json!({ "profile": { "name": "Ana" }, "wa_id": phone, "user_id": "FR.9" })],
-        vec![
-            json!({ "from": phone, "from_user_id": "FR.9", "id": id, "timestamp": at.to_string(), "type": "text", "text": { "body": "hi" } }),
-        ],
-        vec![],
-    )
+    let (mut contact, mut text) = (meta::contact(phone, "Ana"), meta::text(id, phone, at, "hi"));
+    contact["user_id"] = json!("FR.9");
+    text["from_user_id"] = json!("FR.9");
+    meta::envelope(vec![contact], vec![text], vec![])
 }
 
 #[tokio::test]
