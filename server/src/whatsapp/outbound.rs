@@ -165,8 +165,15 @@ fn media(payload: &Value, kind: &str) -> Result<(), AppError> {
     }
 }
 
+/// A latitude or longitude: a JSON number, or a string holding one (Meta's OpenAPI types them as
+/// strings, its examples send numbers, and it takes both).
 fn coordinate(payload: &Value, name: &str, limit: f64) -> Result<(), AppError> {
-    match payload.get(name).and_then(Value::as_f64) {
+    let value = match payload.get(name) {
+        Some(Value::String(text)) => text.trim().parse::<f64>().ok(),
+        Some(number) => number.as_f64(),
+        None => None,
+    };
+    match value {
         Some(v) if v.abs() <= limit => Ok(()),
         _ => Err(bad(format!("`location.{name}` must be a number between -{limit} and {limit}"))),
     }
@@ -335,6 +342,20 @@ mod tests {
         for (message, expected) in cases {
             let text = message_of(message.clone());
             assert!(text.contains(expected), "{message} → {text}");
+        }
+    }
+
+    #[test]
+    fn coordinates_are_taken_as_numbers_or_as_strings_holding_one() {
+        for location in
+            [json!({"latitude":37.4847,"longitude":-122.1486}), json!({"latitude":"37.4847","longitude":"-122.1486"})]
+        {
+            let message = json!({"to":"33612345678","type":"location","location":location});
+            assert_eq!(validate(message).expect("valid").body["location"], location);
+        }
+        for latitude in [json!("north"), json!("91"), json!(null), json!(true)] {
+            let message = json!({"to":"33612345678","type":"location","location":{"latitude":latitude,"longitude":0}});
+            assert!(message_of(message).contains("`location.latitude`"), "{latitude}");
         }
     }
 
