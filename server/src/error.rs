@@ -42,6 +42,9 @@ pub enum AppError {
     Upstream(UpstreamError),
     /// The database could not be reached or failed; retrying later is safe.
     Unavailable(sea_orm::DbErr),
+    /// Meta accepted a message (this wamid) but storing it failed (the cause): it was sent, and
+    /// sending it again would send it twice.
+    SentNotStored(String, Box<AppError>),
     /// A live subscriber fell behind and missed events; it should re-query.
     Lagged(String),
 }
@@ -57,6 +60,9 @@ pub struct UpstreamError {
     pub meta_code: Option<i64>,
     /// Meta's trace id, for Meta's support.
     pub fbtrace_id: Option<String>,
+    /// The request reached Meta and no usable answer came back: the message may have been
+    /// sent, so sending it again may send it twice.
+    pub maybe_sent: bool,
 }
 
 impl AppError {
@@ -76,6 +82,7 @@ impl AppError {
             Self::RateLimited(_) => "RATE_LIMITED",
             Self::Upstream(_) => "UPSTREAM_ERROR",
             Self::Unavailable(_) => "UNAVAILABLE",
+            Self::SentNotStored(..) => "SENT_NOT_STORED",
             Self::Lagged(_) => "LAGGED",
         }
     }
@@ -97,6 +104,10 @@ impl AppError {
             | Self::Lagged(m) => m.clone(),
             Self::Upstream(e) => e.message.clone(),
             Self::Unavailable(_) => "the database is unavailable; nothing was changed, retry later".into(),
+            Self::SentNotStored(message_id, _) => format!(
+                "Meta accepted the message ({message_id}) and its credits were charged, but storing it failed, \
+                 so it is missing from the conversation; do not send it again"
+            ),
         }
     }
 
@@ -116,6 +127,7 @@ impl AppError {
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Upstream(e) => e.status,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::SentNotStored(..) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Lagged(_) => StatusCode::CONFLICT,
         }
     }
@@ -125,6 +137,9 @@ impl AppError {
         match self {
             Self::Unavailable(cause) => {
                 tracing::error!(error = %cause, code = self.code(), "request failed in the store")
+            }
+            Self::SentNotStored(message_id, cause) => {
+                tracing::error!(error = ?cause, message_id, "a message Meta accepted could not be stored")
             }
             Self::Upstream(e) => tracing::warn!(meta_code = ?e.meta_code, fbtrace_id = ?e.fbtrace_id, "{}", e.message),
             _ => {}
@@ -142,8 +157,17 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
         let mut body = json!({ "error": { "code": self.code(), "message": self.message() } });
-        if let Self::Upstream(UpstreamError { meta_code: Some(code), fbtrace_id, .. }) = &self {
-            body["error"]["meta"] = json!({ "code": code, "fbtrace_id": fbtrace_id });
+        match &self {
+            Self::Upstream(UpstreamError { meta_code, fbtrace_id, maybe_sent, .. }) => {
+                if let Some(code) = meta_code {
+                    body["error"]["meta"] = json!({ "code": code, "fbtrace_id": fbtrace_id });
+                }
+                if *maybe_sent {
+                    body["error"]["maybe_sent"] = json!(true);
+                }
+            }
+            Self::SentNotStored(message_id, _) => body["error"]["message_id"] = json!(message_id),
+            _ => {}
         }
         (self.status(), Json(body)).into_response()
     }
@@ -155,8 +179,17 @@ impl From<AppError> for async_graphql::Error {
         let code = err.code();
         async_graphql::Error::new(err.message()).extend_with(|_, ext| {
             ext.set("code", code);
-            if let AppError::Upstream(UpstreamError { meta_code: Some(meta_code), .. }) = &err {
-                ext.set("metaCode", *meta_code);
+            match &err {
+                AppError::Upstream(UpstreamError { meta_code, maybe_sent, .. }) => {
+                    if let Some(meta_code) = meta_code {
+                        ext.set("metaCode", *meta_code);
+                    }
+                    if *maybe_sent {
+                        ext.set("maybeSent", true);
+                    }
+                }
+                AppError::SentNotStored(message_id, _) => ext.set("messageId", message_id.as_str()),
+                _ => {}
             }
         })
     }

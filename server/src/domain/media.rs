@@ -154,6 +154,7 @@ impl MediaService {
                 message: format!("media {media_id} could not be written to MEDIA_DIR ({}): {e}", self.dir.display()),
                 meta_code: None,
                 fbtrace_id: None,
+                maybe_sent: false,
             })
         })?;
         let mime_type = info.mime_type.unwrap_or_else(|| "application/octet-stream".into());
@@ -215,6 +216,7 @@ fn upstream(media_id: &str, why: &str) -> AppError {
         message: format!("media {media_id} could not be fetched from Meta: {why}"),
         meta_code: None,
         fbtrace_id: None,
+        maybe_sent: false,
     })
 }
 

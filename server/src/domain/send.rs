@@ -1,11 +1,16 @@
 //! Sending: one service behind every door (REST and GraphQL).
 //!
 //! Order of work: check the message → in one transaction, check the 24-hour window and the
-//! balance and reserve the price (a ledger row) → call Meta → store the accepted message, or
-//! refund the reservation when Meta did not take it. Nothing is sent or charged for a message
-//! that fails a check, and concurrent sends can never overdraw a balance (the reservation is
-//! taken under the user's row lock). The reservation, the stored message and the refund are
-//! each group-committed with those of concurrent sends (see `write_batcher`).
+//! balance and reserve the price (a ledger row) → wait for the number's slot → call Meta →
+//! store the accepted message, or refund the reservation when Meta did not take it. Nothing is
+//! sent or charged for a message that fails a check, and concurrent sends can never overdraw a
+//! balance (the reservation is taken under the user's row lock). The reservation, the stored
+//! message and the refund are each group-committed with those of concurrent sends (see
+//! `write_batcher`).
+//!
+//! A send whose request reached Meta without a usable answer (a timeout, an unreadable
+//! success) may have gone out: it keeps its charge, and its error says so (`maybe_sent`), since
+//! a caller told "not sent" would send it again.
 
 use std::{
     collections::BTreeMap,
@@ -22,7 +27,7 @@ use crate::{
     error::{AppError, UpstreamError},
     store::entity::conversation,
     whatsapp::{
-        client::{GraphApi, GraphError},
+        client::{Accepted, GraphApi, GraphError},
         outbound::{self, OutboundRequest},
         pacing::Pacer,
     },
@@ -116,39 +121,56 @@ impl Sender {
             }
         };
         let asked_for_slot = Instant::now();
-        let outcome = match self.pacer.wait_for_slot(self.deadline).await {
-            Ok(()) => {
-                self.domain.metrics.observe_pacing_wait(asked_for_slot.elapsed());
-                self.graph.send_message(&request.body).await
-            }
-            Err(_) => Err(GraphError::Timeout(self.deadline)),
-        };
-        match outcome {
+        if let Err(wait) = self.pacer.wait_for_slot(self.deadline).await {
+            self.refund(reservation).await?;
+            return Err(AppError::RateLimited(format!(
+                "the business number's messages per second (WHATSAPP_MAX_MPS) are taken for the next {} ms, \
+                 longer than the send's deadline (WHATSAPP_SEND_TIMEOUT_MS); nothing was sent and its credits \
+                 were refunded; retry in a second",
+                wait.as_millis()
+            )));
+        }
+        self.domain.metrics.observe_pacing_wait(asked_for_slot.elapsed());
+        match self.graph.send_message(&request.body).await {
             Ok(accepted) => {
-                let stored = self
-                    .domain
-                    .record_outbound(OutboundMessage {
-                        message_id: accepted.message_id,
-                        from: self.business_number().await?,
-                        phone_number_id: self.phone_number_id.clone(),
-                        to: request.to,
-                        kind: request.kind,
-                        raw: request.body,
-                        credits_charged: reservation.price,
-                        send_ref: Some(reservation.reference.clone()),
-                    })
-                    .await?;
-                Ok(Sent {
-                    conversation: stored,
-                    response: accepted.response,
-                    credits_remaining: reservation.balance_after,
-                })
+                let message_id = accepted.message_id.clone();
+                self.store_sent(request, &reservation, accepted)
+                    .await
+                    .map_err(|cause| AppError::SentNotStored(message_id, Box::new(cause)))
             }
+            Err(error) if error.may_have_been_taken() => Err(upstream(
+                error,
+                "the message may have been sent, so its credits were kept; check the conversation before sending \
+                 it again",
+            )),
             Err(error) => {
                 self.refund(reservation).await?;
                 Err(upstream(error, "the message was not sent and its credits were refunded"))
             }
         }
+    }
+
+    /// Stores a message Meta accepted, paid by `reservation`.
+    async fn store_sent(
+        &self,
+        request: OutboundRequest,
+        reservation: &Reservation,
+        accepted: Accepted,
+    ) -> Result<Sent, AppError> {
+        let stored = self
+            .domain
+            .record_outbound(OutboundMessage {
+                message_id: accepted.message_id,
+                from: self.business_number().await?,
+                phone_number_id: self.phone_number_id.clone(),
+                to: request.to,
+                kind: request.kind,
+                raw: request.body,
+                credits_charged: reservation.price,
+                send_ref: Some(reservation.reference.clone()),
+            })
+            .await?;
+        Ok(Sent { conversation: stored, response: accepted.response, credits_remaining: reservation.balance_after })
     }
 
     /// Marks a stored inbound message as read at Meta (admins only).
@@ -164,7 +186,10 @@ impl Sender {
                 "{message_id} is a message the business sent; only inbound messages are marked read"
             )));
         }
-        self.graph.mark_read(message_id).await.map_err(|e| upstream(e, "nothing was marked"))
+        self.graph.mark_read(message_id).await.map_err(|e| match e.may_have_been_taken() {
+            true => upstream(e, "it may have been marked; marking it again is harmless"),
+            false => upstream(e, "nothing was marked"),
+        })
     }
 
     async fn reserve(&self, request: &OutboundRequest) -> Result<Reservation, AppError> {
@@ -251,5 +276,11 @@ fn upstream(error: GraphError, outcome: &str) -> AppError {
         GraphError::Refused(r) => r.details.as_deref().map(|d| format!(" ({d})")).unwrap_or_default(),
         _ => String::new(),
     };
-    AppError::Upstream(UpstreamError { status, message: format!("{error}{detail}; {outcome}"), meta_code, fbtrace_id })
+    AppError::Upstream(UpstreamError {
+        status,
+        message: format!("{error}{detail}; {outcome}"),
+        meta_code,
+        fbtrace_id,
+        maybe_sent: error.may_have_been_taken(),
+    })
 }

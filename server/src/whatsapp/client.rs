@@ -6,6 +6,10 @@
 //! jittered backoff, and all of them fit inside the send's deadline. Everything else — a
 //! timeout after the request left, re-engagement (131047), undeliverable (131026), template
 //! parameters (132000), a bad token (190) — reaches the caller with Meta's code.
+//!
+//! A connection gets at most a third of the deadline (and 5 s), and no try starts with less
+//! than that left, so a connection that never opens ends as [`GraphError::Unreachable`]
+//! (not sent) rather than as a timeout, which may have reached Meta.
 
 use std::time::{Duration, Instant};
 
@@ -116,6 +120,14 @@ pub enum GraphError {
     BadResponse(String),
 }
 
+impl GraphError {
+    /// Whether the request reached Meta and what became of it is unknown: no answer before the
+    /// deadline, or a success answer that could not be read. Such a message may have been sent.
+    pub fn may_have_been_taken(&self) -> bool {
+        matches!(self, Self::Timeout(_) | Self::BadResponse(_))
+    }
+}
+
 /// The reqwest implementation.
 #[derive(Debug)]
 pub struct GraphClient {
@@ -124,19 +136,22 @@ pub struct GraphClient {
     endpoint: Option<String>,
     token: Option<crate::config::Secret>,
     deadline: Duration,
+    connect_timeout: Duration,
 }
 
 impl GraphClient {
     /// A client for the configured number and token.
     pub fn new(config: &WhatsAppConfig) -> Self {
         let endpoint = config.phone_number_id.as_ref().map(|id| format!("{}/{id}/messages", config.api_base));
-        let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).build().unwrap_or_default();
+        let connect_timeout = (config.send_timeout / 3).min(Duration::from_secs(5));
+        let http = reqwest::Client::builder().connect_timeout(connect_timeout).build().unwrap_or_default();
         Self {
             http,
             api_base: config.api_base.clone(),
             endpoint,
             token: config.token.clone(),
             deadline: config.send_timeout,
+            connect_timeout,
         }
     }
 
@@ -145,7 +160,8 @@ impl GraphClient {
     }
 
     /// Runs `attempt` until it succeeds, fails for good, or the deadline leaves no room for
-    /// another backoff. `idempotent` calls (GETs) also retry server errors.
+    /// another backoff and a connection's time. `idempotent` calls (GETs) also retry server
+    /// errors.
     async fn retrying<T, F, Fut>(&self, idempotent: bool, attempt: F) -> Result<T, GraphError>
     where
         F: Fn(Duration) -> Fut + Send + Sync,
@@ -154,10 +170,11 @@ impl GraphClient {
     {
         let started = Instant::now();
         let mut retry = 0u32;
+        let mut untaken: Option<GraphError> = None;
         loop {
             let remaining = self.deadline.saturating_sub(started.elapsed());
-            if remaining.is_zero() {
-                return Err(GraphError::Timeout(self.deadline));
+            if let Some(error) = untaken.take_if(|_| remaining < self.connect_timeout) {
+                return Err(error);
             }
             let error = match attempt(remaining).await {
                 Ok(value) => return Ok(value),
@@ -169,10 +186,11 @@ impl GraphClient {
                 _ => false,
             };
             let wait = backoff(retry);
-            if !retryable || started.elapsed() + wait >= self.deadline {
+            if !retryable || started.elapsed() + wait + self.connect_timeout > self.deadline {
                 return Err(error);
             }
             tracing::warn!(retry, ?wait, %error, "retrying a Graph API call that did not go through");
+            untaken = Some(error);
             tokio::time::sleep(wait).await;
             retry += 1;
         }
@@ -188,11 +206,12 @@ impl GraphClient {
         let request = self.http.post(endpoint).bearer_auth(token).json(message).timeout(remaining);
         let response = request.send().await.map_err(|e| classify_transport(&e, remaining))?;
         let status = response.status().as_u16();
-        let body: Value = response.json().await.map_err(|e| GraphError::BadResponse(e.to_string()))?;
         if !(200..300).contains(&status) {
+            // A refusal whose body is not Meta's error object (a proxy's page) is still one.
+            let body: Value = response.json().await.unwrap_or_default();
             return Err(GraphError::Refused(refusal(status, &body)));
         }
-        Ok(body)
+        response.json().await.map_err(|e| GraphError::BadResponse(e.to_string()))
     }
 }
 

@@ -136,6 +136,12 @@ async fn the_send_rules_answer_with_their_codes() {
     let refused = send(&app, json!({ "to": ANA, "text": { "body": "x" } })).await;
     assert_eq!(code(&refused), "UPSTREAM_ERROR");
     assert_eq!(refused["errors"][0]["extensions"]["metaCode"], 131047);
+    assert_eq!(refused["errors"][0]["extensions"].get("maybeSent"), None, "Meta refused it: not sent");
+
+    app.graph.reply(200, json!({ "messaging_product": "whatsapp" }));
+    let unknown = send(&app, json!({ "to": ANA, "text": { "body": "x" } })).await;
+    assert_eq!(code(&unknown), "UPSTREAM_ERROR");
+    assert_eq!(unknown["errors"][0]["extensions"]["maybeSent"], true, "{unknown}");
 
     let stranger = send(&app, json!({ "to": "33700000000", "text": { "body": "x" } })).await;
     assert_eq!(code(&stranger), "OUTSIDE_SERVICE_WINDOW");

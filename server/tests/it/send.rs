@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use wagate::{
     auth::Role,
@@ -250,12 +250,13 @@ fn text_with_bsuid(id: &str, phone: &str, at: i64) -> Value {
 
 #[tokio::test]
 async fn a_refund_reaches_the_user_whose_number_changed_while_the_message_was_out() {
-    let app = TestApp::builder().env("WHATSAPP_SEND_TIMEOUT_MS", "1500").spawn().await;
+    let app = TestApp::builder().spawn().await;
     let now = chrono::Utc::now().timestamp() - 60;
     app.deliver(&text_with_bsuid("wamid.N1", ANA, now)).await;
     let ana = app.user_by_phone(ANA).await;
     assert_eq!(ana.current_month_credits, 99);
-    app.graph.delay(Duration::from_secs(3));
+    app.graph.delay(Duration::from_millis(800));
+    app.graph.reply_error(400, 131026, "Message undeliverable");
     let new_number = "33698765432";
     let (message, token) = (seed_message(), app.admin_token());
     let (response, ()) = tokio::join!(app.send(&message, Some(&token)), async {
@@ -263,7 +264,7 @@ async fn a_refund_reaches_the_user_whose_number_changed_while_the_message_was_ou
         app.deliver(&text_with_bsuid("wamid.N2", new_number, now + 1)).await;
     });
     let (status, error) = error_of(response).await;
-    assert_eq!((status, error["code"].as_str()), (504, Some("UPSTREAM_ERROR")));
+    assert_eq!((status, error["code"].as_str()), (502, Some("UPSTREAM_ERROR")));
 
     let moved = app.user_by_phone(new_number).await;
     assert_eq!(moved.id, ana.id, "Ana's record took her new number");
@@ -310,15 +311,22 @@ async fn a_status_that_beats_the_send_response_is_applied() {
 }
 
 #[tokio::test]
-async fn meta_slow_or_unreachable_is_an_upstream_error_within_the_deadline_and_refunded() {
+async fn meta_slow_is_an_upstream_error_within_the_deadline_that_says_the_message_may_have_gone() {
     let slow = app_with_open_window(&[("WHATSAPP_SEND_TIMEOUT_MS", "400")]).await;
     slow.graph.delay(Duration::from_secs(3));
     let started = std::time::Instant::now();
     let (status, error) = error_of(slow.send(&seed_message(), Some(&slow.admin_token())).await).await;
     assert_eq!((status, error["code"].as_str()), (504, Some("UPSTREAM_ERROR")));
     assert!(started.elapsed() < Duration::from_secs(2), "answered after {:?}", started.elapsed());
-    assert_eq!(slow.user_by_phone(ANA).await.current_month_credits, 99);
+    assert_eq!(error["maybe_sent"], true, "{error}");
+    assert!(error["message"].as_str().unwrap_or_default().contains("may have been sent"), "{error}");
+    assert_eq!(slow.graph.requests().len(), 1, "a request that may have been taken is not retried");
+    assert_eq!(slow.user_by_phone(ANA).await.current_month_credits, 98, "Meta may have sent it: the charge stays");
+    slow.assert_ledger_matches_balances().await;
+}
 
+#[tokio::test]
+async fn meta_unreachable_is_an_upstream_error_and_refunded() {
     let down = app_with_open_window(&[
         ("WHATSAPP_API_BASE", "http://127.0.0.1:9/v23.0"),
         ("WHATSAPP_SEND_TIMEOUT_MS", "1500"),
@@ -327,8 +335,50 @@ async fn meta_slow_or_unreachable_is_an_upstream_error_within_the_deadline_and_r
     let (status, error) = error_of(down.send(&seed_message(), Some(&down.admin_token())).await).await;
     assert_eq!((status, error["code"].as_str()), (502, Some("UPSTREAM_ERROR")));
     assert!(error["message"].as_str().unwrap_or_default().contains("could not be reached"), "{error}");
+    assert_eq!(error.get("maybe_sent"), None, "{error}");
     assert_eq!(down.user_by_phone(ANA).await.current_month_credits, 99);
     down.assert_ledger_matches_balances().await;
+}
+
+#[tokio::test]
+async fn a_success_answer_that_cannot_be_read_may_have_sent_the_message() {
+    let app = app_with_open_window(&[]).await;
+    app.graph.reply(200, json!({ "messaging_product": "whatsapp" }));
+    let (status, error) = error_of(app.send(&seed_message(), Some(&app.admin_token())).await).await;
+    assert_eq!((status, error["code"].as_str()), (502, Some("UPSTREAM_ERROR")));
+    assert_eq!(error["maybe_sent"], true, "{error}");
+    assert!(error["message"].as_str().unwrap_or_default().contains("messages[0].id"), "{error}");
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 98);
+}
+
+#[tokio::test]
+async fn no_slot_within_the_deadline_is_rate_limited_and_refunded_without_calling_meta() {
+    let app = app_with_open_window(&[("WHATSAPP_MAX_MPS", "1"), ("WHATSAPP_SEND_TIMEOUT_MS", "300")]).await;
+    let token = app.admin_token();
+    assert_eq!(app.send(&seed_message(), Some(&token)).await.status(), 200);
+    let (status, error) = error_of(app.send(&seed_message(), Some(&token)).await).await;
+    assert_eq!((status, error["code"].as_str()), (429, Some("RATE_LIMITED")));
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("WHATSAPP_MAX_MPS") && message.contains("retry"), "{error}");
+    assert_eq!(app.graph.requests().len(), 1, "the refused send never reached Meta");
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 98, "charged for the sent one only");
+    app.assert_ledger_matches_balances().await;
+}
+
+#[tokio::test]
+async fn a_message_meta_accepted_but_the_store_lost_is_reported_as_sent() {
+    let app = app_with_open_window(&[]).await;
+    let sending = send_held_at_meta(&app).await;
+    app.db()
+        .execute_unprepared("ALTER TABLE conversations RENAME TO conversations_away")
+        .await
+        .expect("take the table away");
+    let response = sending.await.expect("join").expect("response");
+    let (status, error) = error_of(response).await;
+    assert_eq!((status, error["code"].as_str()), (500, Some("SENT_NOT_STORED")));
+    assert_eq!(error["message_id"], "wamid.FAKE1");
+    assert!(error["message"].as_str().unwrap_or_default().contains("do not send it again"), "{error}");
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 98, "it was sent: the charge stays");
 }
 
 #[tokio::test]
