@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'INSUFFICIENT_CREDITS'
   | 'OUTSIDE_SERVICE_WINDOW'
   | 'UPSTREAM_ERROR'
+  | 'SENT_NOT_STORED'
   | 'RATE_LIMITED'
   | 'LAGGED'
   | 'NETWORK';
@@ -61,7 +62,12 @@ export function describeError(error: ErrorLike | null | undefined): string {
     case 'OUTSIDE_SERVICE_WINDOW':
       return "The contact's last message is more than 24 hours old, so WhatsApp only accepts an approved template now.";
     case 'UPSTREAM_ERROR':
+      if (error?.graphQLErrors?.[0]?.extensions?.maybeSent === true) {
+        return `WhatsApp may have sent the message; check the conversation before sending it again. (${detail})`;
+      }
       return detail ? `WhatsApp did not take the message: ${detail}` : 'WhatsApp did not take the message.';
+    case 'SENT_NOT_STORED':
+      return "WhatsApp sent the message, but it could not be saved here, so it won't show in the conversation. Don't send it again.";
     case 'RATE_LIMITED':
       return 'Too many attempts in a short time. Wait a moment and try again.';
     case 'NETWORK':

@@ -19,6 +19,9 @@ describe('error sentences', () => {
     expect(describeError(gqlError('INSUFFICIENT_CREDITS'))).toMatch(/doesn't have enough credits/);
     expect(describeError(gqlError('OUTSIDE_SERVICE_WINDOW'))).toMatch(/more than 24 hours old.*template/);
     expect(describeError(gqlError('UPSTREAM_ERROR', '[GraphQL] Meta refused (131026)'))).toBe('WhatsApp did not take the message: Meta refused (131026)');
+    const unanswered = { graphQLErrors: [{ message: 'no answer in time', extensions: { code: 'UPSTREAM_ERROR', maybeSent: true } }] };
+    expect(describeError(unanswered)).toMatch(/^WhatsApp may have sent the message; check the conversation/);
+    expect(describeError(gqlError('SENT_NOT_STORED'))).toMatch(/sent the message.*Don't send it again/);
   });
 
   it("falls back to the server's message for unknown codes", () => {
