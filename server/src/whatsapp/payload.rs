@@ -204,8 +204,11 @@ fn read_change(value: Option<&Value>, place: &str, problems: &mut Vec<String>) -
 
 fn read_message(raw: Value) -> Result<InboundMessage, &'static str> {
     let id = string_field(&raw, "id").ok_or("has no `id`")?;
-    let from = string_field(&raw, "from");
-    let from_user_id = string_field(&raw, "from_user_id");
+    let kind = string_field(&raw, "type").unwrap_or_else(|| "unknown".into());
+    let (mut from, mut from_user_id) = (string_field(&raw, "from"), string_field(&raw, "from_user_id"));
+    if from.is_none() && from_user_id.is_none() && kind == "system" {
+        (from, from_user_id) = system_sender(&raw);
+    }
     if from.is_none() && from_user_id.is_none() {
         return Err("names no sender (`from` or `from_user_id`)");
     }
@@ -214,7 +217,7 @@ fn read_message(raw: Value) -> Result<InboundMessage, &'static str> {
         from,
         from_user_id,
         timestamp: unix_seconds(raw.get("timestamp")),
-        kind: string_field(&raw, "type").unwrap_or_else(|| "unknown".into()),
+        kind,
         errors: errors_of(&raw),
         raw,
     })
@@ -230,6 +233,17 @@ fn read_status(raw: Value) -> Result<StatusUpdate, &'static str> {
         pricing: raw.get("pricing").cloned(),
         raw,
     })
+}
+
+/// The contact a `system` message is about, for one without `from` (Meta may leave it out): the
+/// business-scoped id it had (`previous_user_id`, else `user_id`), else its number (`customer`,
+/// else the new `wa_id` or `new_wa_id`), as `(phone, business-scoped id)`.
+fn system_sender(raw: &Value) -> (Option<String>, Option<String>) {
+    let system = raw.get("system").unwrap_or(&Value::Null);
+    match string_field(system, "previous_user_id").or_else(|| string_field(system, "user_id")) {
+        Some(bsuid) => (None, Some(bsuid)),
+        None => (["customer", "wa_id", "new_wa_id"].into_iter().find_map(|key| string_field(system, key)), None),
+    }
 }
 
 fn string_field(raw: &Value, key: &str) -> Option<String> {

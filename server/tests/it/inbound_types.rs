@@ -156,6 +156,19 @@ async fn shared_current_location_is_stored_with_its_coordinates_only() {
 }
 
 #[tokio::test]
+async fn coordinates_keep_every_digit_meta_sent() {
+    let app = TestApp::spawn().await;
+    let (latitude, longitude) = (-21.420932469134982_f64, 13.722936774269641_f64);
+    let m =
+        meta::message("wamid.location3", FROM, TS, "location", json!({ "latitude": latitude, "longitude": longitude }));
+    let row = receive(&app, &m).await;
+    let raw: Value = serde_json::from_str(&row.raw).expect("raw");
+    assert_eq!(raw["location"]["latitude"].as_f64(), Some(latitude), "{}", row.raw);
+    assert_eq!(raw["location"]["longitude"].as_f64(), Some(longitude), "{}", row.raw);
+    assert_eq!(row.content, format!("[location] {latitude}, {longitude}"));
+}
+
+#[tokio::test]
 async fn shared_contacts_are_stored_with_their_names_and_charged_one() {
     let app = TestApp::spawn().await;
     let mut m = json!({ "from": FROM, "id": "wamid.contacts1", "timestamp": TS.to_string(), "type": "contacts" });
@@ -321,6 +334,37 @@ async fn system_message_without_contacts_is_stored_as_its_body_and_free() {
     assert_eq!(row.timestamp, TS);
     assert_eq!(row.credits_charged, 0);
     assert_eq!(serde_json::from_str::<Value>(&row.raw).expect("raw"), m);
+    app.assert_ledger_matches_balances().await;
+}
+
+#[tokio::test]
+async fn system_message_without_a_sender_is_stored_under_the_contact_it_names() {
+    let app = TestApp::spawn().await;
+    let bsuid = "US.111";
+    let mut hello = meta::text("wamid.bsuid-hello", FROM, TS, "hello");
+    hello["from_user_id"] = json!(bsuid);
+    app.deliver(&meta::envelope(vec![meta::contact(FROM, NAME)], vec![hello], vec![])).await;
+    let changed_id = json!({ "body": "User A's user id changed", "type": "user_changed_user_id",
+        "user_id": "US.222", "previous_user_id": bsuid });
+    let changed_number = json!({ "body": "User B changed from 16505550000 to 16505557777",
+        "type": "user_changed_number", "wa_id": "16505557777" });
+    for (id, system) in [("wamid.system-id", changed_id), ("wamid.system-number", changed_number)] {
+        let mut m = meta::message(id, FROM, TS + 1, "system", system.clone());
+        m.as_object_mut().expect("an object").remove("from");
+        let report = app.deliver(&meta::envelope(vec![], vec![m.clone()], vec![])).await;
+        assert_eq!(
+            (report["outcome"].as_str(), &report["messages_stored"]),
+            (Some("processed"), &json!(1)),
+            "{report}"
+        );
+        let row = stored(&app, id).await;
+        assert_eq!((row.kind.as_str(), row.content.as_str()), ("system", system["body"].as_str().unwrap_or_default()));
+        assert_eq!(row.credits_charged, 0);
+        assert_eq!(serde_json::from_str::<Value>(&row.raw).expect("raw"), m);
+    }
+    let ana = app.user_by_phone(FROM).await.id;
+    assert_eq!(stored(&app, "wamid.system-id").await.user_id, ana, "the contact whose id changed");
+    assert_eq!(stored(&app, "wamid.system-number").await.from, "16505557777", "the number it names");
     app.assert_ledger_matches_balances().await;
 }
 
