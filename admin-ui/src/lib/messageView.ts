@@ -17,6 +17,7 @@ export type Body =
   | { kind: 'interactive'; title: string; description?: string; prompt?: string }
   | { kind: 'reaction'; emoji: string; target: string | null }
   | { kind: 'template'; name: string }
+  | { kind: 'edited'; body: Body }
   | { kind: 'other'; text: string };
 
 const MEDIA: readonly string[] = ['image', 'video', 'audio', 'document', 'sticker'];
@@ -45,6 +46,12 @@ export function bodyOf(message: Pick<Message, 'type' | 'content' | 'raw' | 'medi
       return { kind: 'reaction', emoji: str(part.emoji) ?? '', target: str(part.message_id) ?? message.replyTo ?? null };
     case 'template':
       return { kind: 'template', name: str(part.name) ?? message.content };
+    case 'edit': {
+      // An edit (WhatsApp Business app numbers) shows the message it now is.
+      const edited = asObject(part.message);
+      if (typeof edited.type !== 'string' || edited.type === 'edit') break;
+      return { kind: 'edited', body: bodyOf({ ...message, type: edited.type, raw: edited }) };
+    }
     default:
       if (MEDIA.includes(message.type)) {
         return {

@@ -15,6 +15,23 @@ describe('what a bubble shows', () => {
     expect(bodyOf(m)).toMatchObject({ kind: 'media', media: 'document', mediaId: 'd1', fileName: 'cv.pdf' });
   });
 
+  it('reads an edit as the message it now is, media included', () => {
+    const edit = message({
+      type: 'edit',
+      mediaId: 'i9',
+      content: '[edited] [image] New caption',
+      raw: { edit: { original_message_id: 'w1', message: { type: 'image', image: { id: 'i9', caption: 'New caption' } } } },
+    });
+    expect(bodyOf(edit)).toEqual({
+      kind: 'edited',
+      body: { kind: 'media', media: 'image', mediaId: 'i9', caption: 'New caption', fileName: undefined, voice: false },
+    });
+    const text = message({ type: 'edit', raw: { edit: { message: { type: 'text', text: { body: 'Fixed' } } } } });
+    expect(bodyOf(text)).toEqual({ kind: 'edited', body: { kind: 'text', text: 'Fixed' } });
+    const bare = message({ type: 'edit', content: '[edited]', raw: { edit: { original_message_id: 'w1' } } });
+    expect(bodyOf(bare)).toEqual({ kind: 'other', text: '[edited]' });
+  });
+
   it('reads a location with its place', () => {
     const m = message({ type: 'location', raw: { location: { latitude: 48.85, longitude: 2.35, name: 'Paris' } } });
     expect(bodyOf(m)).toEqual({ kind: 'location', latitude: 48.85, longitude: 2.35, name: 'Paris', address: undefined });

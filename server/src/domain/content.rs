@@ -27,7 +27,7 @@ pub fn readable(kind: &str, message: &Value) -> String {
         "order" => order(message),
         "system" => text("/system/body").unwrap_or("[system]").to_owned(),
         "request_welcome" => "[chat opened]".into(),
-        "edit" => tagged("edited", text("/edit/message/text/body").or(text("/edit/message/image/caption"))),
+        "edit" => edited(message),
         "revoke" => "[message deleted]".into(),
         "unsupported" | "unknown" => tagged(
             "unsupported",
@@ -35,6 +35,20 @@ pub fn readable(kind: &str, message: &Value) -> String {
         ),
         other => format!("[{other}]"),
     }
+}
+
+/// An edit reads as the message it now is, marked edited.
+fn edited(message: &Value) -> String {
+    match edited_message(message) {
+        Some((kind, inner)) => format!("[edited] {}", readable(kind, inner)).trim_end().to_owned(),
+        None => "[edited]".into(),
+    }
+}
+
+/// The message an `edit` turns the original into, with its type.
+pub fn edited_message(message: &Value) -> Option<(&str, &Value)> {
+    let inner = message.pointer("/edit/message")?;
+    Some((inner.get("type").and_then(Value::as_str)?, inner))
 }
 
 fn document(message: &Value) -> String {
@@ -74,6 +88,9 @@ fn interactive(message: &Value) -> String {
     let reply = |kind: &str| message.pointer(&format!("/interactive/{kind}/title")).and_then(Value::as_str);
     if let Some(title) = reply("button_reply").or(reply("list_reply")) {
         return title.to_owned();
+    }
+    if let Some(answer) = message.pointer("/interactive/call_permission_reply/response").and_then(Value::as_str) {
+        return format!("[call permission] {answer}");
     }
     match message.pointer("/interactive/nfm_reply") {
         Some(nfm) => {
@@ -129,6 +146,19 @@ mod tests {
             ("reaction", json!({"reaction": {"message_id": "w", "emoji": ""}}), "[reaction removed]"),
             ("order", json!({"order": {"text": "asap", "product_items": [{}, {}]}}), "[order] 2 items: asap"),
             ("system", json!({"system": {"body": "User changed number"}}), "User changed number"),
+            (
+                "interactive",
+                json!({"interactive": {"type": "call_permission_reply", "call_permission_reply": {"response": "reject"}}}),
+                "[call permission] reject",
+            ),
+            ("edit", json!({"edit": {"message": {"type": "text", "text": {"body": "Fixed"}}}}), "[edited] Fixed"),
+            (
+                "edit",
+                json!({"edit": {"message": {"type": "document", "document": {"filename": "invoice.pdf", "caption": "v2"}}}}),
+                "[edited] [document] invoice.pdf — v2",
+            ),
+            ("edit", json!({"edit": {"original_message_id": "w"}}), "[edited]"),
+            ("revoke", json!({"revoke": {"original_message_id": "w"}}), "[message deleted]"),
             (
                 "unsupported",
                 json!({"errors": [{"title": "Message type unknown"}]}),

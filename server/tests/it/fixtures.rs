@@ -146,14 +146,13 @@ async fn assert_nothing_lost(batch: &Batch, relative: &str) {
 }
 
 /// The content of the stored row of `wamid`.
-async fn content_of(app: &TestApp, wamid: &str) -> String {
+async fn row_of(app: &TestApp, wamid: &str) -> conversation::Model {
     conversation::Entity::find()
         .filter(conversation::Column::MessageId.eq(wamid))
         .one(app.db())
         .await
         .expect("conversation query")
         .unwrap_or_else(|| panic!("no row for {wamid}"))
-        .content
 }
 
 #[test]
@@ -184,7 +183,9 @@ async fn pywa_callback_selection_json_is_ingested_without_loss() {
 async fn pywa_deleted_message_json_is_ingested_without_loss() {
     let app = TestApp::spawn().await;
     let apps = replay_without_loss(app, "pywa/deleted_message.json").await;
-    assert_eq!(content_of(&apps[0], "<WHATSAPP_MESSAGE_ID>").await, "[message deleted]");
+    let row = row_of(&apps[0], "<WHATSAPP_MESSAGE_ID>").await;
+    assert_eq!(row.content, "[message deleted]");
+    assert_eq!(row.reply_to.as_deref(), Some("<ORIGINAL_WHATSAPP_MESSAGE_ID>"), "the deleted message");
 }
 
 #[tokio::test]
@@ -192,7 +193,10 @@ async fn pywa_edited_message_json_is_ingested_without_loss() {
     let app = TestApp::spawn().await;
     let apps = replay_without_loss(app, "pywa/edited_message.json").await;
     let wamid = "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUFERjg0NDEzNDdFODU3MUMxMAA=";
-    assert_eq!(content_of(&apps[0], wamid).await, "[edited] Updated image caption");
+    let row = row_of(&apps[0], wamid).await;
+    assert_eq!(row.content, "[edited] [image] Updated image caption");
+    assert_eq!(row.media_id.as_deref(), Some("1234567890"), "the edited image is fetched like any other");
+    assert_eq!(row.reply_to.as_deref(), Some("wamid.HBgLMTQxMjU1NTA4MjkVAgASGBQzQUNCNjk5RDUwNUZGMUZEM0VBRAA="));
 }
 
 #[tokio::test]

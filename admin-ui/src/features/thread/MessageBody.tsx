@@ -1,10 +1,13 @@
 // The inside of a bubble, by message type.
-import { bodyOf, mapLink } from '../../lib/messageView';
+import { type Body, bodyOf, mapLink } from '../../lib/messageView';
 import type { Message } from '../../lib/types';
 import { MediaView } from './MediaView';
 
 export function MessageBody({ message }: { message: Message }) {
-  const body = bodyOf(message);
+  return <BodyView body={bodyOf(message)} />;
+}
+
+function BodyView({ body }: { body: Body }) {
   switch (body.kind) {
     case 'text':
       return <p className="bubble__text">{body.text}</p>;
@@ -66,6 +69,13 @@ export function MessageBody({ message }: { message: Message }) {
           <span className="muted">Template </span>
           <strong>{body.name}</strong>
         </p>
+      );
+    case 'edited':
+      return (
+        <>
+          <p className="muted">Edited</p>
+          <BodyView body={body.body} />
+        </>
       );
     default:
       return <p className="bubble__text muted">{body.text}</p>;

@@ -97,6 +97,8 @@ pub(super) fn inbound_row(
         .unwrap_or_default();
     let reply_to = raw
         .pointer("/reaction/message_id")
+        .or_else(|| raw.pointer("/edit/original_message_id"))
+        .or_else(|| raw.pointer("/revoke/original_message_id"))
         .or_else(|| raw.pointer("/context/id"))
         .and_then(Value::as_str)
         .map(str::to_owned);
@@ -145,8 +147,12 @@ pub(super) fn status_row(update: &StatusUpdate, now: DateTime<Utc>) -> status_ev
     }
 }
 
-/// The media id of an image, video, audio, document or sticker message.
+/// The media id of an image, video, audio, document or sticker message, or of an edit that
+/// turns a message into one.
 pub(super) fn media_id_of(kind: &str, raw: &Value) -> Option<String> {
+    if kind == "edit" {
+        return content::edited_message(raw).and_then(|(kind, inner)| media_id_of(kind, inner));
+    }
     matches!(kind, "image" | "video" | "audio" | "document" | "sticker")
         .then(|| raw.pointer(&format!("/{kind}/id")).and_then(Value::as_str).map(str::to_owned))
         .flatten()
