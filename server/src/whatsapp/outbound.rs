@@ -111,8 +111,12 @@ fn inferred_type(body: &Map<String, Value>) -> Result<String, AppError> {
 }
 
 fn recipient(body: &Map<String, Value>) -> Result<String, AppError> {
-    let to =
-        body.get("to").and_then(Value::as_str).ok_or_else(|| bad("`to` is required: the recipient's phone number"))?;
+    let to = body.get("to").and_then(Value::as_str).ok_or_else(|| match body.get("recipient") {
+        Some(_) => {
+            bad("`recipient` (a business-scoped user id) is not supported: give the contact's phone number in `to`")
+        }
+        None => bad("`to` is required: the recipient's phone number"),
+    })?;
     let digits = to.trim().trim_start_matches('+');
     if !(7..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad(format!("`to` must be a phone number in E.164 digits like 33612345678, got \"{to}\"")));
@@ -318,6 +322,7 @@ mod tests {
         let cases = [
             (json!({"type":"text","text":{"body":"x"}}), "`to`"),
             (json!({"to":"06 12","text":{"body":"x"}}), "`to`"),
+            (json!({"recipient":"US.13491208655302741918","text":{"body":"x"}}), "`recipient` (a business-scoped"),
             (json!({"to":"33612345678","type":"text","text":{"body":""}}), "`text.body`"),
             (json!({"to":"33612345678","type":"text","text":{"body":"x".repeat(4097)}}), "`text.body` is 4097"),
             (
