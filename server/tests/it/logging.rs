@@ -1,5 +1,6 @@
 //! Logs never hold requests back: a reader of the server's output that stops reading (a stuck
-//! log shipper, a full pipe) costs log lines at worst, never answers.
+//! log shipper, a full pipe) costs log lines at worst, never answers. And what an operator must
+//! see is logged.
 
 use std::{
     io::{BufRead, BufReader},
@@ -7,9 +8,10 @@ use std::{
     time::{Duration, Instant},
 };
 
+use serde_json::json;
 use wagate::whatsapp::signature;
 
-use crate::support::{APP_SECRET, TestApp, meta};
+use crate::support::{APP_SECRET, TestApp, meta, process::ServerProcess};
 
 /// Enough deliveries for their log lines to fill a pipe (64 KiB) several times over.
 const DELIVERIES: usize = 600;
@@ -57,4 +59,31 @@ async fn requests_are_answered_while_nobody_reads_the_servers_log() {
     let _ = child.wait();
     assert_eq!(app.count("conversations").await, DELIVERIES as i64);
     assert!(took < Duration::from_secs(60), "{DELIVERIES} deliveries took {took:?}");
+}
+
+#[tokio::test]
+async fn an_error_meta_reports_for_the_whole_number_is_logged_as_a_warning() {
+    let dir = tempfile::tempdir().expect("dir");
+    let database = format!("sqlite://{}?mode=rwc", dir.path().join("warn.db").display());
+    let server = ServerProcess::start(&[("DATABASE_URL", database.as_str()), ("WHATSAPP_APP_SECRET", APP_SECRET)]);
+    let mut notification = meta::envelope(vec![], vec![], vec![]);
+    notification["entry"][0]["changes"][0]["value"]["errors"] = json!([{ "code": 131000, "title": "Something went wrong",
+        "message": "Something went wrong", "error_data": { "details": "the number's account is restricted" } }]);
+    let bytes = meta::wire_bytes(&notification);
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/whatsapp/webhook", server.address))
+        .header("x-hub-signature-256", signature::sign(APP_SECRET, &bytes))
+        .header("content-type", "application/json")
+        .body(bytes)
+        .send()
+        .await
+        .expect("webhook");
+    assert_eq!(response.status(), 200);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !server.log_messages().iter().any(|m| m == "Meta reported an error for the business number") {
+        assert!(Instant::now() < deadline, "no warning in:\n{}", server.output());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let output = server.output();
+    assert!(output.contains("131000") && output.contains("the number's account is restricted"), "{output}");
 }

@@ -84,6 +84,7 @@ impl Domain {
         match serde_json::from_slice::<Value>(body) {
             Ok(json) => {
                 let notification = payload::interpret(&payload::storable(json));
+                warn_of_number_errors(&notification);
                 self.write_unit(QueuedDelivery::new(body, signature, notification)).await
             }
             Err(err) => {
@@ -123,5 +124,22 @@ impl Domain {
             IngestReport { outcome: "rejected", problems: vec![format!("not JSON: {error}")], ..Default::default() };
         let target = Target::New { body, signature };
         deliveries::write(&self.db, target, &Notification::default(), &report, now).await
+    }
+}
+
+/// Logs the errors Meta reports for a business number as a whole (a change holding errors and
+/// no message they could explain, such as a throughput or account problem): the delivery keeps
+/// them, but nothing else would show them to an operator.
+fn warn_of_number_errors(notification: &Notification) {
+    for change in notification.changes.iter().filter(|change| change.messages.is_empty()) {
+        for error in &change.errors {
+            tracing::warn!(
+                phone_number_id = %change.phone_number_id,
+                code = ?error.code,
+                title = ?error.title,
+                details = ?error.details(),
+                "Meta reported an error for the business number"
+            );
+        }
     }
 }
