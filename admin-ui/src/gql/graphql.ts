@@ -46,7 +46,7 @@ export type ConversationFilter = {
   contact?: string | null | undefined;
   /** Inbound or outbound only. */
   direction?: Direction | null | undefined;
-  /** Text contained in the readable content, case-insensitive. */
+  /** Text contained in the readable content, case-insensitive in every alphabet (on PostgreSQL, as the database's locale folds case: any UTF-8 locale does). */
   search?: string | null | undefined;
   /** Messages at or after this moment (Meta's timestamp). */
   since?: string | null | undefined;

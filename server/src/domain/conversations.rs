@@ -8,7 +8,7 @@ pub use text_index::TEXT_INDEX_BATCH;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
     sea_query::{Expr, ExprTrait, SimpleExpr},
 };
 
@@ -54,7 +54,7 @@ pub struct ConversationFilter {
 }
 
 impl ConversationFilter {
-    fn apply(&self, mut query: Select<conversation::Entity>) -> Select<conversation::Entity> {
+    fn apply(&self, backend: DbBackend, mut query: Select<conversation::Entity>) -> Select<conversation::Entity> {
         use conversation::Column as C;
         if let Some(d) = self.direction {
             query = query.filter(C::Direction.eq(d.as_str()));
@@ -69,7 +69,7 @@ impl ConversationFilter {
             query = query.filter(contact_is(contact));
         }
         if let Some(search) = self.search() {
-            query = query.filter(search.condition());
+            query = query.filter(search.condition(backend));
         }
         if let Some(since) = self.since {
             query = query.filter(C::Timestamp.gte(since.timestamp()));
@@ -121,7 +121,10 @@ impl Domain {
             None => None,
         };
         let mut query = filter
-            .apply(conversation::Entity::find().filter(owned_by(scope.user_id(), indexed)))
+            .apply(
+                self.db.get_database_backend(),
+                conversation::Entity::find().filter(owned_by(scope.user_id(), indexed)),
+            )
             .order_by_desc(C::Timestamp)
             .order_by_desc(C::Id)
             .limit(size + 1);

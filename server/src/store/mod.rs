@@ -111,6 +111,7 @@ pub async fn connect(url: &str, settings: PoolSettings) -> Result<DatabaseConnec
                 .pragma("temp_store", "memory")
                 .statement_cache_capacity(SQLITE_STATEMENT_CACHE)
                 .row_buffer_size(SQLITE_ROW_BUFFER)
+                .with_regexp()
         });
     Database::connect(options).await
 }

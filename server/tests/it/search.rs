@@ -66,6 +66,56 @@ async fn a_search_finds_messages_stored_by_ingest_and_by_send_whatever_their_cas
 }
 
 #[tokio::test]
+async fn a_search_ignores_case_in_every_alphabet_whether_the_text_index_holds_the_message_or_not() {
+    let app = TestApp::spawn().await;
+    let bodies = ["École fermée DEMAIN", "Привет, Анна", "ÇA VA ? Ωμέγα", "ecole sans accent"];
+    let ana = deliver_texts(&app, "U", 1_700_000_000, &bodies).await;
+    let expect = [
+        ("école", vec!["U1"]),
+        ("ÉCOLE", vec!["U1"]),
+        ("FERMÉE", vec!["U1"]),
+        ("привет", vec!["U2"]),
+        ("АННА", vec!["U2"]),
+        ("ça va", vec!["U3"]),
+        ("ΩΜΈΓΑ", vec!["U3"]),
+        ("é", vec!["U1"]),
+        ("ecole", vec!["U4"]),
+    ];
+    for (term, rows) in &expect {
+        assert_eq!(found(&app, ana, json!({ "search": term })).await, wamids(rows), "{term}, not yet indexed");
+    }
+    until_indexed(&app).await;
+    for (term, rows) in &expect {
+        assert_eq!(found(&app, ana, json!({ "search": term })).await, wamids(rows), "{term}, indexed");
+    }
+}
+
+/// Returns once the text index (SQLite) has taken in every stored message; at once elsewhere.
+async fn until_indexed(app: &TestApp) {
+    if app.db().get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let behind = app
+            .db()
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                "SELECT count(*) AS n FROM conversations WHERE id > (SELECT indexed_through FROM conversations_fts_mark)",
+            ))
+            .await
+            .expect("count")
+            .map(|row| row.try_get::<i64>("", "n").expect("n"))
+            .unwrap_or_default();
+        if behind == 0 {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{behind} messages still not in the text index");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
 async fn like_wildcards_and_quotes_in_a_search_match_only_themselves() {
     let app = TestApp::spawn().await;
     let bodies = ["Sale: 50% off_today", "500 offers today", "50x offxtoday", "100%", "say \"hi\" \\o/"];

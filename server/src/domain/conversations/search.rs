@@ -1,8 +1,11 @@
-//! The `search` filter: messages whose `content` contains a term, ignoring case, with LIKE's
-//! wildcards in the term taken literally.
+//! The `search` filter: messages whose `content` contains a term, ignoring case in every
+//! alphabet, with LIKE's and regular expressions' special characters in the term taken literally.
 //!
-//! The condition is always `lower(content) LIKE '%term%' ESCAPE '\'`, so every backend and every
-//! plan returns the same rows; a trigram index only narrows where they are looked for.
+//! The condition is the same whatever the plan, so every plan returns the same rows; a trigram
+//! index only narrows where they are looked for. On PostgreSQL it is
+//! `lower(content) LIKE '%term%' ESCAPE '\'` (`lower` folds every alphabet under a UTF-8
+//! locale); on SQLite, whose `lower` and `LIKE` fold only A to Z, it is `content REGEXP
+//! '(?i)term'`, the term escaped (Rust's regex crate, registered on every connection).
 //! - PostgreSQL serves that condition from its GIN trigram index on `lower(content)` as it is,
 //!   and its planner weighs the index against walking the user's rows newest first from the
 //!   statistics it keeps on `lower(content)`.
@@ -48,14 +51,19 @@ impl Search {
         (!term.is_empty()).then(|| Self { lowered: term.to_lowercase() })
     }
 
-    /// `lower(content) LIKE '%term%'`, the term's wildcards escaped.
+    /// On SQLite `content REGEXP '(?i)term'`, else `lower(content) LIKE '%term%'`, the term
+    /// escaped either way.
     ///
     /// For a term in which PostgreSQL's trigram index finds no trigram, the text is written
     /// `lower(content || '')`, which the index does not cover: its planner would otherwise take
     /// the index for such a term (`%zq%`) and read all of it (1.4 s at 1 M messages).
-    pub(super) fn condition(&self) -> SimpleExpr {
-        let pattern = format!("%{}%", escape_like(&self.lowered));
+    pub(super) fn condition(&self, backend: DbBackend) -> SimpleExpr {
         let content = Expr::col(conversation::Column::Content);
+        if backend == DbBackend::Sqlite {
+            let pattern = format!("(?i){}", regex::escape(&self.lowered));
+            return content.binary(BinOper::Custom("REGEXP"), pattern);
+        }
+        let pattern = format!("%{}%", escape_like(&self.lowered));
         let text = if self.has_postgres_trigram() { content } else { content.binary(BinOper::Custom("||"), "") };
         Expr::expr(Func::lower(text)).like(LikeExpr::new(pattern).escape('\\'))
     }

@@ -193,7 +193,7 @@ pub struct ConversationFilterInput {
     pub status: Option<StatusGql>,
     /// A phone number that is the sender or the recipient.
     pub contact: Option<String>,
-    /// Text contained in the readable content, case-insensitive.
+    /// Text contained in the readable content, case-insensitive in every alphabet (on PostgreSQL, as the database's locale folds case: any UTF-8 locale does).
     pub search: Option<String>,
     /// Messages at or after this moment (Meta's timestamp).
     pub since: Option<DateTime<Utc>>,
