@@ -71,11 +71,13 @@ impl ConversationFilter {
         if let Some(search) = self.search() {
             query = query.filter(search.condition(backend));
         }
+        // Meta's timestamps are whole seconds: a message at second s is at or after `since`
+        // when s is at least `since` rounded up, and before `until` when s is under it rounded up.
         if let Some(since) = self.since {
-            query = query.filter(C::Timestamp.gte(since.timestamp()));
+            query = query.filter(C::Timestamp.gte(whole_seconds_up(since)));
         }
         if let Some(until) = self.until {
-            query = query.filter(C::Timestamp.lt(until.timestamp()));
+            query = query.filter(C::Timestamp.lt(whole_seconds_up(until)));
         }
         query
     }
@@ -94,6 +96,11 @@ fn owned_by(user: i64, indexed: Option<SimpleExpr>) -> Condition {
         Some(ids) => Condition::all().add(Expr::col(C::UserId).add(0).eq(user)).add(ids),
         None => Condition::all().add(C::UserId.eq(user)),
     }
+}
+
+/// The unix second at or after `moment`.
+fn whole_seconds_up(moment: DateTime<Utc>) -> i64 {
+    moment.timestamp() + i64::from(moment.timestamp_subsec_nanos() > 0)
 }
 
 fn contact_is(contact: &str) -> Condition {

@@ -60,6 +60,10 @@ async fn conversations_are_a_relay_connection_with_filters() {
     assert_eq!(message_ids(&filtered(json!({ "direction": "OUTBOUND" })).await), vec!["wamid.G5"]);
     let window = json!({ "since": "2023-11-14T22:13:22Z", "until": "2023-11-14T22:13:23Z" });
     assert_eq!(message_ids(&filtered(window).await), vec!["wamid.G2"]);
+    let between_seconds = json!({ "since": "2023-11-14T22:13:21.500Z", "until": "2023-11-14T22:13:22.500Z" });
+    assert_eq!(message_ids(&filtered(between_seconds).await), vec!["wamid.G2"], "22:13:22 lies between");
+    let later = json!({ "since": "2023-11-14T22:13:22.500Z", "until": "2023-11-14T22:13:23.500Z" });
+    assert_eq!(message_ids(&filtered(later).await), vec!["wamid.G3"], "22:13:22 is before 22:13:22.5");
 }
 
 #[tokio::test]
