@@ -104,6 +104,35 @@ async fn the_first_touch_in_a_new_month_resets_the_balance_as_a_ledger_row() {
 }
 
 #[tokio::test]
+async fn a_user_read_in_a_new_month_shows_the_balance_it_resets_to() {
+    let app = TestApp::spawn().await;
+    app.deliver(&meta::text_notification("wamid.M4", CONTACT, 1, "hi")).await;
+    let stale = app.user_by_phone(CONTACT).await;
+    let mut aged = stale.clone().into_active_model();
+    aged.credits_period = Set("2020-01".into());
+    aged.current_month_credits = Set(3);
+    let age = app.write().await;
+    aged.update(&age).await.expect("age");
+    age.commit().await.expect("commit");
+    let id = stale.id.to_string();
+    let fields = "currentMonthCredits creditsPeriod";
+    let query = format!(
+        "query($id: ID!) {{ user(id: $id) {{ {fields} }} users(first: 5) {{ edges {{ node {{ id {fields} }} }} }} }}"
+    );
+    let data = app.graphql_ok(&query, json!({ "id": id })).await;
+    let this_month = chrono::Utc::now().format("%Y-%m").to_string();
+    assert_eq!(
+        (&data["user"]["currentMonthCredits"], data["user"]["creditsPeriod"].as_str()),
+        (&json!(100), Some(&*this_month))
+    );
+    let edges = data["users"]["edges"].as_array().expect("edges");
+    let listed = edges.iter().find(|e| e["node"]["id"] == json!(id)).expect("listed");
+    assert_eq!(listed["node"]["currentMonthCredits"], 100);
+    let stored = user::Entity::find_by_id(stale.id).one(app.db()).await.expect("q").expect("user");
+    assert_eq!(stored.current_month_credits, 3, "reading writes nothing: the reset comes at the first touch");
+}
+
+#[tokio::test]
 async fn reading_credits_in_a_new_month_resets_them_first() {
     let app = TestApp::spawn().await;
     app.deliver(&meta::text_notification("wamid.M3", CONTACT, 1, "hi")).await;
