@@ -297,13 +297,18 @@ impl Domain {
         let mut user = users::lock_by_id(&txn, user_id).await?.ok_or_else(|| users::not_found(user_id))?;
         roll_period(&txn, &mut user, now, &mut changes).await?;
         let balance = user.current_month_credits;
-        if balance + delta < 0 {
+        let after = balance.checked_add(delta).ok_or_else(|| {
+            AppError::BadInput(format!(
+                "user {user_id} has {balance} credits: adding {delta} is more than a balance can hold"
+            ))
+        })?;
+        if after < 0 {
             return Err(AppError::BadInput(format!(
                 "user {user_id} has {balance} credits: removing {} would make the balance negative; remove at most {balance}",
                 -delta
             )));
         }
-        user.current_month_credits += delta;
+        user.current_month_credits = after;
         save_balance(&txn, &user).await?;
         let row = credit_ledger::ActiveModel {
             user_id: Set(user.id),

@@ -2,6 +2,7 @@
 
 mod aliases;
 pub mod auth;
+pub mod error_codes;
 pub mod execution;
 mod loaders;
 mod mutation;
@@ -36,6 +37,7 @@ pub fn schema(domain: Domain, sender: Sender, sessions: Sessions) -> AppSchema {
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .extension(aliases::AliasLimit)
+        .extension(error_codes::CodeEveryError)
         .extension(execution::TrackExecution)
         .finish()
 }

@@ -113,6 +113,8 @@ async fn admins_adjust_balances_with_a_reason_and_never_below_zero() {
     assert!(overdrawn["errors"][0]["message"].as_str().unwrap().contains("at most 124"), "{overdrawn}");
     let no_reason = app.graphql(adjust, vars(1, "  "), Some(&app.admin_token())).await;
     assert_eq!(no_reason["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    let beyond_int = app.graphql(adjust, vars(3_000_000_000, "a typo"), Some(&app.admin_token())).await;
+    assert_eq!(beyond_int["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{beyond_int}");
     let by_user = app.graphql(adjust, vars(5, "self-service"), Some(&app.token(Role::User, Some(user.id)))).await;
     assert_eq!(by_user["errors"][0]["extensions"]["code"], "FORBIDDEN");
     assert_eq!(app.user_by_phone("33612345678").await.current_month_credits, 124);

@@ -67,6 +67,22 @@ async fn conversations_are_a_relay_connection_with_filters() {
 }
 
 #[tokio::test]
+async fn a_request_graphql_itself_refuses_carries_bad_user_input() {
+    let app = TestApp::spawn().await;
+    let (ana, _) = seeded(&app).await;
+    let token = app.admin_token();
+    let not_a_date = app.graphql(CONVERSATIONS, json!({ "u": ana, "f": { "since": "yesterday" } }), Some(&token)).await;
+    let not_an_enum =
+        app.graphql(CONVERSATIONS, json!({ "u": ana, "f": { "direction": "inbound" } }), Some(&token)).await;
+    let unknown_field = app.graphql("{ me { id nope } }", json!({}), Some(&token)).await;
+    let unparsable = app.graphql("{ me { id ", json!({}), Some(&token)).await;
+    for body in [not_a_date, not_an_enum, unknown_field, unparsable] {
+        assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+        assert!(!body["errors"][0]["message"].as_str().unwrap_or_default().is_empty(), "{body}");
+    }
+}
+
+#[tokio::test]
 async fn cursors_page_through_a_connection() {
     let app = TestApp::spawn().await;
     let (ana, _) = seeded(&app).await;

@@ -12,7 +12,7 @@ use axum::{
 use serde::Serialize;
 
 use super::accept::ResponseMedia;
-use crate::error::AppError;
+use crate::{error::AppError, graphql::error_codes};
 
 /// The response of a request the schema executed: always 200, with `data` and any `errors`.
 pub fn executed(media: ResponseMedia, response: async_graphql::Response) -> Response {
@@ -26,8 +26,9 @@ pub fn executed(media: ResponseMedia, response: async_graphql::Response) -> Resp
     reply
 }
 
-/// The response of a request that never executed: `errors` only, no `data`.
-pub fn not_executed(media: ResponseMedia, errors: Vec<ServerError>) -> Response {
+/// The response of a request that never executed: `errors` only, no `data`, each with a code.
+pub fn not_executed(media: ResponseMedia, mut errors: Vec<ServerError>) -> Response {
+    errors.iter_mut().for_each(error_codes::code_if_missing);
     let status = match media {
         ResponseMedia::GraphqlResponseJson => StatusCode::BAD_REQUEST,
         ResponseMedia::Json => StatusCode::OK,
