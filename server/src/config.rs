@@ -5,7 +5,10 @@
 
 use std::{collections::BTreeMap, fmt, net::SocketAddr, path::PathBuf};
 
-use crate::{domain::credits::PriceTable, whatsapp::pacing::PacingConfig};
+use crate::{
+    domain::credits::{MAX_PRICE, PriceTable},
+    whatsapp::pacing::PacingConfig,
+};
 
 /// A secret string that never shows in logs or `Debug` output.
 #[derive(Clone, PartialEq, Eq)]
@@ -346,18 +349,28 @@ fn positive_millis(get: Lookup<'_>, name: &'static str, default: &str) -> Result
     }
 }
 
-/// `CREDIT_PRICES=image=3,video=3` overrides entries of the default table.
+/// `CREDIT_PRICES=image=3,video=3` overrides entries of the default table: each a message type
+/// the table knows, once, at 0 to `MAX_PRICE` credits.
 fn prices(get: Lookup<'_>) -> Result<PriceTable, ConfigError> {
     let mut overrides = BTreeMap::new();
     for pair in get("CREDIT_PRICES").unwrap_or_default().split(',').filter(|p| !p.trim().is_empty()) {
         let (kind, price) = pair
             .split_once('=')
             .and_then(|(k, v)| Some((k.trim().to_owned(), v.trim().parse::<i64>().ok()?)))
-            .filter(|(k, v)| !k.is_empty() && *v >= 0)
+            .filter(|(_, v)| (0..=MAX_PRICE).contains(v))
             .ok_or_else(|| {
-                invalid("CREDIT_PRICES", format!("expected `type=credits,…` with credits ≥ 0, got `{pair}`"))
+                invalid(
+                    "CREDIT_PRICES",
+                    format!("expected `type=credits,…` with credits 0 to {MAX_PRICE}, got `{pair}`"),
+                )
             })?;
-        overrides.insert(kind, price);
+        if !PriceTable::can_price(&kind) {
+            let known = PriceTable::priceable().join(", ");
+            return Err(invalid("CREDIT_PRICES", format!("`{kind}` is not a message type; use one of {known}")));
+        }
+        if overrides.insert(kind.clone(), price).is_some() {
+            return Err(invalid("CREDIT_PRICES", format!("`{kind}` is priced twice; keep one")));
+        }
     }
     Ok(PriceTable::with_overrides(overrides))
 }
@@ -479,6 +492,18 @@ mod tests {
         assert_eq!(cfg.prices.price_of("image"), 5);
         assert_eq!(cfg.prices.price_of("reaction"), 1);
         assert_eq!(cfg.prices.price_of("text"), 1);
+        assert_eq!(config(&[("CREDIT_PRICES", "edit=1")]).unwrap().prices.price_of("edit"), 1);
+        for (wrong, says) in [
+            ("Image=5", "`Image` is not a message type"),
+            ("imgae=5", "use one of text, image"),
+            ("image=5,image=7", "`image` is priced twice"),
+            ("image=99999999999999999", "credits 0 to 1000000"),
+            ("image=-1", "credits 0 to 1000000"),
+        ] {
+            let error = config(&[("CREDIT_PRICES", wrong)]).unwrap_err();
+            assert_eq!(error.name, "CREDIT_PRICES", "{wrong}");
+            assert!(error.to_string().contains(says), "{wrong}: {error}");
+        }
     }
 
     #[test]

@@ -49,7 +49,24 @@ const DEFAULT_PRICES: [(&str, i64); 16] = [
     ("unknown", 0),
 ];
 
+/// Meta's message types the table may price besides its own: those a coexistence number
+/// receives (edits, deletions) and the first-contact notice. Any other type costs `unknown`.
+const OTHER_PRICEABLE: [&str; 3] = ["edit", "revoke", "request_welcome"];
+
+/// The most credits one message may be priced at.
+pub const MAX_PRICE: i64 = 1_000_000;
+
 impl PriceTable {
+    /// Whether `kind` is a message type the table may price.
+    pub fn can_price(kind: &str) -> bool {
+        DEFAULT_PRICES.iter().any(|(known, _)| *known == kind) || OTHER_PRICEABLE.contains(&kind)
+    }
+
+    /// Every type the table may price, for error messages.
+    pub fn priceable() -> Vec<&'static str> {
+        DEFAULT_PRICES.iter().map(|(kind, _)| *kind).chain(OTHER_PRICEABLE).collect()
+    }
+
     /// The default table with `overrides` replacing or adding entries.
     pub fn with_overrides(overrides: BTreeMap<String, i64>) -> Self {
         let mut table: BTreeMap<String, i64> = DEFAULT_PRICES.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
