@@ -14,6 +14,7 @@ pub mod send;
 mod send_writes;
 mod sql;
 pub mod statuses;
+mod text_match;
 pub mod users;
 mod write_batcher;
 

@@ -5,9 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
-    sea_query::{Expr, ExprTrait},
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, sea_query::Expr,
 };
 
 use crate::{
@@ -23,7 +22,7 @@ use crate::{
 use super::{
     Domain,
     credits::{self, Reason},
-    sql,
+    sql, text_match,
 };
 
 /// How a message names its contact.
@@ -202,7 +201,8 @@ impl Domain {
         Ok(user::Entity::find().filter(user::Column::Id.is_in(ids.iter().copied())).all(&self.db).await?)
     }
 
-    /// Users whose name, phone or business-scoped id contains `search`, by id (admins only).
+    /// Users whose name, phone or business-scoped id contains `search` (ignoring case and a
+    /// leading `+` of a number), by id (admins only).
     pub async fn users(
         &self,
         viewer: &Viewer,
@@ -216,13 +216,16 @@ impl Domain {
             query = query.filter(user::Column::Id.gt(id));
         }
         if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
-            let pattern = format!("%{}%", term.to_lowercase());
-            let lower = |c: user::Column| Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(c))).like(&pattern);
+            let lowered = term.to_lowercase();
+            let backend = self.db.get_database_backend();
+            let contains =
+                |c: user::Column, term: &str| text_match::contains_ignoring_case(Expr::col(c), term, backend);
+            let digits = lowered.strip_prefix('+').unwrap_or(&lowered);
             query = query.filter(
                 Condition::any()
-                    .add(lower(user::Column::Name))
-                    .add(lower(user::Column::Phone))
-                    .add(lower(user::Column::Bsuid)),
+                    .add(contains(user::Column::Name, &lowered))
+                    .add(contains(user::Column::Phone, digits))
+                    .add(contains(user::Column::Bsuid, &lowered)),
             );
         }
         Ok(Page::from_overfetch(query.all(&self.db).await?, size))

@@ -130,6 +130,21 @@ async fn users_are_searchable_by_name_phone_or_business_id() {
     let ana = app.graphql_ok(query, json!({ "s": "Ana" })).await;
     assert_eq!(ana["users"]["edges"][0]["node"]["currentMonthCredits"], 100 - 1 - 2 - 1);
     assert_eq!(ana["users"]["edges"][0]["node"]["role"], "USER");
+
+    let (elodie, ivan) = ("33611110000", "33622220000");
+    let contacts = vec![meta::contact(elodie, "Élodie Martin"), meta::contact(ivan, "Иван Петров")];
+    let texts = vec![
+        meta::text("wamid.E1", elodie, 1_700_000_010, "salut"),
+        meta::text("wamid.I1", ivan, 1_700_000_011, "привет"),
+    ];
+    app.deliver(&meta::envelope(contacts, texts, vec![])).await;
+    assert_eq!(names(app.graphql_ok(query, json!({ "s": "élodie" })).await), vec!["Élodie Martin"]);
+    assert_eq!(names(app.graphql_ok(query, json!({ "s": "ÉLODIE" })).await), vec!["Élodie Martin"]);
+    assert_eq!(names(app.graphql_ok(query, json!({ "s": "иван" })).await), vec!["Иван Петров"]);
+    assert_eq!(names(app.graphql_ok(query, json!({ "s": "+33622220000" })).await), vec!["Иван Петров"]);
+    for literal in ["_", "%", "."] {
+        assert_eq!(names(app.graphql_ok(query, json!({ "s": literal })).await), Vec::<String>::new(), "{literal}");
+    }
 }
 
 #[tokio::test]

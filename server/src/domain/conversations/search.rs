@@ -1,11 +1,8 @@
 //! The `search` filter: messages whose `content` contains a term, ignoring case in every
-//! alphabet, with LIKE's and regular expressions' special characters in the term taken literally.
+//! alphabet, the term taken literally (see `text_match`).
 //!
 //! The condition is the same whatever the plan, so every plan returns the same rows; a trigram
-//! index only narrows where they are looked for. On PostgreSQL it is
-//! `lower(content) LIKE '%term%' ESCAPE '\'` (`lower` folds every alphabet under a UTF-8
-//! locale); on SQLite, whose `lower` and `LIKE` fold only A to Z, it is `content REGEXP
-//! '(?i)term'`, the term escaped (Rust's regex crate, registered on every connection).
+//! index only narrows where they are looked for.
 //! - PostgreSQL serves that condition from its GIN trigram index on `lower(content)` as it is,
 //!   and its planner weighs the index against walking the user's rows newest first from the
 //!   statistics it keeps on `lower(content)`.
@@ -25,10 +22,10 @@
 
 use sea_orm::{
     ConnectionTrait, DbBackend, DbErr, Statement,
-    sea_query::{Alias, BinOper, Expr, ExprTrait, Func, LikeExpr, Query, SimpleExpr},
+    sea_query::{Alias, BinOper, Expr, ExprTrait, Query, SimpleExpr},
 };
 
-use crate::store::entity::conversation;
+use crate::{domain::text_match, store::entity::conversation};
 
 /// The most messages (over all users) a term may match for SQLite to page it from the text
 /// index. Each is looked up by id and the user's are sorted: about a millisecond per thousand at
@@ -59,13 +56,11 @@ impl Search {
     /// the index for such a term (`%zq%`) and read all of it (1.4 s at 1 M messages).
     pub(super) fn condition(&self, backend: DbBackend) -> SimpleExpr {
         let content = Expr::col(conversation::Column::Content);
-        if backend == DbBackend::Sqlite {
-            let pattern = format!("(?i){}", regex::escape(&self.lowered));
-            return content.binary(BinOper::Custom("REGEXP"), pattern);
-        }
-        let pattern = format!("%{}%", escape_like(&self.lowered));
-        let text = if self.has_postgres_trigram() { content } else { content.binary(BinOper::Custom("||"), "") };
-        Expr::expr(Func::lower(text)).like(LikeExpr::new(pattern).escape('\\'))
+        let text = match backend == DbBackend::Postgres && !self.has_postgres_trigram() {
+            true => content.binary(BinOper::Custom("||"), ""),
+            false => content,
+        };
+        text_match::contains_ignoring_case(text, &self.lowered, backend)
     }
 
     /// Whether `pg_trgm` surely draws a trigram from the term's LIKE pattern: it has three ASCII
@@ -124,18 +119,9 @@ pub(super) enum Lookup {
     Indexed,
 }
 
-fn escape_like(term: &str) -> String {
-    term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn like_wildcards_in_a_search_are_literal() {
-        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
-    }
 
     #[test]
     fn postgres_looks_up_only_terms_with_three_ascii_letters_or_digits_in_a_row() {

@@ -30,7 +30,7 @@ impl UsersQuery {
         Ok(ctx.data::<Domain>()?.user(scope).await?.into())
     }
 
-    /// Users whose name, phone or business-scoped id contains `search` (admins only).
+    /// Users whose name, phone or business-scoped id contains `search`, ignoring case (and a leading `+` before a number), by id (admins only).
     async fn users(
         &self,
         ctx: &Context<'_>,
