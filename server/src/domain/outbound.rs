@@ -118,6 +118,15 @@ pub(super) async fn store_all(
     for id in &early {
         statuses::apply_recorded(txn, id, now, changes).await?;
     }
+    // An early `failed` refunded its message in the store: the batch's later writes (refunds)
+    // go on from the balance as it now is.
+    for Record(message) in units.iter().copied().filter(|unit| early.contains(&unit.0.message_id)) {
+        if let Some(user) = users.get(&message.to).map(|user| user.id)
+            && let Some(now_stored) = users::lock_by_id(txn, user).await?
+        {
+            users.insert(message.to.clone(), now_stored);
+        }
+    }
     // Rows stored before (a wamid recorded again) and rows an early status moved are read as
     // they now are; the others are as the insert returned them.
     let reread: Vec<&str> = ids.iter().copied().filter(|id| !stored.contains_key(*id) || early.contains(*id)).collect();

@@ -315,4 +315,38 @@ mod tests {
         assert_eq!(balance(&domain, BOB).await, 100, "Bob, who paid, is refunded");
         assert_eq!(balance(&domain, ANA).await, 99, "Ana keeps her payment");
     }
+
+    #[tokio::test]
+    async fn a_refund_after_an_early_failure_refunded_in_the_same_batch_starts_from_that_balance() {
+        use crate::store::entity::{credit_ledger, status_event};
+        use sea_orm::ActiveValue::Set;
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let domain = domain(&dir).await;
+        let first = domain.reserve(text_to(ANA)).await.expect("reserve");
+        let second = domain.reserve(text_to(ANA)).await.expect("reserve");
+        let now = chrono::Utc::now();
+        let failed = status_event::ActiveModel {
+            message_id: Set("wamid.A".into()),
+            status: Set("failed".into()),
+            timestamp: Set(now.timestamp()),
+            raw: Set("{}".into()),
+            created_at: Set(now),
+            ..Default::default()
+        };
+        status_event::Entity::insert(failed)
+            .exec(domain.db())
+            .await
+            .expect("Meta's failed status, before the send's answer");
+        let units = [SendWrite::Record(accepted(&first, "wamid.A")), SendWrite::Refund(Refund(second))];
+        let batch: Vec<&SendWrite> = units.iter().collect();
+        let mut changes = Changes::default();
+        let txn = domain.gate.begin(store::Writer::Sends).await.expect("begin");
+        write_all(&domain, &txn, &batch, &mut changes).await.expect("the batch is written");
+        txn.commit().await.expect("commit");
+
+        let ledger = credit_ledger::Entity::find().all(domain.db()).await.expect("ledger");
+        let steps: Vec<(i64, i64)> = ledger.iter().map(|row| (row.delta, row.balance_after)).collect();
+        assert_eq!(steps, [(100, 100), (-1, 99), (-1, 98), (1, 99), (1, 100)], "each row carries the balance after it");
+        assert_eq!(balance(&domain, ANA).await, 100, "both sends paid back");
+    }
 }
