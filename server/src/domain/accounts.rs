@@ -29,34 +29,42 @@ pub const THROTTLE_WINDOW: Duration = Duration::from_secs(60);
 /// The shortest password accepted.
 pub const MIN_PASSWORD_LENGTH: usize = 12;
 
-/// Recent failed sign-ins, per identifier.
+/// Recent sign-in attempts that failed or are still being checked, per account (per identifier
+/// typed, for one that names no account).
 #[derive(Debug, Default, Clone)]
 pub struct LoginThrottle(Arc<Mutex<HashMap<String, Vec<Instant>>>>);
 
 impl LoginThrottle {
-    /// Refuses when `key` failed too often lately; says how long to wait.
-    fn check(&self, key: &str) -> Result<(), AppError> {
-        let mut failures = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    /// Counts an attempt for `key` before its password is checked, or refuses when `key` has
+    /// too many lately (attempts being checked count as failed until they succeed, so
+    /// concurrent attempts cannot slip past the limit); says how long to wait.
+    fn attempt(&self, key: &str) -> Result<Instant, AppError> {
+        let mut attempts = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = Instant::now();
-        failures.retain(|_, times| {
+        attempts.retain(|_, times| {
             times.retain(|t| now.duration_since(*t) < THROTTLE_WINDOW);
             !times.is_empty()
         });
-        match failures.get(key) {
-            Some(times) if times.len() >= MAX_FAILED_LOGINS => {
-                let wait = THROTTLE_WINDOW.saturating_sub(now.duration_since(times[0]));
-                Err(AppError::RateLimited(format!(
-                    "too many failed sign-ins for this account; wait {} s and try again",
-                    wait.as_secs().max(1)
-                )))
-            }
-            _ => Ok(()),
+        let times = attempts.entry(key.to_owned()).or_default();
+        if times.len() >= MAX_FAILED_LOGINS {
+            let wait = THROTTLE_WINDOW.saturating_sub(now.duration_since(times[0]));
+            return Err(AppError::RateLimited(format!(
+                "too many failed sign-ins for this account; wait {} s and try again",
+                wait.as_secs().max(1)
+            )));
         }
+        times.push(now);
+        Ok(now)
     }
 
-    fn failed(&self, key: &str) {
-        let mut failures = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        failures.entry(key.to_owned()).or_default().push(Instant::now());
+    /// Forgets an attempt that succeeded.
+    fn succeeded(&self, key: &str, at: Instant) {
+        let mut attempts = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(times) = attempts.get_mut(key)
+            && let Some(place) = times.iter().position(|t| *t == at)
+        {
+            times.remove(place);
+        }
     }
 }
 
@@ -139,23 +147,25 @@ impl Domain {
     /// The user an email (or phone) and password sign in as. Unknown identifiers cost the
     /// same hash check as known ones, and every failure reads the same.
     pub async fn authenticate(&self, identifier: &str, password: &str) -> Result<user::Model, AppError> {
-        let key = identifier.trim().to_lowercase();
-        self.login_throttle.check(&key)?;
-        let digits: String = key.chars().filter(char::is_ascii_digit).collect();
-        let mut who = Condition::any().add(user::Column::Email.eq(&key));
+        let typed = identifier.trim().to_lowercase();
+        let digits: String = typed.chars().filter(char::is_ascii_digit).collect();
+        let mut who = Condition::any().add(user::Column::Email.eq(&typed));
         if !digits.is_empty() {
             who = who.add(user::Column::Phone.eq(&digits));
         }
         let found =
             user::Entity::find().filter(who).filter(user::Column::PasswordHash.is_not_null()).one(&self.db).await?;
+        // However it is typed, an account's attempts count together.
+        let key = found.as_ref().map_or(typed, |user| format!("user {}", user.id));
+        let attempt = self.login_throttle.attempt(&key)?;
         // An unknown identifier is checked against the decoy hash, so it takes as long as a known one.
         let valid = verify(password, found.as_ref().and_then(|u| u.password_hash.clone())).await?;
         match found {
-            Some(user) if valid => Ok(user),
-            _ => {
-                self.login_throttle.failed(&key);
-                Err(AppError::Unauthenticated("wrong email, phone or password; check them and try again".into()))
+            Some(user) if valid => {
+                self.login_throttle.succeeded(&key, attempt);
+                Ok(user)
             }
+            _ => Err(AppError::Unauthenticated("wrong email, phone or password; check them and try again".into())),
         }
     }
 
@@ -203,13 +213,14 @@ mod tests {
     }
 
     #[test]
-    fn the_throttle_refuses_after_too_many_failures_for_one_identifier_only() {
+    fn the_throttle_refuses_after_too_many_attempts_for_one_account_only_and_forgets_successes() {
         let throttle = LoginThrottle::default();
+        let succeeded = throttle.attempt("user 1").expect("first attempt");
+        throttle.succeeded("user 1", succeeded);
         for _ in 0..MAX_FAILED_LOGINS {
-            assert!(throttle.check("a@x").is_ok());
-            throttle.failed("a@x");
+            assert!(throttle.attempt("user 1").is_ok(), "failed or still being checked");
         }
-        assert_eq!(throttle.check("a@x").unwrap_err().code(), "RATE_LIMITED");
-        assert!(throttle.check("b@x").is_ok());
+        assert_eq!(throttle.attempt("user 1").unwrap_err().code(), "RATE_LIMITED");
+        assert!(throttle.attempt("user 2").is_ok());
     }
 }

@@ -86,6 +86,40 @@ async fn wrong_credentials_read_the_same_and_repeated_failures_are_throttled() {
 }
 
 #[tokio::test]
+async fn concurrent_wrong_passwords_cannot_slip_past_the_throttle() {
+    let app = TestApp::spawn().await;
+    app.domain().ensure_admin("ops@example.com").await.unwrap();
+    let attempts = (0..12).map(|_| app.graphql(LOGIN, json!({ "id": "ops@example.com", "pw": "x" }), None));
+    let answers = futures::future::join_all(attempts).await;
+    let codes: Vec<&str> =
+        answers.iter().map(|a| a["errors"][0]["extensions"]["code"].as_str().unwrap_or_default()).collect();
+    assert_eq!(codes.iter().filter(|c| **c == "UNAUTHENTICATED").count(), 5, "{codes:?}");
+    assert_eq!(codes.iter().filter(|c| **c == "RATE_LIMITED").count(), 7, "{codes:?}");
+}
+
+#[tokio::test]
+async fn an_accounts_attempts_count_together_however_its_number_is_typed() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+    use wagate::store::entity::user;
+    let app = TestApp::spawn().await;
+    app.deliver(&meta::text_notification("wamid.1", "33612345678", 1_760_000_000, "hi")).await;
+    let mut staff = app.user_by_phone("33612345678").await.into_active_model();
+    let password = app.domain().ensure_admin("ops@example.com").await.unwrap().expect("a first password");
+    let admin = user::Entity::find().filter(user::Column::Email.eq("ops@example.com")).one(app.db()).await;
+    let admin_hash = admin.expect("query").expect("the admin").password_hash;
+    staff.password_hash = Set(admin_hash);
+    let write = app.write().await;
+    staff.update(&write).await.expect("give the contact the admin's password");
+    write.commit().await.expect("commit");
+    for typed in ["33612345678", "+33612345678", "33 6 12 34 56 78", "+33-612-345-678", "x33612345678"] {
+        let wrong = app.graphql(LOGIN, json!({ "id": typed, "pw": "x" }), None).await;
+        assert_eq!(wrong["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{typed}: {wrong}");
+    }
+    let right = app.graphql(LOGIN, json!({ "id": "+33 6 12 34 56 78", "pw": password }), None).await;
+    assert_eq!(right["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{right}");
+}
+
+#[tokio::test]
 async fn a_contact_without_a_password_cannot_sign_in_by_phone() {
     let app = TestApp::spawn().await;
     app.deliver(&meta::text_notification("wamid.1", "33612345678", 1_760_000_000, "hi")).await;
