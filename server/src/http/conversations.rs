@@ -2,7 +2,7 @@
 
 use axum::{
     Json,
-    extract::{Path, Query, State},
+    extract::{Path, Query, State, rejection::QueryRejection},
 };
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -84,8 +84,14 @@ pub async fn list(
     State(state): State<AppState>,
     Authenticated(viewer): Authenticated,
     Path(user_id): Path<String>,
-    Query(params): Query<ListParams>,
+    params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<ListResponse>, AppError> {
+    let Query(params) = params.map_err(|rejection| {
+        AppError::BadInput(format!(
+            "the query string could not be read ({}); give each parameter once, e.g. ?direction=inbound&first=50",
+            rejection.body_text()
+        ))
+    })?;
     let user_id: i64 =
         user_id.parse().map_err(|_| AppError::BadInput(format!("the user id must be a number, got `{user_id}`")))?;
     let scope = viewer.scope_for(user_id)?;

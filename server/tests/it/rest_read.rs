@@ -91,6 +91,7 @@ async fn bad_parameters_get_400_naming_the_field() {
         ("first=0", "first"),
         ("first=abc", "first"),
         ("after=garbage", "after"),
+        ("direction=inbound&direction=outbound", "direction"),
     ] {
         let response = app.get(&format!("/api/user/{ana}/conversations?{query}"), Some(&app.admin_token())).await;
         assert_eq!(response.status(), 400, "{query}");
