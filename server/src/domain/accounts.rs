@@ -101,6 +101,13 @@ fn random_password() -> String {
     rand::rng().sample_iter(&Alphanumeric).take(20).map(char::from).collect()
 }
 
+/// The argon2id hash of a new password, once it is long enough, computed off the async workers.
+pub(super) async fn hashed_new_password(password: &str) -> Result<String, AppError> {
+    check_new_password(password)?;
+    let password = password.to_owned();
+    blocking(move || hash(&password)).await?
+}
+
 fn check_new_password(password: &str) -> Result<(), AppError> {
     if password.chars().count() < MIN_PASSWORD_LENGTH {
         return Err(AppError::BadInput(format!(
@@ -177,8 +184,7 @@ impl Domain {
         if !verify(current, user.password_hash.clone()).await? {
             return Err(AppError::Forbidden("the current password is wrong; nothing was changed".into()));
         }
-        let new = new.to_owned();
-        let phc = blocking(move || hash(&new)).await??;
+        let phc = hashed_new_password(new).await?;
         let _turn = self.gate.enter(Writer::Accounts).await;
         user::Entity::update_many()
             .col_expr(user::Column::PasswordHash, sea_orm::sea_query::Expr::value(phc))

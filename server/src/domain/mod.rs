@@ -13,6 +13,7 @@ mod reservations;
 pub mod send;
 mod send_writes;
 mod sql;
+pub mod staff;
 pub mod statuses;
 mod text_match;
 pub mod users;

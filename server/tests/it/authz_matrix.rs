@@ -249,6 +249,24 @@ async fn graphql_queries_and_mutations_let_in_only_the_callers_the_rules_allow()
             json!({ "u": ana }),
         ),
         (
+            "createAccount",
+            Rule::AdminOnly,
+            "mutation { createAccount(input: { email: \"new@example.com\", role: USER, password: \"a long password 1\" }) { id } }",
+            json!({}),
+        ),
+        (
+            "updateUser",
+            Rule::AdminOnly,
+            "mutation($u: ID!) { updateUser(id: $u, input: { name: \"Ana\" }) { id } }",
+            json!({ "u": ana }),
+        ),
+        (
+            "setPassword",
+            Rule::AdminOnly,
+            "mutation($u: ID!) { setPassword(id: $u, password: \"a long password 2\") { id } }",
+            json!({ "u": ana }),
+        ),
+        (
             "changePassword",
             Rule::OwnPassword,
             "mutation($pw: String!) { changePassword(currentPassword: $pw, newPassword: $pw) }",

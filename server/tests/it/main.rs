@@ -34,6 +34,7 @@ mod send;
 mod statuses;
 mod subscriptions;
 mod text_index;
+mod user_admin;
 mod users;
 mod webhook_security;
 mod ws_protocol;

@@ -3,9 +3,10 @@
 mod account;
 mod credits;
 mod send;
+mod users;
 
 use async_graphql::MergedObject;
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
-pub struct Mutation(send::SendMutation, account::AccountMutation, credits::CreditsMutation);
+pub struct Mutation(send::SendMutation, account::AccountMutation, credits::CreditsMutation, users::UsersMutation);

@@ -1,0 +1,84 @@
+use async_graphql::{Context, ID, InputObject, Object, Result};
+
+use crate::{
+    auth::Role,
+    domain::{
+        Domain,
+        staff::{NewAccount, UserChanges},
+    },
+    graphql::{
+        auth::viewer,
+        types::{
+            numeric_id,
+            user::{UserNode, UserRole},
+        },
+    },
+};
+
+/// An account that signs in with an email (staff): no WhatsApp number, no credits.
+#[derive(InputObject)]
+pub struct NewAccountInput {
+    /// The sign-in email.
+    pub email: String,
+    /// A name to show.
+    pub name: Option<String>,
+    /// What the account may do.
+    pub role: UserRole,
+    /// Its first password, at least 12 characters; the account can change it with
+    /// `changePassword`.
+    pub password: String,
+}
+
+/// Changes to a user; a field left out stays as it is.
+#[derive(InputObject, Default)]
+pub struct UserChangesInput {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new role. Tokens already issued keep their role until they expire (`LOGIN_TOKEN_TTL`).
+    pub role: Option<UserRole>,
+    /// A new monthly allowance (0 to 1,000,000,000), from the next monthly reset on; the current
+    /// balance changes only with `adjustCredits`.
+    pub monthly_allowance: Option<i32>,
+    /// A new sign-in email.
+    pub email: Option<String>,
+}
+
+/// Managing users (admins only).
+#[derive(Default)]
+pub struct UsersMutation;
+
+#[Object]
+impl UsersMutation {
+    /// Creates an account that signs in with an email and a password. Errors: BAD_USER_INPUT for
+    /// a malformed or taken email or a short password.
+    async fn create_account(&self, ctx: &Context<'_>, input: NewAccountInput) -> Result<UserNode> {
+        let account =
+            NewAccount { email: input.email, name: input.name, role: role(input.role), password: input.password };
+        Ok(ctx.data::<Domain>()?.create_account(&viewer(ctx)?, account).await?.into())
+    }
+
+    /// Changes a user's name, role, monthly allowance or email. The last admin who can sign in
+    /// cannot be made a user (BAD_USER_INPUT).
+    async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UserChangesInput) -> Result<UserNode> {
+        let changes = UserChanges {
+            name: input.name,
+            role: input.role.map(role),
+            monthly_allowance: input.monthly_allowance.map(i64::from),
+            email: input.email,
+        };
+        Ok(ctx.data::<Domain>()?.update_user(&viewer(ctx)?, numeric_id(&id, "id")?, changes).await?.into())
+    }
+
+    /// Sets a user's password (at least 12 characters), so that they sign in with their email
+    /// or phone number and see their own conversations.
+    async fn set_password(&self, ctx: &Context<'_>, id: ID, password: String) -> Result<UserNode> {
+        Ok(ctx.data::<Domain>()?.set_password(&viewer(ctx)?, numeric_id(&id, "id")?, &password).await?.into())
+    }
+}
+
+fn role(role: UserRole) -> Role {
+    match role {
+        UserRole::Admin => Role::Admin,
+        UserRole::User => Role::User,
+    }
+}
