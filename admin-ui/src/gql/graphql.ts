@@ -42,17 +42,21 @@ export type ContactPhoneInput = {
 
 /** Narrows a user's messages; every field given must match. */
 export type ConversationFilter = {
-  /** A phone number that is the sender or the recipient. */
+  /** A phone number that is the sender or the recipient; blank is no filter. */
   contact?: string | null | undefined;
   /** Inbound or outbound only. */
   direction?: Direction | null | undefined;
-  /** Text contained in the readable content, case-insensitive in every alphabet (on PostgreSQL, as the database's locale folds case: any UTF-8 locale does). */
+  /**
+   * Text contained in the readable content, case-insensitive in every alphabet (on
+   * PostgreSQL, as the database's locale folds case: any UTF-8 locale does); blank is no
+   * filter.
+   */
   search?: string | null | undefined;
   /** Messages at or after this moment (Meta's timestamp). */
   since?: string | null | undefined;
   /** One status. */
   status?: MessageStatus | null | undefined;
-  /** Meta's type name, e.g. "image". */
+  /** Meta's type name, e.g. "image"; blank is no filter. */
   type?: string | null | undefined;
   /** Messages before this moment (Meta's timestamp). */
   until?: string | null | undefined;

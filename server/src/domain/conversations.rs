@@ -37,11 +37,12 @@ pub const MAX_THREAD: u64 = 1000;
 pub struct ConversationFilter {
     /// Inbound or outbound only.
     pub direction: Option<Direction>,
-    /// Meta's type name (`text`, `image`, …).
+    /// Meta's type name (`text`, `image`, …); blank is no filter.
     pub kind: Option<String>,
     /// One status.
     pub status: Option<Status>,
-    /// A phone number (or business-scoped id) that is the sender or the recipient.
+    /// A phone number (or business-scoped id) that is the sender or the recipient; blank is no
+    /// filter.
     pub contact: Option<String>,
     /// Text contained in `content`, case-insensitive (LIKE's `%` and `_` in it are plain
     /// characters). A term of three characters or more is looked up in a trigram index; a
@@ -59,13 +60,13 @@ impl ConversationFilter {
         if let Some(d) = self.direction {
             query = query.filter(C::Direction.eq(d.as_str()));
         }
-        if let Some(kind) = &self.kind {
+        if let Some(kind) = given(&self.kind) {
             query = query.filter(C::Kind.eq(kind.to_ascii_lowercase()));
         }
         if let Some(s) = self.status {
             query = query.filter(C::Status.eq(s.as_str()));
         }
-        if let Some(contact) = &self.contact {
+        if let Some(contact) = given(&self.contact) {
             query = query.filter(contact_is(contact));
         }
         if let Some(search) = self.search() {
@@ -96,6 +97,11 @@ fn owned_by(user: i64, indexed: Option<SimpleExpr>) -> Condition {
         Some(ids) => Condition::all().add(Expr::col(C::UserId).add(0).eq(user)).add(ids),
         None => Condition::all().add(C::UserId.eq(user)),
     }
+}
+
+/// A text filter's value, unless it is blank (a blank one filters nothing).
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// The unix second at or after `moment`.

@@ -106,26 +106,24 @@ pub async fn list(
     }))
 }
 
+/// The filter the parameters give; a blank parameter (`?type=`, as forms send) is no filter.
 fn filter(p: &ListParams) -> Result<ConversationFilter, AppError> {
+    let given = |value: &Option<String>| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
     Ok(ConversationFilter {
-        direction: p
-            .direction
-            .as_deref()
-            .map(|d| Direction::parse(d).ok_or_else(|| bad("direction", d, "`inbound` or `outbound`")))
+        direction: given(&p.direction)
+            .map(|d| Direction::parse(&d).ok_or_else(|| bad("direction", &d, "`inbound` or `outbound`")))
             .transpose()?,
-        kind: p.kind.clone(),
-        status: p
-            .status
-            .as_deref()
+        kind: given(&p.kind),
+        status: given(&p.status)
             .map(|s| {
-                Status::parse(s)
-                    .ok_or_else(|| bad("status", s, "received, accepted, sent, delivered, read, played or failed"))
+                Status::parse(&s)
+                    .ok_or_else(|| bad("status", &s, "received, accepted, sent, delivered, read, played or failed"))
             })
             .transpose()?,
-        contact: p.contact.clone(),
-        search: p.q.clone(),
-        since: p.since.as_deref().map(|s| moment("since", s)).transpose()?,
-        until: p.until.as_deref().map(|s| moment("until", s)).transpose()?,
+        contact: given(&p.contact),
+        search: given(&p.q),
+        since: given(&p.since).map(|s| moment("since", &s)).transpose()?,
+        until: given(&p.until).map(|s| moment("until", &s)).transpose()?,
     })
 }
 

@@ -58,6 +58,8 @@ async fn conversations_are_a_relay_connection_with_filters() {
     assert_eq!(message_ids(&filtered(json!({ "status": "ACCEPTED" })).await), vec!["wamid.G5"]);
     assert_eq!(message_ids(&filtered(json!({ "search": "merci" })).await), vec!["wamid.G3"]);
     assert_eq!(message_ids(&filtered(json!({ "direction": "OUTBOUND" })).await), vec!["wamid.G5"]);
+    let blank = filtered(json!({ "type": "", "contact": " ", "search": "" })).await;
+    assert_eq!(message_ids(&blank), vec!["wamid.G5", "wamid.G3", "wamid.G2", "wamid.G1"], "blank filters nothing");
     let window = json!({ "since": "2023-11-14T22:13:22Z", "until": "2023-11-14T22:13:23Z" });
     assert_eq!(message_ids(&filtered(window).await), vec!["wamid.G2"]);
     let between_seconds = json!({ "since": "2023-11-14T22:13:21.500Z", "until": "2023-11-14T22:13:22.500Z" });

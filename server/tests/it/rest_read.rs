@@ -61,6 +61,9 @@ async fn filters_narrow_the_list() {
     );
     assert_eq!(ids(&list(&app, ana, "since=2023-11-14T22:13:24Z&direction=inbound").await), vec!["wamid.A4"]);
     assert_eq!(ids(&list(&app, ana, &format!("contact=%2B{ANA}&type=text&direction=inbound")).await).len(), 3);
+    let everything = ids(&list(&app, ana, "").await).len();
+    let blanks = "type=&direction=&status=&contact=&q=&since=&until=%20";
+    assert_eq!(ids(&list(&app, ana, blanks).await).len(), everything, "a blank parameter filters nothing");
 }
 
 #[tokio::test]

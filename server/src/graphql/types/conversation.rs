@@ -186,14 +186,16 @@ impl ConversationNode {
 pub struct ConversationFilterInput {
     /// Inbound or outbound only.
     pub direction: Option<DirectionGql>,
-    /// Meta's type name, e.g. "image".
+    /// Meta's type name, e.g. "image"; blank is no filter.
     #[graphql(name = "type")]
     pub kind: Option<String>,
     /// One status.
     pub status: Option<StatusGql>,
-    /// A phone number that is the sender or the recipient.
+    /// A phone number that is the sender or the recipient; blank is no filter.
     pub contact: Option<String>,
-    /// Text contained in the readable content, case-insensitive in every alphabet (on PostgreSQL, as the database's locale folds case: any UTF-8 locale does).
+    /// Text contained in the readable content, case-insensitive in every alphabet (on
+    /// PostgreSQL, as the database's locale folds case: any UTF-8 locale does); blank is no
+    /// filter.
     pub search: Option<String>,
     /// Messages at or after this moment (Meta's timestamp).
     pub since: Option<DateTime<Utc>>,
