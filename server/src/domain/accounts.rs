@@ -181,6 +181,11 @@ impl Domain {
         check_new_password(new)?;
         let user =
             user::Entity::find_by_id(user_id).one(&self.db).await?.ok_or_else(|| super::users::not_found(user_id))?;
+        if user.password_hash.is_none() {
+            return Err(AppError::Forbidden(
+                "this account has no password to change; an admin gives it one with setPassword".into(),
+            ));
+        }
         if !verify(current, user.password_hash.clone()).await? {
             return Err(AppError::Forbidden("the current password is wrong; nothing was changed".into()));
         }

@@ -125,6 +125,12 @@ async fn a_contact_without_a_password_cannot_sign_in_by_phone() {
     app.deliver(&meta::text_notification("wamid.1", "33612345678", 1_760_000_000, "hi")).await;
     let refused = app.graphql(LOGIN, json!({ "id": "33612345678", "pw": "" }), None).await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{refused}");
+
+    let token = app.token(Role::User, Some(app.user_by_phone("33612345678").await.id));
+    let change = "mutation { changePassword(currentPassword: \"anything\", newPassword: \"a much longer password\") }";
+    let none = app.graphql(change, json!({}), Some(&token)).await;
+    assert_eq!(none["errors"][0]["extensions"]["code"], "FORBIDDEN", "{none}");
+    assert!(none["errors"][0]["message"].as_str().unwrap_or_default().contains("no password to change"), "{none}");
 }
 
 #[tokio::test]
