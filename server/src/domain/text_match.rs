@@ -1,10 +1,12 @@
 //! Text that contains a term, ignoring case in every alphabet, the term taken literally (`%`,
 //! `_`, `\` and regular expressions' special characters match only themselves).
 //!
-//! SQLite's `lower()` and `LIKE` fold only A to Z, so there the condition is `text REGEXP
-//! '(?i)term'` (sqlx's REGEXP function, Rust's regex crate, registered on every connection). On
-//! PostgreSQL it is `lower(text) LIKE '%term%'`, which folds every alphabet under a UTF-8 locale
-//! and which a trigram index on `lower(text)` serves.
+//! The condition is `lower(text) LIKE '%term%'`: on PostgreSQL `lower` folds every alphabet
+//! under a UTF-8 locale, and a trigram index on `lower(text)` serves it. SQLite's `lower()` and
+//! `LIKE` fold only A to Z, which is enough for a term of ASCII characters only (each of them
+//! can only match an ASCII character); for any other term the condition is `text REGEXP
+//! '(?i)term'` (sqlx's REGEXP function, Rust's regex crate, registered on every connection),
+//! which costs about a fifth more per row read than `LIKE` (`docs/benchmarks.md`, section 2).
 
 use sea_orm::{
     DbBackend,
@@ -13,7 +15,7 @@ use sea_orm::{
 
 /// `text` contains `lowered` (a term already lowercased), ignoring case.
 pub(crate) fn contains_ignoring_case(text: SimpleExpr, lowered: &str, backend: DbBackend) -> SimpleExpr {
-    if backend == DbBackend::Sqlite {
+    if backend == DbBackend::Sqlite && !lowered.is_ascii() {
         return text.binary(BinOper::Custom("REGEXP"), format!("(?i){}", regex::escape(lowered)));
     }
     let pattern = format!("%{}%", escape_like(lowered));
@@ -40,8 +42,12 @@ mod tests {
     }
 
     #[test]
-    fn the_terms_special_characters_are_escaped_for_each_backend() {
-        assert!(where_clause(DbBackend::Sqlite, "50% o_k.").contains(r#""t" REGEXP '(?i)50% o_k\.'"#));
-        assert!(where_clause(DbBackend::Postgres, "50% o_k.").contains(r#"LIKE E'%50\\% o\\_k.%' ESCAPE E'\\'"#));
+    fn the_terms_special_characters_are_escaped_in_either_condition() {
+        assert!(where_clause(DbBackend::Sqlite, "é 50% o_k.").contains(r#""t" REGEXP '(?i)é 50% o_k\.'"#));
+        let sqlite = r#"LOWER("t") LIKE '%50\% o\_k.%' ESCAPE '\'"#;
+        assert!(where_clause(DbBackend::Sqlite, "50% o_k.").contains(sqlite), "an ASCII term needs no REGEXP");
+        let postgres = r#"LOWER("t") LIKE E'%50\\% o\\_k.%' ESCAPE E'\\'"#;
+        assert!(where_clause(DbBackend::Postgres, "50% o_k.").contains(postgres));
+        assert!(where_clause(DbBackend::Postgres, "école").contains("LIKE"), "PostgreSQL folds every alphabet itself");
     }
 }
