@@ -11,8 +11,7 @@ use argon2::{
     Argon2,
     password_hash::{PasswordHasher, PasswordVerifier},
 };
-use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use crate::{
     auth::Role,
@@ -20,7 +19,7 @@ use crate::{
     store::{Writer, entity::user},
 };
 
-use super::{Domain, credits};
+use super::{Domain, staff};
 
 /// Failed sign-ins allowed per identifier within [`THROTTLE_WINDOW`].
 pub const MAX_FAILED_LOGINS: usize = 5;
@@ -135,18 +134,7 @@ impl Domain {
             blocking(move || hash(&password)).await??
         };
         let _turn = self.gate.enter(Writer::Accounts).await;
-        let now = Utc::now();
-        let row = user::ActiveModel {
-            name: Set(Some("Administrator".into())),
-            role: Set(Role::Admin.as_str().into()),
-            email: Set(Some(email.trim().to_lowercase())),
-            password_hash: Set(Some(phc)),
-            current_month_credits: Set(0),
-            monthly_allowance: Set(0),
-            credits_period: Set(credits::period_of(now)),
-            created_at: Set(now),
-            ..Default::default()
-        };
+        let row = staff::account_row(Some("Administrator".into()), Role::Admin, email.trim().to_lowercase(), phc);
         user::Entity::insert(row).exec(&self.db).await?;
         Ok(Some(password))
     }

@@ -53,18 +53,7 @@ impl Domain {
         let name = account.name.as_deref().map(checked_name).transpose()?;
         let phc = accounts::hashed_new_password(&account.password).await?;
         let _turn = self.gate.enter(Writer::Accounts).await;
-        let now = Utc::now();
-        let row = user::ActiveModel {
-            name: Set(name),
-            role: Set(account.role.as_str().into()),
-            email: Set(Some(email.clone())),
-            password_hash: Set(Some(phc)),
-            current_month_credits: Set(0),
-            monthly_allowance: Set(0),
-            credits_period: Set(credits::period_of(now)),
-            created_at: Set(now),
-            ..Default::default()
-        };
+        let row = account_row(name, account.role, email.clone(), phc);
         row.insert(&self.db).await.map_err(|error| email_taken(error, &email))
     }
 
@@ -130,6 +119,23 @@ impl Domain {
             )));
         }
         Ok(())
+    }
+}
+
+/// The row of an account that signs in with `email` (a lowercased address) and the password
+/// hashed as `phc`: no WhatsApp number, no credits.
+pub(super) fn account_row(name: Option<String>, role: Role, email: String, phc: String) -> user::ActiveModel {
+    let now = Utc::now();
+    user::ActiveModel {
+        name: Set(name),
+        role: Set(role.as_str().into()),
+        email: Set(Some(email)),
+        password_hash: Set(Some(phc)),
+        current_month_credits: Set(0),
+        monthly_allowance: Set(0),
+        credits_period: Set(credits::period_of(now)),
+        created_at: Set(now),
+        ..Default::default()
     }
 }
 

@@ -1,6 +1,6 @@
 //! Credits: charged per type, never below zero, every change a ledger row, reset monthly.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use wagate::store::entity::{conversation, credit_ledger, user};
 
@@ -81,12 +81,7 @@ async fn configured_prices_replace_the_defaults() {
 async fn the_first_touch_in_a_new_month_resets_the_balance_as_a_ledger_row() {
     let app = TestApp::spawn().await;
     app.deliver(&meta::text_notification("wamid.M1", CONTACT, 1, "october")).await;
-    let mut last_month = app.user_by_phone(CONTACT).await.into_active_model();
-    last_month.credits_period = Set("2020-01".into());
-    last_month.current_month_credits = Set(99);
-    let age = app.write().await;
-    last_month.update(&age).await.expect("age the balance");
-    age.commit().await.expect("commit");
+    app.age_balance(CONTACT, Some(99)).await;
 
     app.deliver(&meta::text_notification("wamid.M2", CONTACT, 2, "a new month")).await;
     let user = app.user_by_phone(CONTACT).await;
@@ -108,12 +103,7 @@ async fn a_user_read_in_a_new_month_shows_the_balance_it_resets_to() {
     let app = TestApp::spawn().await;
     app.deliver(&meta::text_notification("wamid.M4", CONTACT, 1, "hi")).await;
     let stale = app.user_by_phone(CONTACT).await;
-    let mut aged = stale.clone().into_active_model();
-    aged.credits_period = Set("2020-01".into());
-    aged.current_month_credits = Set(3);
-    let age = app.write().await;
-    aged.update(&age).await.expect("age");
-    age.commit().await.expect("commit");
+    app.age_balance(CONTACT, Some(3)).await;
     let id = stale.id.to_string();
     let fields = "currentMonthCredits creditsPeriod";
     let query = format!(
@@ -137,11 +127,7 @@ async fn reading_credits_in_a_new_month_resets_them_first() {
     let app = TestApp::spawn().await;
     app.deliver(&meta::text_notification("wamid.M3", CONTACT, 1, "hi")).await;
     let stale = app.user_by_phone(CONTACT).await;
-    let mut aged = stale.clone().into_active_model();
-    aged.credits_period = Set("2020-01".into());
-    let age = app.write().await;
-    aged.update(&age).await.expect("age");
-    age.commit().await.expect("commit");
+    app.age_balance(CONTACT, None).await;
     let data = app
         .graphql_ok(
             "query($id: ID!) { credits(userId: $id) { balance period } }",

@@ -1,7 +1,6 @@
 //! Managing users by hand: accounts that sign in with an email, a user's name, role, allowance
 //! and email, and a password set by an admin.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
 use serde_json::{Value, json};
 
 use crate::support::{TestApp, meta};
@@ -60,11 +59,7 @@ async fn an_admin_changes_a_users_name_allowance_and_role() {
     assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 99, "the balance moves only through the ledger");
 
     // The next month's first touch resets the balance to the new allowance.
-    let mut last_month = app.user_by_phone(ANA).await.into_active_model();
-    last_month.credits_period = Set("2020-01".into());
-    let write = app.write().await;
-    last_month.update(&write).await.expect("age the balance");
-    write.commit().await.expect("commit");
+    app.age_balance(ANA, None).await;
     app.deliver(&meta::text_notification("wamid.2", ANA, chrono::Utc::now().timestamp(), "a new month")).await;
     assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 249);
     app.assert_ledger_matches_balances().await;

@@ -180,6 +180,20 @@ impl TestApp {
         wagate::store::begin_write(&self.app_db).await.expect("begin a write")
     }
 
+    /// Moves the balance of the user with `phone` into a past month (2020-01), as if a month
+    /// had gone by since it was last touched, at `balance` when given.
+    pub async fn age_balance(&self, phone: &str, balance: Option<i64>) {
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
+        let mut aged = self.user_by_phone(phone).await.into_active_model();
+        aged.credits_period = Set("2020-01".into());
+        if let Some(balance) = balance {
+            aged.current_month_credits = Set(balance);
+        }
+        let write = self.write().await;
+        aged.update(&write).await.expect("age the balance");
+        write.commit().await.expect("commit");
+    }
+
     /// The app's media service (its background job runs on its own as well).
     pub fn media(&self) -> &wagate::domain::media::MediaService {
         &self.media
