@@ -157,7 +157,12 @@ fn row(message: &OutboundMessage, user_id: i64, now: DateTime<Utc>) -> conversat
         direction: Set(Direction::Outbound.as_str().to_owned()),
         status: Set(Status::Accepted.as_str().to_owned()),
         phone_number_id: Set(message.phone_number_id.clone()),
-        reply_to: Set(message.raw.pointer("/context/message_id").and_then(Value::as_str).map(str::to_owned)),
+        reply_to: Set(message
+            .raw
+            .pointer("/reaction/message_id")
+            .or_else(|| message.raw.pointer("/context/message_id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)),
         raw: Set(message.raw.to_string()),
         credits_charged: Set(message.credits_charged),
         send_ref: Set(message.send_ref.clone()),

@@ -110,6 +110,39 @@ async fn a_reply_quotes_the_message_and_the_payload_reports_the_stored_row_and_b
         (Some("OUTBOUND"), Some("ACCEPTED"))
     );
     assert_eq!(app.graph.requests()[0].body["context"], json!({ "message_id": "wamid.IN" }));
+    assert_eq!(stored_reply_to(&app, "wamid.FAKE1").await.as_deref(), Some("wamid.IN"));
+
+    let reacted = send(&app, json!({ "to": ANA, "reaction": { "messageId": "wamid.IN", "emoji": "👍" } })).await;
+    assert_eq!(reacted["data"]["sendMessage"]["conversation"]["messageId"], "wamid.FAKE2", "{reacted}");
+    assert_eq!(
+        stored_reply_to(&app, "wamid.FAKE2").await.as_deref(),
+        Some("wamid.IN"),
+        "a reaction points at its message"
+    );
+}
+
+#[tokio::test]
+async fn reactions_the_business_sent_before_reply_to_named_their_message_get_it_from_their_raw_json() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::ConnectionTrait;
+    let app = app_with_open_window().await;
+    send(&app, json!({ "to": ANA, "reaction": { "messageId": "wamid.IN", "emoji": "👍" } })).await;
+    let write = app.write().await;
+    write
+        .execute_unprepared("UPDATE conversations SET reply_to = NULL WHERE \"type\" = 'reaction'")
+        .await
+        .expect("as stored before");
+    write.commit().await.expect("commit");
+    Migrator::down(app.db(), Some(1)).await.expect("down one");
+    Migrator::up(app.db(), None).await.expect("up again");
+    assert_eq!(stored_reply_to(&app, "wamid.FAKE1").await.as_deref(), Some("wamid.IN"));
+}
+
+async fn stored_reply_to(app: &TestApp, wamid: &str) -> Option<String> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use wagate::store::entity::conversation;
+    let row = conversation::Entity::find().filter(conversation::Column::MessageId.eq(wamid)).one(app.db()).await;
+    row.expect("query").expect("stored").reply_to
 }
 
 #[tokio::test]
