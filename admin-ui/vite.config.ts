@@ -21,6 +21,7 @@ export default defineConfig({
   },
   test: {
     include: ['tests/unit/**/*.test.ts'],
+    // Node by default; a test of React hooks asks for jsdom in its first line.
     environment: 'node',
     env: { TZ: 'UTC' },
   },

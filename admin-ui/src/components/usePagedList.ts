@@ -16,9 +16,10 @@ export interface PagedList<T> {
   status: 'loading' | 'ready' | 'more' | 'error';
   error: string | null;
   hasMore: boolean;
+  /** The next page, or again the one whose load failed ("Try again"). */
   loadMore(): void;
   reload(): void;
-  /** Changes the items in place (live events). */
+  /** Changes the items in place (live events); a first page still on its way gets the change too. */
   update(change: (items: T[]) => T[]): void;
 }
 
@@ -34,21 +35,31 @@ export function usePagedList<T>(
   const generation = useRef(0);
   const appendRef = useRef(append);
   appendRef.current = append;
+  /** The live changes made while a first page is on its way, to apply again on top of it. */
+  const changedMeanwhile = useRef<((items: T[]) => T[])[] | null>(null);
+  /** The cursor of the load that failed, for "Try again". */
+  const failedAfter = useRef<string | null>(null);
 
   const load = useCallback(
     async (after: string | null) => {
       const mine = after === null ? ++generation.current : generation.current;
+      if (after === null) changedMeanwhile.current = [];
       setStatus(after === null ? 'loading' : 'more');
       setError(null);
       const result = await fetchPage(after);
       if (mine !== generation.current) return;
+      const replay = after === null ? (changedMeanwhile.current ?? []) : [];
+      if (after === null) changedMeanwhile.current = null;
       if ('error' in result) {
+        failedAfter.current = after;
         setError(describeError(result.error));
         setStatus('error');
         return;
       }
       const { nodes, pageInfo } = result.page;
-      setItems((current) => (after === null ? nodes : appendRef.current(current, nodes)));
+      setItems((current) =>
+        after === null ? replay.reduce((items, change) => change(items), nodes) : appendRef.current(current, nodes),
+      );
       setCursor({ hasMore: pageInfo.hasNextPage, after: pageInfo.endCursor ?? null });
       setStatus('ready');
     },
@@ -65,9 +76,13 @@ export function usePagedList<T>(
     error,
     hasMore: cursor.hasMore,
     loadMore: () => {
-      if (cursor.hasMore && status === 'ready') void load(cursor.after);
+      if (status === 'error') void load(failedAfter.current);
+      else if (cursor.hasMore && status === 'ready') void load(cursor.after);
     },
     reload: () => void load(null),
-    update: (change) => setItems(change),
+    update: (change) => {
+      changedMeanwhile.current?.push(change);
+      setItems(change);
+    },
   };
 }

@@ -38,17 +38,20 @@ export function appendPage(list: readonly Message[], page: readonly Message[]): 
 }
 
 /**
- * A live event applied to the table: a new message that the filters admit goes in at its
- * place; a status change updates the row it concerns, if shown.
+ * A live event applied to the table, as a re-query would show it: the message (at its newest
+ * status) is in the list where the filters admit it, in order, and out of it where they no
+ * longer do (a status filter). While more pages remain (`complete` false), a message older
+ * than every row shown is left for its page, so that "load more" keeps the order.
  */
-export function applyToTable(list: readonly Message[], event: MessageEvent, filters: Filters): Message[] {
-  const message = event.conversation;
-  const present = list.some((m) => m.id === message.id);
-  if (present) return upsert(list, message, 'newest-first');
-  if (event.kind === 'NEW_MESSAGE' && matchesFilters(message, filters)) {
-    return upsert(list, message, 'newest-first');
+export function applyToTable(list: readonly Message[], event: MessageEvent, filters: Filters, complete: boolean): Message[] {
+  const index = list.findIndex((m) => m.id === event.conversation.id);
+  const message = index >= 0 ? newerOf(list[index], event.conversation) : event.conversation;
+  if (!matchesFilters(message, filters)) {
+    return index >= 0 ? list.filter((_, i) => i !== index) : (list as Message[]);
   }
-  return list as Message[];
+  const last = list[list.length - 1];
+  if (index < 0 && !complete && last && comesBefore(last, message, 'newest-first')) return list as Message[];
+  return upsert(list, message, 'newest-first');
 }
 
 /** A live event applied to the thread with `contact`; other contacts' messages are ignored. */

@@ -12,37 +12,52 @@ describe('live events in the table (newest first)', () => {
 
   it('puts a new message at the top', () => {
     const arrived = message({ id: '3', timestamp: '2026-11-20T11:00:00Z' });
-    expect(applyToTable([newer, older], newMessage(arrived), {}).map((m) => m.id)).toEqual(['3', '2', '1']);
+    expect(applyToTable([newer, older], newMessage(arrived), {}, true).map((m) => m.id)).toEqual(['3', '2', '1']);
   });
 
   it('puts a late message at its place by Meta timestamp', () => {
     const late = message({ id: '3', timestamp: '2026-11-20T09:30:00Z' });
-    expect(applyToTable([newer, older], newMessage(late), {}).map((m) => m.id)).toEqual(['2', '3', '1']);
+    expect(applyToTable([newer, older], newMessage(late), {}, true).map((m) => m.id)).toEqual(['2', '3', '1']);
   });
 
   it('leaves out a new message the filters exclude', () => {
     const list = [newer, older];
-    expect(applyToTable(list, newMessage(outbound({ id: '3' })), { direction: 'INBOUND' })).toBe(list);
+    expect(applyToTable(list, newMessage(outbound({ id: '3' })), { direction: 'INBOUND' }, true)).toBe(list);
   });
 
   it('never shows a message twice (event after the page that had it)', () => {
     const list = [newer, older];
-    expect(applyToTable(list, newMessage({ ...newer }), {})).toHaveLength(2);
+    expect(applyToTable(list, newMessage({ ...newer }), {}, true)).toHaveLength(2);
   });
 
   it('changes the status of a row in place', () => {
     const sent = outbound({ id: '5', status: 'SENT' });
     const read = { ...sent, status: 'READ' as const, updatedAt: '2026-11-20T10:05:00Z' };
-    const result = applyToTable([sent, older], statusChanged(read), {});
+    const result = applyToTable([sent, older], statusChanged(read), {}, true);
     expect(result.map((m) => [m.id, m.status])).toEqual([
       ['5', 'READ'],
       ['1', 'RECEIVED'],
     ]);
   });
 
-  it('ignores a status change for a row not shown', () => {
-    const list = [older];
-    expect(applyToTable(list, statusChanged(outbound({ id: '9', status: 'READ' })), {})).toBe(list);
+  it('leaves a message older than every row shown for its page while more pages remain', () => {
+    const list = [newer, older];
+    const oldest = message({ id: '9', timestamp: '2026-11-20T08:00:00Z' });
+    expect(applyToTable(list, newMessage(oldest), {}, false)).toBe(list);
+    expect(applyToTable(list, statusChanged({ ...oldest, status: 'READ' }), {}, false)).toBe(list);
+    expect(applyToTable(list, newMessage(oldest), {}, true).map((m) => m.id)).toEqual(['2', '1', '9']);
+    const between = message({ id: '8', timestamp: '2026-11-20T09:30:00Z' });
+    expect(applyToTable(list, newMessage(between), {}, false).map((m) => m.id)).toEqual(['2', '8', '1']);
+  });
+
+  it('follows a status filter: a row leaves when its status moves on, one arrives when it moves in', () => {
+    const sent = outbound({ id: '5', status: 'SENT', timestamp: '2026-11-20T09:30:00Z' });
+    const delivered = { ...sent, status: 'DELIVERED' as const, updatedAt: '2026-11-20T10:05:00Z' };
+    expect(applyToTable([sent], statusChanged(delivered), { status: 'SENT' }, true)).toEqual([]);
+    const failed = { ...sent, status: 'FAILED' as const, updatedAt: '2026-11-20T10:06:00Z' };
+    expect(applyToTable([], statusChanged(failed), { status: 'FAILED' }, true)).toEqual([failed]);
+    const late = { ...sent, updatedAt: '2026-11-20T10:07:00Z' };
+    expect(applyToTable([delivered], statusChanged(late), { status: 'DELIVERED' }, true)).toEqual([delivered]);
   });
 });
 

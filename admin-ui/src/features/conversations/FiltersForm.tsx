@@ -8,9 +8,11 @@ export function FiltersForm({ filters, onChange }: { filters: Filters; onChange:
   const [contact, setContact] = useState(filters.contact ?? '');
   const [text, setText] = useState(filters.text ?? '');
 
+  // The URL's values win when they differ from what is typed (Back, Clear filters); what is
+  // typed keeps its spaces while it says the same.
   useEffect(() => {
-    setContact(filters.contact ?? '');
-    setText(filters.text ?? '');
+    setContact((typed) => (typed.trim() === (filters.contact ?? '') ? typed : (filters.contact ?? '')));
+    setText((typed) => (typed.trim() === (filters.text ?? '') ? typed : (filters.text ?? '')));
   }, [filters.contact, filters.text]);
 
   useEffect(() => {

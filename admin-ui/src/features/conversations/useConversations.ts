@@ -4,7 +4,7 @@ import { useClient } from 'urql';
 import { ConversationsQuery } from '../../api/operations';
 import { useMessageEvents } from '../../api/events';
 import { usePagedList, type PageResult } from '../../components/usePagedList';
-import { toConversationFilter, type Filters } from '../../lib/filters';
+import { matchesFilters, toConversationFilter, type Filters } from '../../lib/filters';
 import { appendPage, applyToTable } from '../../lib/merge';
 import type { Message, MessageEvent } from '../../lib/types';
 
@@ -27,12 +27,10 @@ export function useConversations(userId: string, filters: Filters) {
   const list = usePagedList(fetchPage, appendPage);
 
   const [arrived, setArrived] = useState<{ ids: Set<string>; last: Message | null }>({ ids: new Set(), last: null });
+  const complete = !list.hasMore;
   const onEvent = (event: MessageEvent) => {
-    list.update((items) => {
-      const next = applyToTable(items, event, filters);
-      return next;
-    });
-    if (event.kind === 'NEW_MESSAGE') {
+    list.update((items) => applyToTable(items, event, filters, complete));
+    if (event.kind === 'NEW_MESSAGE' && matchesFilters(event.conversation, filters)) {
       setArrived((current) => ({ ids: new Set(current.ids).add(event.conversation.id), last: event.conversation }));
     }
   };

@@ -8,6 +8,9 @@ import { failureText } from '../../lib/status';
 import type { Message } from '../../lib/types';
 import { MessageBody } from './MessageBody';
 
+/** What the quoted message is to this one, when not the message it replies to. */
+const QUOTE_LABELS: Record<string, string> = { edit: 'Edits: ', revoke: 'Deletes: ' };
+
 interface Props {
   message: Message;
   quoted: Message | null;
@@ -37,7 +40,9 @@ export const Bubble = forwardRef<HTMLElement, Props>(function Bubble(
     >
       {quoted && (
         <blockquote className="quote">
-          <span className="sr-only">In reply to: </span>
+          <span className={message.type === 'edit' || message.type === 'revoke' ? 'quote__label' : 'sr-only'}>
+            {QUOTE_LABELS[message.type] ?? 'In reply to: '}
+          </span>
           {quoted.content}
         </blockquote>
       )}
