@@ -36,7 +36,7 @@ impl fmt::Debug for Secret {
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {name}: {problem}")]
 pub struct ConfigError {
-    /// The environment variable at fault.
+    /// The environment variable at fault (or `.env`, for a line it could not read).
     pub name: &'static str,
     /// What is wrong with it and what it expects.
     pub problem: String,
@@ -146,6 +146,9 @@ pub struct WhatsAppConfig {
     pub api_base: String,
     /// `WHATSAPP_SEND_TIMEOUT_MS`: the deadline of one send, retries included.
     pub send_timeout: std::time::Duration,
+    /// `MEDIA_FETCH_TIMEOUT_MS`: the deadline of one media look-up and download, retries
+    /// included.
+    pub media_timeout: std::time::Duration,
     /// `WHATSAPP_ENFORCE_SERVICE_WINDOW`: refuse free-form messages outside the 24 h window.
     pub enforce_service_window: bool,
     /// `WHATSAPP_MAX_MPS`, `WHATSAPP_PAIR_BURST`, `WHATSAPP_PAIR_INTERVAL_MS`: send pacing.
@@ -181,10 +184,15 @@ impl Config {
         }
     }
 
-    /// Reads `.env` if present, then the process environment.
+    /// Reads `.env` in the working directory if there is one, then the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        // A missing .env is normal; a malformed one is reported by the variables it leaves unset.
-        let _ = dotenvy::dotenv();
+        match dotenvy::from_path(".env") {
+            Ok(()) => {}
+            Err(dotenvy::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
+            // dotenvy stops at a bad line: starting without the settings after it could run
+            // without the app secret, and accept unsigned webhooks.
+            Err(e) => return Err(invalid(".env", format!("{e}; fix that line (NAME=value) and start again"))),
+        }
         Self::from_lookup(&|name| std::env::var(name).ok())
     }
 
@@ -231,30 +239,16 @@ impl Config {
                 token: get("WHATSAPP_TOKEN").map(Secret::new),
                 phone_number_id: get("WHATSAPP_PHONE_NUMBER_ID"),
                 api_base: api_base(get)?,
-                send_timeout: std::time::Duration::from_millis(parse(
-                    get,
-                    "WHATSAPP_SEND_TIMEOUT_MS",
-                    "15000",
-                    "a duration in milliseconds",
-                )?),
+                send_timeout: positive_millis(get, "WHATSAPP_SEND_TIMEOUT_MS", "15000")?,
+                media_timeout: positive_millis(get, "MEDIA_FETCH_TIMEOUT_MS", "300000")?,
                 enforce_service_window: parse(get, "WHATSAPP_ENFORCE_SERVICE_WINDOW", "true", "`true` or `false`")?,
                 pacing: pacing(get)?,
             },
             media: MediaConfig {
                 dir: get("MEDIA_DIR").unwrap_or_else(|| "media".into()).into(),
                 max_bytes: parse(get, "MEDIA_MAX_BYTES", "104857600", "a size in bytes")?,
-                poll_interval: std::time::Duration::from_millis(parse(
-                    get,
-                    "MEDIA_POLL_MS",
-                    "1000",
-                    "a duration in milliseconds",
-                )?),
-                retry_base: std::time::Duration::from_millis(parse(
-                    get,
-                    "MEDIA_RETRY_BASE_MS",
-                    "2000",
-                    "a duration in milliseconds",
-                )?),
+                poll_interval: positive_millis(get, "MEDIA_POLL_MS", "1000")?,
+                retry_base: positive_millis(get, "MEDIA_RETRY_BASE_MS", "2000")?,
             },
             admin_ui_dir: get("ADMIN_UI_DIR").unwrap_or_else(|| "admin-ui/dist".into()).into(),
             log_format: match get("LOG_FORMAT").as_deref() {
@@ -382,8 +376,11 @@ fn pacing(get: Lookup<'_>) -> Result<PacingConfig, ConfigError> {
     }
     let pair_burst: u32 = parse(get, "WHATSAPP_PAIR_BURST", "45", "a whole number ≥ 1")?;
     let interval_ms: u64 = parse(get, "WHATSAPP_PAIR_INTERVAL_MS", "6000", "a duration in milliseconds")?;
-    if pair_burst == 0 || interval_ms == 0 {
-        return Err(invalid("WHATSAPP_PAIR_BURST", "the pair burst and interval must be above zero"));
+    if pair_burst == 0 {
+        return Err(invalid("WHATSAPP_PAIR_BURST", "expected a whole number ≥ 1, got 0"));
+    }
+    if interval_ms == 0 {
+        return Err(invalid("WHATSAPP_PAIR_INTERVAL_MS", "expected a duration in milliseconds above zero, got 0"));
     }
     Ok(PacingConfig { max_mps, pair_burst, pair_interval: std::time::Duration::from_millis(interval_ms) })
 }
@@ -450,11 +447,19 @@ mod tests {
             ("INGEST_WRITERS", "0"),
             ("LIVE_EVENT_BUFFER", "0"),
             ("DATABASE_MAX_CONNECTIONS", "0"),
+            ("WHATSAPP_SEND_TIMEOUT_MS", "0"),
+            ("WHATSAPP_PAIR_BURST", "0"),
+            ("WHATSAPP_PAIR_INTERVAL_MS", "0"),
+            ("MEDIA_FETCH_TIMEOUT_MS", "0"),
+            ("MEDIA_POLL_MS", "0"),
+            ("MEDIA_RETRY_BASE_MS", "0"),
         ];
         for (name, zero) in zeros {
             assert_eq!(config(&[(name, zero)]).unwrap_err().name, name);
         }
         assert_eq!(config(&[("INGEST_BATCH_MAX", "8")]).unwrap().ingest_batch_max, 8);
+        let media_timeout = config(&[("MEDIA_FETCH_TIMEOUT_MS", "90000")]).unwrap().whatsapp.media_timeout;
+        assert_eq!(media_timeout, std::time::Duration::from_secs(90));
         assert_eq!(config(&[("DATABASE_MAX_CONNECTIONS", "3")]).unwrap().pool_settings().max_connections, 3);
         assert_eq!(config(&[("CREDIT_PRICES", "image")]).unwrap_err().name, "CREDIT_PRICES");
         assert_eq!(config(&[("WHATSAPP_API_BASE", "graph.facebook.com")]).unwrap_err().name, "WHATSAPP_API_BASE");

@@ -38,12 +38,12 @@ use crate::{
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// The database could not be opened.
-    #[error("cannot open the database at {url} (check DATABASE_URL): {source}")]
+    #[error("cannot open the database at {url} (check DATABASE_URL): {cause}")]
     Connect {
         /// The URL without its password.
         url: String,
-        /// The driver's error.
-        source: sea_orm::DbErr,
+        /// The driver's error, without the password.
+        cause: String,
     },
     /// The migrations could not be applied.
     #[error("cannot apply the database migrations: {0}")]
@@ -74,7 +74,10 @@ impl App {
             }
             None => None,
         };
-        let connect_error = |source| StartError::Connect { url: redact_url(&config.database_url), source };
+        let connect_error = |source: sea_orm::DbErr| StartError::Connect {
+            url: redact_url(&config.database_url),
+            cause: without_password(&source.to_string(), &config.database_url),
+        };
         let db = store::connect(&config.database_url, config.pool_settings()).await.map_err(connect_error)?;
         store::migrate(&db).await.map_err(StartError::Migrate)?;
         let statements = store::StatementCounter::default();
@@ -242,6 +245,19 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// `text` (a driver's error, which may quote the URL it was given) with the password of the
+/// database URL `url` replaced by `***`.
+pub fn without_password(text: &str, url: &str) -> String {
+    let password = match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => url[scheme_end + 3..at].split_once(':').map(|(_, p)| p),
+        _ => None,
+    };
+    match password.filter(|p| !p.is_empty()) {
+        Some(password) => text.replace(password, "***"),
+        None => text.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use axum::serve::Listener;
@@ -261,5 +277,9 @@ mod tests {
     fn database_passwords_are_redacted() {
         assert_eq!(super::redact_url("postgres://app:hunter2@db:5432/w"), "postgres://app:***@db:5432/w");
         assert_eq!(super::redact_url("sqlite://wagate.db?mode=rwc"), "sqlite://wagate.db?mode=rwc");
+        let url = "postgres://app:pa/ss@db:5432/w";
+        let said = super::without_password(&format!("invalid URL `{url}`: bad port"), url);
+        assert_eq!(said, "invalid URL `postgres://app:***@db:5432/w`: bad port");
+        assert_eq!(super::without_password("no such file", "sqlite://wagate.db"), "no such file");
     }
 }

@@ -91,7 +91,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
     match command {
         Command::Serve => serve(config).await,
         Command::Migrate => {
-            let db = store::connect(&config.database_url, config.pool_settings()).await.map_err(|e| e.to_string())?;
+            let db = connect(&config).await?;
             store::migrate(&db).await.map_err(|e| e.to_string())?;
             tracing::info!("migrations applied");
             Ok(())
@@ -158,13 +158,24 @@ async fn serve(config: Config) -> Result<(), String> {
     .map_err(|e| e.to_string())
 }
 
+/// The database of `DATABASE_URL`; an error never shows its password.
+async fn connect(config: &Config) -> Result<sea_orm::DatabaseConnection, String> {
+    store::connect(&config.database_url, config.pool_settings()).await.map_err(|e| {
+        let url = wagate::redact_url(&config.database_url);
+        format!(
+            "cannot open the database at {url} (check DATABASE_URL): {}",
+            wagate::without_password(&e.to_string(), &config.database_url)
+        )
+    })
+}
+
 async fn replay(config: Config, id: Option<i64>) -> Result<(), String> {
-    let db = store::connect(&config.database_url, config.pool_settings()).await.map_err(|e| e.to_string())?;
+    let db = connect(&config).await?;
     store::migrate(&db).await.map_err(|e| e.to_string())?;
     let statements = store::StatementCounter::default();
     let store = store::Store::open(db, &config.database_url, config.pool_settings(), &statements)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| wagate::without_password(&e.to_string(), &config.database_url))?;
     let events = wagate::events::EventBus::new(config.live_event_buffer);
     let metrics = Metrics::new(events.clone());
     let domain = Domain::new(store, config.prices, config.default_monthly_credits, events, metrics);
@@ -172,11 +183,18 @@ async fn replay(config: Config, id: Option<i64>) -> Result<(), String> {
         Some(id) => vec![id],
         None => domain.unprocessed_deliveries().await.map_err(|e| e.message())?,
     };
-    for id in ids {
-        match domain.replay_delivery(id).await {
+    let mut failed = 0;
+    for id in &ids {
+        match domain.replay_delivery(*id).await {
             Ok(report) => println!("{}", serde_json::to_string(&report).unwrap_or_default()),
-            Err(err) => eprintln!("delivery {id}: {}", err.message()),
+            Err(err) => {
+                eprintln!("delivery {id}: {}", err.message());
+                failed += 1;
+            }
         }
     }
-    Ok(())
+    match failed {
+        0 => Ok(()),
+        _ => Err(format!("{failed} of {} deliveries could not be replayed (see above)", ids.len())),
+    }
 }

@@ -235,8 +235,15 @@ fn file_name(media_id: &str) -> String {
 async fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     tokio::fs::create_dir_all(dir).await?;
     let partial = dir.join(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple()));
-    tokio::fs::write(&partial, bytes).await?;
-    tokio::fs::rename(&partial, dir.join(name)).await
+    let written = match tokio::fs::write(&partial, bytes).await {
+        Ok(()) => tokio::fs::rename(&partial, dir.join(name)).await,
+        Err(e) => Err(e),
+    };
+    if written.is_err() {
+        // A partial file left behind (a full disk) would keep the disk full for every later try.
+        let _ = tokio::fs::remove_file(&partial).await;
+    }
+    written
 }
 
 #[cfg(test)]
@@ -248,5 +255,19 @@ mod tests {
         assert_eq!(file_name("1234567890"), "1234567890");
         assert_eq!(file_name("../etc/passwd"), format!("x{}", hex::encode("../etc/passwd")));
         assert!(!file_name("a/b").contains('/'));
+    }
+
+    #[tokio::test]
+    async fn a_write_that_fails_leaves_no_partial_file_behind() {
+        let dir = tempfile::tempdir().expect("dir");
+        // A folder where the file should go: the rename onto it fails, as a full disk would fail the write.
+        std::fs::create_dir_all(dir.path().join("42").join("occupied")).expect("a folder in the way");
+        assert!(write_atomically(dir.path(), "42", b"bytes").await.is_err());
+        let left: Vec<_> =
+            std::fs::read_dir(dir.path()).expect("read").map(|e| e.expect("entry").file_name()).collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("42")], "only the folder that was in the way");
+
+        write_atomically(dir.path(), "43", b"bytes").await.expect("a normal write");
+        assert_eq!(std::fs::read(dir.path().join("43")).expect("read"), b"bytes");
     }
 }

@@ -136,6 +136,7 @@ pub struct GraphClient {
     endpoint: Option<String>,
     token: Option<crate::config::Secret>,
     deadline: Duration,
+    media_deadline: Duration,
     connect_timeout: Duration,
 }
 
@@ -151,6 +152,7 @@ impl GraphClient {
             endpoint,
             token: config.token.clone(),
             deadline: config.send_timeout,
+            media_deadline: config.media_timeout,
             connect_timeout,
         }
     }
@@ -159,10 +161,10 @@ impl GraphClient {
         self.token.as_ref().map(|t| t.expose()).ok_or(GraphError::NotConfigured("WHATSAPP_TOKEN"))
     }
 
-    /// Runs `attempt` until it succeeds, fails for good, or the deadline leaves no room for
+    /// Runs `attempt` until it succeeds, fails for good, or `deadline` leaves no room for
     /// another backoff and a connection's time. `idempotent` calls (GETs) also retry server
     /// errors.
-    async fn retrying<T, F, Fut>(&self, idempotent: bool, attempt: F) -> Result<T, GraphError>
+    async fn retrying<T, F, Fut>(&self, deadline: Duration, idempotent: bool, attempt: F) -> Result<T, GraphError>
     where
         F: Fn(Duration) -> Fut + Send + Sync,
         Fut: std::future::Future<Output = Result<T, GraphError>> + Send,
@@ -172,7 +174,7 @@ impl GraphClient {
         let mut retry = 0u32;
         let mut untaken: Option<GraphError> = None;
         loop {
-            let remaining = self.deadline.saturating_sub(started.elapsed());
+            let remaining = deadline.saturating_sub(started.elapsed());
             if let Some(error) = untaken.take_if(|_| remaining < self.connect_timeout) {
                 return Err(error);
             }
@@ -186,7 +188,7 @@ impl GraphClient {
                 _ => false,
             };
             let wait = backoff(retry);
-            if !retryable || started.elapsed() + wait + self.connect_timeout > self.deadline {
+            if !retryable || started.elapsed() + wait + self.connect_timeout > deadline {
                 return Err(error);
             }
             tracing::warn!(retry, ?wait, %error, "retrying a Graph API call that did not go through");
@@ -220,7 +222,7 @@ impl GraphApi for GraphClient {
     async fn post_messages(&self, message: &Value) -> Result<Value, GraphError> {
         let endpoint = self.endpoint.as_deref().ok_or(GraphError::NotConfigured("WHATSAPP_PHONE_NUMBER_ID"))?;
         let token = self.token()?;
-        self.retrying(false, |remaining| self.attempt(endpoint, token, message, remaining)).await
+        self.retrying(self.deadline, false, |remaining| self.attempt(endpoint, token, message, remaining)).await
     }
 
     async fn media_info(&self, media_id: &str) -> Result<MediaInfo, GraphError> {
@@ -228,7 +230,7 @@ impl GraphApi for GraphClient {
         let url = format!("{}/{media_id}", self.api_base);
         let url = url.as_str();
         let body = self
-            .retrying(true, |remaining| async move {
+            .retrying(self.media_deadline, true, |remaining| async move {
                 let response = self
                     .http
                     .get(url)
@@ -247,7 +249,7 @@ impl GraphApi for GraphClient {
 
     async fn download(&self, url: &str, max_bytes: u64) -> Result<Vec<u8>, GraphError> {
         let token = self.token()?;
-        self.retrying(true, |remaining| async move {
+        self.retrying(self.media_deadline, true, |remaining| async move {
             let mut response = self
                 .http
                 .get(url)

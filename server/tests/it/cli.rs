@@ -90,3 +90,53 @@ async fn webhook_replay_processes_every_unprocessed_delivery_again_without_dupli
     assert_eq!((reports[0]["messages_stored"].as_u64(), reports[0]["messages_duplicate"].as_u64()), (Some(0), Some(1)));
     assert_eq!(app.count("conversations").await, 1);
 }
+
+#[test]
+fn a_dotenv_line_that_cannot_be_read_stops_the_start_instead_of_dropping_the_settings_after_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join(".env"), "ADMIN UI DIR=x\nWHATSAPP_APP_SECRET=after-the-bad-line\n")
+        .expect("write .env");
+    let output = wagate().current_dir(dir.path()).arg("migrate").output().expect("run");
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(".env") && stderr.contains("fix that line"), "{stderr}");
+}
+
+#[test]
+fn a_dotenv_in_a_parent_folder_is_not_read() {
+    let parent = tempfile::tempdir().expect("dir");
+    std::fs::write(parent.path().join(".env"), "BIND_ADDR=not-an-address\n").expect("write .env");
+    let child = parent.path().join("run");
+    std::fs::create_dir(&child).expect("dir");
+    let url = format!("sqlite://{}?mode=rwc", child.join("m.db").display());
+    let output = wagate().current_dir(&child).env("DATABASE_URL", &url).arg("migrate").output().expect("run");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
+fn replaying_a_delivery_that_does_not_exist_fails() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("r.db").display());
+    let output =
+        wagate().env("DATABASE_URL", &url).args(["webhook", "replay", "--id", "424242"]).output().expect("run");
+    assert!(!output.status.success(), "exit status {:?}", output.status);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no webhook delivery has id 424242"), "{stderr}");
+}
+
+#[test]
+fn a_database_password_never_reaches_the_output() {
+    for url in ["postgres://app:pa/ss-Xq7@127.0.0.1:1/w", "mysql://app:pa55-Xq7@127.0.0.1/w"] {
+        for args in [&["migrate"][..], &["webhook", "replay"][..]] {
+            let output = wagate().env("DATABASE_URL", url).args(args).output().expect("run");
+            assert!(!output.status.success(), "{url} {args:?}");
+            let said =
+                format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+            assert!(!said.contains("-Xq7"), "{args:?} printed the password: {said}");
+            assert!(said.contains("DATABASE_URL"), "{said}");
+        }
+    }
+    let output = wagate().env("DATABASE_URL", "mysql://app:pa55-Xq7@127.0.0.1/w").arg("serve").output().expect("run");
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(!output.status.success() && !said.contains("-Xq7"), "serve printed the password: {said}");
+}

@@ -53,6 +53,18 @@ async fn an_inbound_image_is_fetched_into_the_media_dir_and_served_with_its_type
 }
 
 #[tokio::test]
+async fn media_has_a_deadline_of_its_own_longer_than_a_sends() {
+    let app =
+        TestApp::builder().env("WHATSAPP_SEND_TIMEOUT_MS", "300").env("MEDIA_FETCH_TIMEOUT_MS", "5000").spawn().await;
+    app.graph.add_media("1009", "image/jpeg", JPEG);
+    app.graph.delay(std::time::Duration::from_millis(400));
+    deliver_image(&app, "wamid.M9", "1009").await;
+    let response = app.get("/api/media/1009", Some(&app.admin_token())).await;
+    assert_eq!(response.status(), 200, "a look-up and a download of 400 ms each fit the media deadline");
+    assert_eq!(response.bytes().await.expect("bytes").as_ref(), JPEG);
+}
+
+#[tokio::test]
 async fn stored_media_outlives_metas_copy() {
     let app = TestApp::spawn().await;
     app.graph.add_media("1002", "image/jpeg", JPEG);

@@ -110,7 +110,7 @@ impl FakeGraph {
         self.script.lock().expect("lock").downloads.clone()
     }
 
-    /// Makes every answer wait this long.
+    /// Makes every answer (sends, media look-ups and downloads) wait this long.
     pub fn delay(&self, delay: Duration) {
         self.script.lock().expect("lock").delay = delay;
     }
@@ -125,6 +125,8 @@ pub fn meta_error(code: i64, message: &str) -> Value {
 /// `GET /{version}/{media-id}` (the look-up) and `GET /files/{media-id}` (the download).
 async fn media(State(script): State<Arc<Mutex<Script>>>, uri: Uri, headers: HeaderMap) -> axum::response::Response {
     use axum::response::IntoResponse;
+    let delay = script.lock().expect("lock").delay;
+    tokio::time::sleep(delay).await;
     let mut s = script.lock().expect("lock");
     let path = uri.path().to_owned();
     if let Some(id) = path.strip_prefix("/files/") {

@@ -86,6 +86,7 @@ impl TestAppBuilder {
             ("WHATSAPP_PHONE_NUMBER_ID", meta::PHONE_NUMBER_ID.into()),
             ("WHATSAPP_SEND_TIMEOUT_MS", "3000".into()),
             ("MEDIA_DIR", dir.path().join("media").display().to_string()),
+            ("MEDIA_FETCH_TIMEOUT_MS", "3000".into()),
             ("MEDIA_POLL_MS", "50".into()),
             ("MEDIA_RETRY_BASE_MS", "50".into()),
         ]
