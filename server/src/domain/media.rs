@@ -18,6 +18,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
 
 use crate::{
     auth::Viewer,
@@ -229,16 +230,21 @@ fn file_name(media_id: &str) -> String {
     }
 }
 
-/// Writes `name` whole or not at all. Each writer has its own partial file, so the job and an
-/// on-demand fetch of the same media can race without either failing (the last rename wins,
-/// with the same bytes).
+/// Writes `name` whole or not at all, on the disk before the row that names it is committed
+/// (file and folder flushed), so that a power loss never leaves a row naming a missing or
+/// short file. Each writer has its own partial file, so the job and an on-demand fetch of the
+/// same media can race without either failing (the last rename wins, with the same bytes).
 async fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     tokio::fs::create_dir_all(dir).await?;
     let partial = dir.join(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple()));
-    let written = match tokio::fs::write(&partial, bytes).await {
-        Ok(()) => tokio::fs::rename(&partial, dir.join(name)).await,
-        Err(e) => Err(e),
-    };
+    let written = async {
+        let mut file = tokio::fs::File::create(&partial).await?;
+        file.write_all(bytes).await?;
+        file.sync_all().await?;
+        tokio::fs::rename(&partial, dir.join(name)).await?;
+        tokio::fs::File::open(dir).await?.sync_all().await
+    }
+    .await;
     if written.is_err() {
         // A partial file left behind (a full disk) would keep the disk full for every later try.
         let _ = tokio::fs::remove_file(&partial).await;
