@@ -140,6 +140,10 @@ impl MediaService {
     /// Looks the media up at Meta, downloads it, checks it and stores it.
     async fn fetch(&self, media_id: &str) -> Result<MediaFile, AppError> {
         let info = self.graph.media_info(media_id).await.map_err(|e| upstream(media_id, &e.to_string()))?;
+        if let Some(size) = info.size().filter(|size| *size > self.max_bytes) {
+            let why = format!("Meta says it is {size} bytes, more than MEDIA_MAX_BYTES ({})", self.max_bytes);
+            return Err(upstream(media_id, &why));
+        }
         let bytes =
             self.graph.download(&info.url, self.max_bytes).await.map_err(|e| upstream(media_id, &e.to_string()))?;
         let digest = hex::encode(Sha256::digest(&bytes));

@@ -65,6 +65,20 @@ pub struct MediaInfo {
     /// The SHA-256 of the bytes, hex.
     #[serde(default)]
     pub sha256: Option<String>,
+    /// The size in bytes, as Meta gives it (a number or a string of digits).
+    #[serde(default)]
+    pub file_size: Option<Value>,
+}
+
+impl MediaInfo {
+    /// The size in bytes Meta reports, when it reports one that reads as a number.
+    pub fn size(&self) -> Option<u64> {
+        match self.file_size.as_ref()? {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
 }
 
 /// Meta took the message.

@@ -65,6 +65,18 @@ async fn media_has_a_deadline_of_its_own_longer_than_a_sends() {
 }
 
 #[tokio::test]
+async fn media_meta_says_is_too_large_is_not_downloaded() {
+    let app = TestApp::builder().env("MEDIA_MAX_BYTES", "10").spawn().await;
+    app.graph.add_media("1010", "image/jpeg", JPEG);
+    deliver_image(&app, "wamid.M10", "1010").await;
+    let response = app.get("/api/media/1010", Some(&app.admin_token())).await;
+    assert_eq!(response.status(), 502);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert!(body["error"]["message"].as_str().unwrap_or_default().contains("MEDIA_MAX_BYTES"), "{body}");
+    assert!(app.graph.downloads().is_empty(), "its size alone refused it");
+}
+
+#[tokio::test]
 async fn stored_media_outlives_metas_copy() {
     let app = TestApp::spawn().await;
     app.graph.add_media("1002", "image/jpeg", JPEG);
