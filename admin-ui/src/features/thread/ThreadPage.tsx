@@ -2,6 +2,7 @@
 // was clicked, updates live, and ends with the reply box.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Empty, ErrorNotice, Loading } from '../../components/States';
+import { useFollowNewest } from '../../components/useFollowNewest';
 import { formatDay, formatPhone } from '../../lib/format';
 import { reactionTarget, withReactions } from '../../lib/reactions';
 import { paths } from '../../lib/routes';
@@ -41,14 +42,10 @@ export function ThreadPage({ userId, contact }: { userId: string; contact: strin
     if (targetIndex >= 0) el?.focus({ preventScroll: true });
   }, [thread.status, bubbles.length, targetIndex]);
 
-  // A new message scrolls into view when the reader is near the bottom.
-  const lastId = bubbles[bubbles.length - 1]?.id;
-  useEffect(() => {
-    const list = listRef.current;
-    if (!placed.current || !list) return;
-    const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 240;
-    if (nearBottom) refs.current[bubbles.length - 1]?.scrollIntoView({ block: 'end' });
-  }, [lastId]);
+  // A new message scrolls into view when the reader was at the end of the thread.
+  const onScroll = useFollowNewest(listRef, bubbles[bubbles.length - 1]?.id, placed.current, () =>
+    refs.current[bubbles.length - 1]?.scrollIntoView({ block: 'end' }),
+  );
 
   const move = (index: number, key: string) => {
     const next = nextRowIndex(index, key, bubbles.length);
@@ -77,6 +74,7 @@ export function ThreadPage({ userId, contact }: { userId: string; contact: strin
           <div
             className="thread__messages"
             ref={listRef}
+            onScroll={onScroll}
             role="log"
             aria-live="polite"
             aria-relevant="additions"
