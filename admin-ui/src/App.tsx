@@ -9,7 +9,7 @@ import { SignInPage } from './features/auth/SignInPage';
 import { Layout } from './components/Layout';
 import { AppRoutes } from './routes/AppRoutes';
 import { currentPathWithSearch, navigate, useLocation } from './routes/router';
-import { matchRoute, paths, safeNext } from './lib/routes';
+import { matchRoute, paths, redirectFor, safeNext } from './lib/routes';
 
 export function App() {
   const { session, ended } = useSession();
@@ -20,7 +20,9 @@ export function App() {
   useEffect(() => {
     if (!session && !onSignIn) navigate(paths.signIn(currentPathWithSearch(location)), { replace: true });
     if (session && onSignIn) navigate(safeNext(new URLSearchParams(location.search).get('next')), { replace: true });
-  }, [session, onSignIn, location]);
+    const elsewhere = session && !onSignIn ? redirectFor(route, session.user) : null;
+    if (elsewhere) navigate(elsewhere, { replace: true });
+  }, [session, onSignIn, location, route]);
 
   const token = session?.token ?? null;
   const [api, setApi] = useState<ApiClient | null>(null);

@@ -5,23 +5,26 @@ import { endSession } from '../api/session';
 import { useLiveState } from '../api/live';
 import type { Session } from '../lib/session';
 import { formatPhone } from '../lib/format';
+import { paths } from '../lib/routes';
 import { Link } from '../routes/router';
 
 const LIVE_TEXT = { connecting: 'Connecting…', connected: 'Live', reconnecting: 'Reconnecting…' } as const;
 
 export function Layout({ session, children }: { session: Session; children: ReactNode }) {
   const live = useLiveState();
+  const admin = session.user.role === 'ADMIN';
+  const home = admin ? paths.users() : paths.conversations(session.user.id);
   return (
     <>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
       <header className="app-header">
-        <Link to="/users" className="brand">
-          wagate <span className="brand__sub">admin</span>
+        <Link to={home} className="brand">
+          wagate <span className="brand__sub">{admin ? 'admin' : 'messages'}</span>
         </Link>
         <nav aria-label="Main">
-          <Link to="/users">Users</Link>
+          <Link to={home}>{admin ? 'Users' : 'My messages'}</Link>
         </nav>
         <span className={`live live--${live}`} role="status" data-live={live} title="Updates from the server">
           <span className="live__dot" aria-hidden="true" />

@@ -39,6 +39,14 @@ export const paths = {
   credits: (userId: string) => `/user/${encodeURIComponent(userId)}/credits`,
 };
 
+/**
+ * Where a route sends a signed-in user who may not use it: the users list is for admins, so a
+ * user (a contact who signs in) goes to their own messages instead; `null` to stay.
+ */
+export function redirectFor(route: Route, user: { id: string; role: string }): string | null {
+  return route.name === 'users' && user.role !== 'ADMIN' ? paths.conversations(user.id) : null;
+}
+
 /** A `next` parameter that may only lead inside the app (never to another origin). */
 export function safeNext(next: string | null): string {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : '/users';

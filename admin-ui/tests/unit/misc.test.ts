@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeError, errorCode } from '../../src/lib/errors';
 import { displayName, formatCredits, formatDateTime, formatDelta, formatPhone } from '../../src/lib/format';
-import { matchRoute, paths, safeNext, stripBase } from '../../src/lib/routes';
+import { matchRoute, paths, redirectFor, safeNext, stripBase } from '../../src/lib/routes';
 import { nextRowIndex } from '../../src/lib/rowNavigation';
 import { isExpired, msUntilExpiry, parseStoredSession } from '../../src/lib/session';
 
@@ -72,6 +72,12 @@ describe('routes', () => {
     expect(stripBase('/admin', '/admin/')).toBe('/');
     expect(safeNext('//evil.example/x')).toBe('/users');
     expect(safeNext('/user/3/credits')).toBe('/user/3/credits');
+  });
+
+  it('sends a user who signs in to their own messages, not the admins\' users list', () => {
+    expect(redirectFor({ name: 'users' }, { id: '7', role: 'USER' })).toBe('/user/7/conversations');
+    expect(redirectFor({ name: 'users' }, { id: '1', role: 'ADMIN' })).toBeNull();
+    expect(redirectFor({ name: 'conversations', userId: '7' }, { id: '7', role: 'USER' })).toBeNull();
   });
 });
 
