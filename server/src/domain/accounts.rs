@@ -174,9 +174,13 @@ impl Domain {
                 "this account has no password to change; an admin gives it one with setPassword".into(),
             ));
         }
+        // Guesses of the current password count with the account's sign-in attempts.
+        let key = format!("user {user_id}");
+        let attempt = self.login_throttle.attempt(&key)?;
         if !verify(current, user.password_hash.clone()).await? {
             return Err(AppError::Forbidden("the current password is wrong; nothing was changed".into()));
         }
+        self.login_throttle.succeeded(&key, attempt);
         let phc = hashed_new_password(new).await?;
         let _turn = self.gate.enter(Writer::Accounts).await;
         user::Entity::update_many()
