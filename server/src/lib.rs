@@ -58,6 +58,13 @@ pub enum StartError {
     },
 }
 
+impl StartError {
+    /// The database of `url` could not be opened; neither part of the message shows its password.
+    pub fn connect(url: &str, source: &sea_orm::DbErr) -> Self {
+        Self::Connect { url: redact_url(url), cause: without_password(&source.to_string(), url) }
+    }
+}
+
 /// The assembled application, ready to serve.
 pub struct App {
     router: Router,
@@ -74,10 +81,7 @@ impl App {
             }
             None => None,
         };
-        let connect_error = |source: sea_orm::DbErr| StartError::Connect {
-            url: redact_url(&config.database_url),
-            cause: without_password(&source.to_string(), &config.database_url),
-        };
+        let connect_error = |source: sea_orm::DbErr| StartError::connect(&config.database_url, &source);
         let db = store::connect(&config.database_url, config.pool_settings()).await.map_err(connect_error)?;
         store::migrate(&db).await.map_err(StartError::Migrate)?;
         let statements = store::StatementCounter::default();
@@ -235,26 +239,32 @@ async fn run_media_job(media: MediaService, every: std::time::Duration) {
 
 /// A database URL without its password, for messages.
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
+    match credentials(url) {
+        Some((scheme, credentials, host)) => {
             let user = credentials.split(':').next().unwrap_or_default();
-            format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+            format!("{scheme}{user}:***{host}")
         }
-        _ => url.to_owned(),
+        None => url.to_owned(),
     }
 }
 
 /// `text` (a driver's error, which may quote the URL it was given) with the password of the
 /// database URL `url` replaced by `***`.
 pub fn without_password(text: &str, url: &str) -> String {
-    let password = match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => url[scheme_end + 3..at].split_once(':').map(|(_, p)| p),
-        _ => None,
-    };
+    let password = credentials(url).and_then(|(_, credentials, _)| credentials.split_once(':')).map(|(_, p)| p);
     match password.filter(|p| !p.is_empty()) {
         Some(password) => text.replace(password, "***"),
         None => text.to_owned(),
+    }
+}
+
+/// A URL split around its credentials: `scheme://`, `user:password`, `@host…`.
+fn credentials(url: &str) -> Option<(&str, &str, &str)> {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            Some((&url[..scheme_end + 3], &url[scheme_end + 3..at], &url[at..]))
+        }
+        _ => None,
     }
 }
 

@@ -160,13 +160,9 @@ async fn serve(config: Config) -> Result<(), String> {
 
 /// The database of `DATABASE_URL`; an error never shows its password.
 async fn connect(config: &Config) -> Result<sea_orm::DatabaseConnection, String> {
-    store::connect(&config.database_url, config.pool_settings()).await.map_err(|e| {
-        let url = wagate::redact_url(&config.database_url);
-        format!(
-            "cannot open the database at {url} (check DATABASE_URL): {}",
-            wagate::without_password(&e.to_string(), &config.database_url)
-        )
-    })
+    store::connect(&config.database_url, config.pool_settings())
+        .await
+        .map_err(|e| wagate::StartError::connect(&config.database_url, &e).to_string())
 }
 
 async fn replay(config: Config, id: Option<i64>) -> Result<(), String> {

@@ -106,22 +106,23 @@ pub async fn list(
     }))
 }
 
-/// The filter the parameters give; a blank parameter (`?type=`, as forms send) is no filter.
+/// The filter the parameters give; a blank parameter (`?type=`, as forms send) is no filter
+/// (the domain reads blank text filters as none; the ones parsed here are skipped when blank).
 fn filter(p: &ListParams) -> Result<ConversationFilter, AppError> {
     let given = |value: &Option<String>| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
     Ok(ConversationFilter {
         direction: given(&p.direction)
             .map(|d| Direction::parse(&d).ok_or_else(|| bad("direction", &d, "`inbound` or `outbound`")))
             .transpose()?,
-        kind: given(&p.kind),
+        kind: p.kind.clone(),
         status: given(&p.status)
             .map(|s| {
                 Status::parse(&s)
                     .ok_or_else(|| bad("status", &s, "received, accepted, sent, delivered, read, played or failed"))
             })
             .transpose()?,
-        contact: given(&p.contact),
-        search: given(&p.q),
+        contact: p.contact.clone(),
+        search: p.q.clone(),
         since: given(&p.since).map(|s| moment("since", &s)).transpose()?,
         until: given(&p.until).map(|s| moment("until", &s)).transpose()?,
     })
