@@ -122,6 +122,7 @@ impl Sender {
         };
         let asked_for_slot = Instant::now();
         if let Err(wait) = self.pacer.wait_for_slot(self.deadline).await {
+            self.pacer.give_back_pair_token(&request.to);
             self.refund(reservation).await?;
             return Err(AppError::RateLimited(format!(
                 "the business number's messages per second (WHATSAPP_MAX_MPS) are taken for the next {} ms, \
@@ -131,7 +132,7 @@ impl Sender {
             )));
         }
         self.domain.metrics.observe_pacing_wait(asked_for_slot.elapsed());
-        match self.graph.send_message(&request.body).await {
+        match self.graph.send_message(&request.body, &self.pacer).await {
             Ok(accepted) => {
                 let message_id = accepted.message_id.clone();
                 self.store_sent(request, &reservation, accepted)
@@ -144,6 +145,7 @@ impl Sender {
                  it again",
             )),
             Err(error) => {
+                self.pacer.give_back_pair_token(&request.to);
                 self.refund(reservation).await?;
                 Err(upstream(error, "the message was not sent and its credits were refunded"))
             }

@@ -3,7 +3,8 @@
 //! Retries only where Meta cannot have taken the message: a connection that failed before the
 //! request was sent, throughput limits (HTTP 429, code 130429) and the transient server errors
 //! Meta documents (codes 1, 2, 131000, 131016, 131057). Each retry waits an exponential,
-//! jittered backoff, and all of them fit inside the send's deadline. Everything else — a
+//! jittered backoff, then (for a message) a slot of the number's throughput, as Meta counts
+//! every try; all of them fit inside the send's deadline. Everything else — a
 //! timeout after the request left, re-engagement (131047), undeliverable (131026), template
 //! parameters (132000), a bad token (190) — reaches the caller with Meta's code.
 //!
@@ -18,14 +19,17 @@ use rand::Rng;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::pacing::Pacer;
 use crate::config::WhatsAppConfig;
 
 /// Sends messages through Meta's Graph API (a fake on loopback in tests).
 #[async_trait]
 pub trait GraphApi: Send + Sync + std::fmt::Debug {
-    /// Posts one message object to `/{phone-number-id}/messages`.
-    async fn send_message(&self, message: &Value) -> Result<Accepted, GraphError> {
-        let response = self.post_messages(message).await?;
+    /// Posts one message object to `/{phone-number-id}/messages`. Its first try goes at once
+    /// (the caller has taken the number's slot); each retry first waits for a slot of `pacer`
+    /// of its own, as Meta counts every try against the number's throughput.
+    async fn send_message(&self, message: &Value, pacer: &Pacer) -> Result<Accepted, GraphError> {
+        let response = self.post_messages(message, Some(pacer)).await?;
         let message_id = response
             .pointer("/messages/0/id")
             .and_then(Value::as_str)
@@ -37,15 +41,16 @@ pub trait GraphApi: Send + Sync + std::fmt::Debug {
     /// Marks an inbound message (and the ones before it) as read: blue ticks for the contact.
     async fn mark_read(&self, message_id: &str) -> Result<(), GraphError> {
         let body = serde_json::json!({ "messaging_product": "whatsapp", "status": "read", "message_id": message_id });
-        let response = self.post_messages(&body).await?;
+        let response = self.post_messages(&body, None).await?;
         match response.get("success") {
             Some(Value::Bool(true)) => Ok(()),
             _ => Err(GraphError::BadResponse(format!("expected {{\"success\": true}}, got {response}"))),
         }
     }
 
-    /// Posts to `/{phone-number-id}/messages` and returns Meta's 2xx body.
-    async fn post_messages(&self, body: &Value) -> Result<Value, GraphError>;
+    /// Posts to `/{phone-number-id}/messages` and returns Meta's 2xx body; a retry first waits
+    /// for a slot of `pacer` when one is given.
+    async fn post_messages(&self, body: &Value, pacer: Option<&Pacer>) -> Result<Value, GraphError>;
 
     /// Looks a media id up: its short-lived download URL and what Meta knows of the file.
     async fn media_info(&self, media_id: &str) -> Result<MediaInfo, GraphError>;
@@ -177,8 +182,15 @@ impl GraphClient {
 
     /// Runs `attempt` until it succeeds, fails for good, or `deadline` leaves no room for
     /// another backoff and a connection's time. `idempotent` calls (GETs) also retry server
-    /// errors.
-    async fn retrying<T, F, Fut>(&self, deadline: Duration, idempotent: bool, attempt: F) -> Result<T, GraphError>
+    /// errors. With a `pacer`, a retry waits for one of its slots, and a slot that would come
+    /// too late ends the tries with the last error.
+    async fn retrying<T, F, Fut>(
+        &self,
+        deadline: Duration,
+        idempotent: bool,
+        pacer: Option<&Pacer>,
+        attempt: F,
+    ) -> Result<T, GraphError>
     where
         F: Fn(Duration) -> Fut + Send + Sync,
         Fut: std::future::Future<Output = Result<T, GraphError>> + Send,
@@ -206,8 +218,14 @@ impl GraphClient {
                 return Err(error);
             }
             tracing::warn!(retry, ?wait, %error, "retrying a Graph API call that did not go through");
-            untaken = Some(error);
             tokio::time::sleep(wait).await;
+            if let Some(pacer) = pacer {
+                let room = deadline.saturating_sub(started.elapsed() + self.connect_timeout);
+                if pacer.wait_for_slot(room).await.is_err() {
+                    return Err(error);
+                }
+            }
+            untaken = Some(error);
             retry += 1;
         }
     }
@@ -233,10 +251,10 @@ impl GraphClient {
 
 #[async_trait]
 impl GraphApi for GraphClient {
-    async fn post_messages(&self, message: &Value) -> Result<Value, GraphError> {
+    async fn post_messages(&self, message: &Value, pacer: Option<&Pacer>) -> Result<Value, GraphError> {
         let endpoint = self.endpoint.as_deref().ok_or(GraphError::NotConfigured("WHATSAPP_PHONE_NUMBER_ID"))?;
         let token = self.token()?;
-        self.retrying(self.deadline, false, |remaining| self.attempt(endpoint, token, message, remaining)).await
+        self.retrying(self.deadline, false, pacer, |remaining| self.attempt(endpoint, token, message, remaining)).await
     }
 
     async fn media_info(&self, media_id: &str) -> Result<MediaInfo, GraphError> {
@@ -244,7 +262,7 @@ impl GraphApi for GraphClient {
         let url = format!("{}/{media_id}", self.api_base);
         let url = url.as_str();
         let body = self
-            .retrying(self.media_deadline, true, |remaining| async move {
+            .retrying(self.media_deadline, true, None, |remaining| async move {
                 let response = self
                     .http
                     .get(url)
@@ -263,7 +281,7 @@ impl GraphApi for GraphClient {
 
     async fn download(&self, url: &str, max_bytes: u64) -> Result<Vec<u8>, GraphError> {
         let token = self.token()?;
-        self.retrying(self.media_deadline, true, |remaining| async move {
+        self.retrying(self.media_deadline, true, None, |remaining| async move {
             let mut response = self
                 .http
                 .get(url)

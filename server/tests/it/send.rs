@@ -453,6 +453,27 @@ async fn a_refused_send_does_not_use_up_the_pair_allowance() {
 }
 
 #[tokio::test]
+async fn a_send_meta_refused_gives_its_pair_allowance_back() {
+    let app = app_with_open_window(&[("WHATSAPP_PAIR_BURST", "1"), ("WHATSAPP_PAIR_INTERVAL_MS", "60000")]).await;
+    app.graph.reply_error(400, 131026, "Message undeliverable");
+    assert_eq!(app.send(&seed_message(), Some(&app.admin_token())).await.status(), 502);
+    assert_eq!(app.send(&seed_message(), Some(&app.admin_token())).await.status(), 200, "the refused one never went");
+}
+
+/// Meta counts every try against the number's throughput, so a retry waits for a slot of its
+/// own: at 1/s, the retry of a send Meta refused for a moment goes a second after the first try.
+#[tokio::test]
+async fn a_retry_waits_for_a_slot_of_the_numbers_throughput() {
+    let app = app_with_open_window(&[("WHATSAPP_MAX_MPS", "1")]).await;
+    app.graph.reply_error(500, 131000, "Something went wrong");
+    assert_eq!(app.send(&seed_message(), Some(&app.admin_token())).await.status(), 200);
+    let tries: Vec<_> = app.graph.requests().into_iter().map(|r| r.at).collect();
+    assert_eq!(tries.len(), 2);
+    // The first try's slot was taken just before it left; the margin is for its trip.
+    assert!(tries[1] - tries[0] >= Duration::from_millis(900), "the retry went {:?} after", tries[1] - tries[0]);
+}
+
+#[tokio::test]
 async fn at_most_the_configured_rate_goes_out_from_one_number_in_any_second() {
     let app =
         TestApp::builder().env("WHATSAPP_MAX_MPS", "5").env("WHATSAPP_ENFORCE_SERVICE_WINDOW", "false").spawn().await;
