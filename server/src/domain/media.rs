@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use crate::{
-    auth::Viewer,
+    auth::{Role, Viewer},
     config::MediaConfig,
     error::AppError,
     store::{
@@ -81,12 +81,23 @@ impl MediaService {
     }
 
     /// The media, for a viewer who may see the message that carried it.
+    /// Several messages may carry one media id (two contacts sending the same file): a user's
+    /// own is looked for first.
     pub async fn get(&self, viewer: &Viewer, media_id: &str) -> Result<MediaFile, AppError> {
-        let message = conversation::Entity::find()
-            .filter(conversation::Column::MediaId.eq(media_id))
-            .one(self.domain.db())
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("no stored message carries media {media_id}")))?;
+        let carrying = conversation::Entity::find().filter(conversation::Column::MediaId.eq(media_id));
+        let own = match viewer.user_id {
+            Some(user_id) if viewer.role == Role::User => {
+                carrying.clone().filter(conversation::Column::UserId.eq(user_id)).one(self.domain.db()).await?
+            }
+            _ => None,
+        };
+        let message = match own {
+            Some(message) => message,
+            None => carrying
+                .one(self.domain.db())
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("no stored message carries media {media_id}")))?,
+        };
         viewer.scope_for(message.user_id)?;
         let known = media_file::Entity::find_by_id(media_id).one(self.domain.db()).await?;
         if let Some(media_file::Model { path: Some(path), mime_type, .. }) = known

@@ -13,14 +13,18 @@ const ANA: &str = "33612345678";
 const JPEG: &[u8] = b"\xff\xd8\xff\xe0 not really a jpeg, but bytes all the same";
 
 async fn deliver_image(app: &TestApp, wamid: &str, media_id: &str) {
+    deliver_image_from(app, ANA, wamid, media_id).await;
+}
+
+async fn deliver_image_from(app: &TestApp, from: &str, wamid: &str, media_id: &str) {
     let image = meta::message(
         wamid,
-        ANA,
+        from,
         1_700_000_000,
         "image",
         json!({ "id": media_id, "mime_type": "image/jpeg", "sha256": "x" }),
     );
-    app.deliver(&meta::envelope(vec![meta::contact(ANA, "Ana")], vec![image], vec![])).await;
+    app.deliver(&meta::envelope(vec![meta::contact(from, "Contact")], vec![image], vec![])).await;
 }
 
 /// Waits until the job has stored `media_id`, and returns its row.
@@ -100,6 +104,22 @@ async fn only_viewers_of_the_message_get_its_media() {
     assert_eq!(app.get("/api/media/1003", Some(&app.token(Role::User, Some(bob)))).await.status(), 403);
     assert_eq!(app.get("/api/media/1003", Some(&app.token(Role::User, Some(ana)))).await.status(), 200);
     assert_eq!(app.get("/api/media/9999", Some(&app.admin_token())).await.status(), 404);
+}
+
+#[tokio::test]
+async fn media_two_contacts_sent_reaches_each_of_them() {
+    let app = TestApp::spawn().await;
+    app.graph.add_media("1005", "image/jpeg", JPEG);
+    deliver_image_from(&app, ANA, "wamid.M5A", "1005").await;
+    deliver_image_from(&app, "33687654321", "wamid.M5B", "1005").await;
+    for phone in [ANA, "33687654321"] {
+        let user = app.user_by_phone(phone).await.id;
+        let response = app.get("/api/media/1005", Some(&app.token(Role::User, Some(user)))).await;
+        assert_eq!(response.status(), 200, "{phone} sent it too");
+    }
+    app.deliver(&meta::text_notification("wamid.C1", "33611111111", 1, "I am Carol")).await;
+    let carol = app.user_by_phone("33611111111").await.id;
+    assert_eq!(app.get("/api/media/1005", Some(&app.token(Role::User, Some(carol)))).await.status(), 403);
 }
 
 #[tokio::test]
