@@ -97,11 +97,12 @@ impl App {
         let media = MediaService::new(domain.clone(), graph, &config.media);
         let jwt = JwtKeys::new(&config.jwt_secret);
         let sessions = Sessions { keys: jwt.clone(), ttl: config.login_token_ttl };
-        let schema = graphql::schema(domain.clone(), sender.clone(), sessions);
-        let subscriptions = SharedSubscriptions::new(schema.clone(), domain.events().clone(), config.live_event_buffer);
+        let schemas = graphql::schemas(domain.clone(), sender.clone(), sessions);
+        let subscriptions =
+            SharedSubscriptions::new(schemas.main.clone(), domain.events().clone(), config.live_event_buffer);
         let state = AppState::new(Services {
             media,
-            schema,
+            schemas,
             subscriptions,
             sender,
             jwt,

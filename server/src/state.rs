@@ -6,7 +6,7 @@ use crate::{
     auth::JwtKeys,
     config::Config,
     domain::{Domain, media::MediaService, send::Sender},
-    graphql::{AppSchema, shared_subscriptions::SharedSubscriptions},
+    graphql::{Schemas, shared_subscriptions::SharedSubscriptions},
     metrics::Metrics,
     store::StatementCounter,
 };
@@ -44,8 +44,8 @@ pub struct Services {
     pub config: Arc<Config>,
     /// Token signing and checking.
     pub jwt: JwtKeys,
-    /// The GraphQL schema.
-    pub schema: AppSchema,
+    /// The GraphQL schemas.
+    pub schemas: Schemas,
     /// The subscriptions running over `/graphql/ws`, shared by shape.
     pub subscriptions: SharedSubscriptions,
     /// How many SQL statements the app has run.

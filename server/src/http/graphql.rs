@@ -89,21 +89,29 @@ async fn run(
     mut request: async_graphql::Request,
     method: &Method,
 ) -> Response {
-    match request::operation_type(&mut request) {
+    let mut schema = &state.schemas.main;
+    match request::operation(&mut request) {
         Err(parse_error) => return reply::not_executed(media, vec![parse_error]),
-        Ok(Some(kind)) if method == Method::GET && kind != OperationType::Query => {
+        Ok(Some(operation)) if method == Method::GET && operation.kind != OperationType::Query => {
             let refusal = AppError::MethodNotAllowed(format!(
-                "a {kind} cannot run over GET, which is for queries only: send it with POST"
+                "a {} cannot run over GET, which is for queries only: send it with POST",
+                operation.kind
             ));
             let mut response = reply::refused(media, refusal);
             response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
             return response;
         }
+        Ok(Some(operation)) if operation.shape.only_introspection => {
+            if let Some(why) = operation.shape.refusal() {
+                return reply::not_executed(media, vec![async_graphql::ServerError::new(why, None)]);
+            }
+            schema = &state.schemas.introspection;
+        }
         Ok(_) => {}
     }
     let started = ExecutionStarted::default();
     let request = request.data(credentials(state, headers)).data(started.clone());
-    let response = state.schema.execute(request).await;
+    let response = schema.execute(request).await;
     if started.has_started() { reply::executed(media, response) } else { reply::not_executed(media, response.errors) }
 }
 

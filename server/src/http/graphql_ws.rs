@@ -60,7 +60,7 @@ pub async fn subscribe(State(state): State<AppState>, headers: HeaderMap, upgrad
     let header_token = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let session = Session {
         protocol,
-        schema: state.schema.clone(),
+        schema: state.schemas.main.clone(),
         shared: state.subscriptions.clone(),
         jwt: state.jwt.clone(),
         header_token,

@@ -152,13 +152,18 @@ async fn a_mutation_over_get_is_405_with_allow_post_and_does_not_run() {
 async fn parse_and_validation_failures_are_400_in_graphql_response_json_and_200_in_application_json() {
     let app = TestApp::spawn().await;
     let nested = "ofType { ".repeat(8);
-    let too_deep = format!("{{ __schema {{ types {{ fields {{ type {{ {nested} name {} }} }} }} }} }}", "} ".repeat(8));
+    let too_deep = format!(
+        "{{ me {{ id }} __schema {{ types {{ fields {{ type {{ {nested} name {} }} }} }} }} }}",
+        "} ".repeat(8)
+    );
+    let too_many_lists = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
     let cases = [
         ("document does not parse", json!({ "query": "{" }), "expected selection"),
         ("unknown field", json!({ "query": "{ notAField }" }), "Unknown field"),
         ("variable coercion", json!({ "query": TYPE_BY_NAME, "variables": { "name": null } }), "Invalid value"),
         ("unknown operation", json!({ "query": "query A { __typename }", "operationName": "B" }), "Unknown operation"),
         ("deeper than the limit", json!({ "query": too_deep }), "nested too deep"),
+        ("introspection's lists too nested", json!({ "query": too_many_lists }), "at most 3 are allowed"),
     ];
     for (case, body, reason) in cases {
         let strict = post(&app, "application/graphql-response+json", &body.to_string()).await;
@@ -268,6 +273,19 @@ async fn execution_errors_stay_200_with_data_and_their_codes() {
         let user = post_as(&app, accept, Some("application/json"), users.clone(), Some(&user_token)).await;
         assert_eq!((user.status, user.code()), (200, "FORBIDDEN"), "{accept}: {}", user.text);
     }
+}
+
+/// GraphiQL and schema tools send graphql-js's introspection query, which nests 15 deep.
+#[tokio::test]
+async fn the_standard_introspection_query_is_answered() {
+    let app = TestApp::spawn().await;
+    let query = include_str!("../fixtures/graphql-js-introspection.graphql");
+    let answer = post(&app, "application/graphql-response+json", &json!({ "query": query }).to_string()).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert!(answer.body.get("errors").is_none(), "{}", answer.text);
+    let types = answer.body["data"]["__schema"]["types"].as_array().cloned().unwrap_or_default();
+    let conversation = types.iter().find(|t| t["name"] == "Conversation").expect("Conversation is described");
+    assert!(conversation["fields"].as_array().is_some_and(|fields| fields.iter().any(|f| f["name"] == "status")));
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use axum::http::HeaderValue;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::error::AppError;
+use crate::{error::AppError, graphql::introspection::Shape};
 
 const EXAMPLE: &str = r#"{"query":"{ me { name } }","variables":{}}"#;
 
@@ -72,9 +72,18 @@ pub fn from_post(content_type: Option<&HeaderValue>, body: &[u8]) -> Result<Requ
     }
 }
 
-/// The type of the operation the request would run: `Ok(None)` when the document does not say
-/// which (the schema reports that), `Err` when the document does not parse.
-pub fn operation_type(request: &mut Request) -> Result<Option<OperationType>, ServerError> {
+/// The operation a request would run: its type, and what it asks of introspection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation {
+    /// Query, mutation or subscription.
+    pub kind: OperationType,
+    /// Whether it only introspects, and how deep it nests introspection's lists.
+    pub shape: Shape,
+}
+
+/// The operation the request would run: `Ok(None)` when the document does not say which (the
+/// schema reports that), `Err` when the document does not parse.
+pub fn operation(request: &mut Request) -> Result<Option<Operation>, ServerError> {
     let name = request.operation_name.clone();
     let document = request.parsed_query()?;
     let operation = match (&document.operations, name) {
@@ -84,7 +93,10 @@ pub fn operation_type(request: &mut Request) -> Result<Option<OperationType>, Se
         (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations.values().next(),
         (DocumentOperations::Multiple(_), None) => None,
     };
-    Ok(operation.map(|operation| operation.node.ty))
+    Ok(operation.map(|operation| Operation {
+        kind: operation.node.ty,
+        shape: Shape::of(document, &operation.node.selection_set.node),
+    }))
 }
 
 /// Only JSON bodies, in UTF-8 (the default when no charset is given).
@@ -263,11 +275,15 @@ mod tests {
     }
 
     #[test]
-    fn the_operation_type_comes_from_the_selected_operation() {
-        let mut mutation = Request::new("query A { x } mutation B { y }").operation_name("B");
-        assert_eq!(operation_type(&mut mutation).unwrap(), Some(OperationType::Mutation));
+    fn the_operation_comes_from_the_selected_one() {
+        let mut mutation = Request::new("query A { __schema { types { name } } } mutation B { y }").operation_name("B");
+        let chosen = operation(&mut mutation).unwrap().expect("B");
+        assert_eq!((chosen.kind, chosen.shape.only_introspection), (OperationType::Mutation, false));
+        let mut introspection =
+            Request::new("query A { __schema { types { name } } } mutation B { y }").operation_name("A");
+        assert!(operation(&mut introspection).unwrap().expect("A").shape.only_introspection);
         let mut unnamed = Request::new("query A { x } mutation B { y }");
-        assert_eq!(operation_type(&mut unnamed).unwrap(), None);
-        assert!(operation_type(&mut Request::new("{")).is_err());
+        assert_eq!(operation(&mut unnamed).unwrap(), None);
+        assert!(operation(&mut Request::new("{")).is_err());
     }
 }
