@@ -137,6 +137,10 @@ async fn serve(config: Config) -> Result<(), String> {
     }
     let addr = config.bind_addr;
     let admin_email = config.admin_email.clone();
+    // The ports first: a start that cannot open them must not use up the first admin's password,
+    // which is shown only once.
+    let listener =
+        tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr} (BIND_ADDR): {e}"))?;
     let app = App::build(config).await.map_err(|e| e.to_string())?;
     if let Some(password) = app.state().domain.ensure_admin(&admin_email).await.map_err(|e| e.message())? {
         tracing::warn!(
@@ -144,8 +148,6 @@ async fn serve(config: Config) -> Result<(), String> {
              and change it with the changePassword mutation)"
         );
     }
-    let listener =
-        tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr} (BIND_ADDR): {e}"))?;
     let bound = listener.local_addr().map_err(|e| format!("cannot read the bound address: {e}"))?;
     tracing::info!(addr = %bound, "wagate is listening; the admin UI is at /admin");
     if let Some(metrics_addr) = app.metrics_addr() {

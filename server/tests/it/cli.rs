@@ -46,6 +46,22 @@ fn an_invalid_setting_stops_the_start_with_one_line_naming_it() {
     assert!(stderr.contains("BIND_ADDR"), "{stderr}");
 }
 
+/// The first admin's password is shown once: a start that cannot open its port must not create it.
+#[tokio::test]
+async fn a_start_that_cannot_listen_leaves_the_first_admin_for_the_next_one() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("first.db").display());
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let addr = taken.local_addr().expect("its address").to_string();
+    let output = wagate().env("DATABASE_URL", &url).env("BIND_ADDR", &addr).arg("serve").output().expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("BIND_ADDR"), "{stderr}");
+    assert!(!stderr.contains("first admin created"), "{stderr}");
+    drop(taken);
+    let server = ServerProcess::start(&[("DATABASE_URL", &url)]);
+    assert!(server.log_messages().iter().any(|m| m.contains("first admin created")), "the next start creates it");
+}
+
 #[test]
 fn migrate_creates_the_schema_in_a_fresh_sqlite_file() {
     let dir = tempfile::tempdir().expect("dir");
