@@ -372,10 +372,11 @@ async function main() {
     await waitFor(5_000, () => socket.received().slice(heard).some((m) => isErrorResult(m, 'LAGGED')) || undefined,
       () => `${BURST} messages at once should overflow LIVE_EVENT_BUFFER=${LIVE_EVENT_BUFFER}: a LAGGED error was expected on the subscription`);
     await waitFor(5_000, () => firstPageQueries() > requeried || undefined, () => 'after LAGGED the table should query its first page again');
-    // The re-query starts the list over from the first page, the burst on top.
+    // The re-query refreshes the first page in place: the burst on top, and every row loaded
+    // before with "Load more" still shown after it, with nothing left to load.
     const everything = [...burst.map((m) => m.id).reverse(), ...seeded.backlog];
-    await expectRows(everything.slice(0, pageSize), 'the re-queried first page');
-    await loadEverything(everything);
+    await expectRows(everything, 'the burst on top of the rows loaded before');
+    check(!(await cleoPage.getByRole('button', { name: 'Load more messages' }).count()), 'with every message shown, "Load more messages" should be gone');
   });
 
   // A dropped socket misses what is published until it is back. graphql-ws reconnects after a
@@ -383,6 +384,7 @@ async function main() {
   for (const [name, code, wamid] of [['reconnect-after-restart', 1012, 'wamid.CR1'], ['reconnect-after-clean-close', 1000, 'wamid.CR2']]) {
     await step(name, () => cleoPage, async () => {
       await expectVisible(cleoPage, '[data-live="connected"]', 'the live connection');
+      const before = await shownMessageIds(cleoPage);
       await socket.drop(code, 'dropped by the e2e test');
       await expectVisible(cleoPage, '[data-live]:not([data-live="connected"])', 'the header saying updates stopped');
       await postWebhook(server.baseUrl, server.appSecret, envelope({
@@ -396,6 +398,7 @@ async function main() {
       await expectVisible(cleoPage, '[data-live="connected"]', 'the live connection back', 10_000);
       await expectVisible(cleoPage, `table.conversations tbody tr:first-child[data-message-id="${wamid}"]`, 'the missed message at the top, re-queried', 5_000);
       check(firstPageQueries() > requeried, 'the table should have queried its first page again after the reconnect');
+      await expectRows([wamid, ...before], 'the missed message on top of every row shown before the drop');
     });
   }
   await cleoPage.close();

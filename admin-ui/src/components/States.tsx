@@ -10,6 +10,18 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
+/**
+ * A quiet note while what is shown is brought up to date (a resync), the rows staying. Always
+ * rendered, empty when `active` is false, so that screen readers announce it when it appears.
+ */
+export function Updating({ active }: { active: boolean }) {
+  return (
+    <p className="updating" role="status">
+      {active ? 'Updating…' : ''}
+    </p>
+  );
+}
+
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="state state--empty">{children}</p>;
 }

@@ -1,7 +1,8 @@
 // A list loaded page by page through a Relay connection ("load more" by cursor), which live
-// events may also change.
+// events may also change, and which a resync refreshes in place.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { describeError, type ErrorLike } from '../lib/errors';
+import type { Refreshed } from '../lib/refresh';
 
 export interface Page<T> {
   nodes: T[];
@@ -10,79 +11,130 @@ export interface Page<T> {
 
 export type PageResult<T> = { page: Page<T> } | { error: ErrorLike };
 
+/** Merges a first page fetched again into the items shown (`complete`: no page after it). */
+type RefreshInto<T> = (items: T[], page: T[], complete: boolean) => Refreshed<T>;
+
 export interface PagedList<T> {
   items: T[];
-  /** `loading` is the first page; `more` a further one. */
-  status: 'loading' | 'ready' | 'more' | 'error';
+  /**
+   * `loading` is the first page (nothing shown); `more` a further one; `refreshing` the first
+   * page again, the items staying on screen; `error` any of them failed (the items stay).
+   */
+  status: 'loading' | 'ready' | 'more' | 'refreshing' | 'error';
   error: string | null;
   hasMore: boolean;
-  /** The next page, or again the one whose load failed ("Try again"). */
+  /** The next page, or again the load that failed ("Try again"). */
   loadMore(): void;
+  /** Starts over from the first page, showing "loading" (a new query). */
   reload(): void;
+  /**
+   * Fetches the first page again and merges it with `refreshInto`, keeping the items on screen
+   * meanwhile and after a failure (a resync). Before a first page has arrived, reloads.
+   */
+  refresh(): void;
   /** Changes the items in place (live events); a first page still on its way gets the change too. */
   update(change: (items: T[]) => T[]): void;
 }
 
-/** `fetchPage` must keep its identity until what it fetches changes (it reloads then). */
+interface Cursor {
+  hasMore: boolean;
+  after: string | null;
+}
+
+/**
+ * `fetchPage` must keep its identity until what it fetches changes (it reloads then). By
+ * default a further page is appended and a refreshed first page replaces the items.
+ */
 export function usePagedList<T>(
   fetchPage: (after: string | null) => Promise<PageResult<T>>,
   append: (items: T[], page: T[]) => T[] = (items, page) => [...items, ...page],
+  refreshInto: RefreshInto<T> = (_, page) => ({ rows: page, keptOlder: false }),
 ): PagedList<T> {
-  const [items, setItems] = useState<T[]>([]);
+  // The items and the cursor after the last of them change together.
+  const [list, setList] = useState<{ items: T[]; cursor: Cursor }>({ items: [], cursor: { hasMore: false, after: null } });
   const [status, setStatus] = useState<PagedList<T>['status']>('loading');
   const [error, setError] = useState<string | null>(null);
-  const [cursor, setCursor] = useState<{ hasMore: boolean; after: string | null }>({ hasMore: false, after: null });
+  /** Bumped by each first-page load: the answers of older loads are dropped. */
   const generation = useRef(0);
-  const appendRef = useRef(append);
-  appendRef.current = append;
+  const merges = useRef({ append, refreshInto });
+  merges.current = { append, refreshInto };
   /** The live changes made while a first page is on its way, to apply again on top of it. */
   const changedMeanwhile = useRef<((items: T[]) => T[])[] | null>(null);
-  /** The cursor of the load that failed, for "Try again". */
-  const failedAfter = useRef<string | null>(null);
+  /** Whether the current query's first page is on screen (`refresh` keeps it). */
+  const firstPageShown = useRef(false);
+  /** The load that failed, for "Try again". */
+  const retry = useRef<() => void>(() => {});
 
-  const load = useCallback(
+  const fail = useCallback((cause: ErrorLike, again: () => void) => {
+    retry.current = again;
+    setError(describeError(cause));
+    setStatus('error');
+  }, []);
+
+  const loadFirst = useCallback(
+    async (mode: 'reload' | 'refresh') => {
+      const mine = ++generation.current;
+      changedMeanwhile.current = [];
+      if (mode === 'reload') firstPageShown.current = false;
+      setStatus(mode === 'reload' ? 'loading' : 'refreshing');
+      setError(null);
+      const result = await fetchPage(null);
+      if (mine !== generation.current) return;
+      const replay = changedMeanwhile.current ?? [];
+      changedMeanwhile.current = null;
+      if ('error' in result) return fail(result.error, () => void loadFirst(mode));
+      const { nodes, pageInfo } = result.page;
+      const cursor = { hasMore: pageInfo.hasNextPage, after: pageInfo.endCursor ?? null };
+      setList((current) => {
+        const refreshed =
+          mode === 'reload' ? { rows: nodes, keptOlder: false } : merges.current.refreshInto(current.items, nodes, !cursor.hasMore);
+        return {
+          items: replay.reduce((items, change) => change(items), refreshed.rows),
+          cursor: refreshed.keptOlder ? current.cursor : cursor,
+        };
+      });
+      firstPageShown.current = true;
+      setStatus('ready');
+    },
+    [fetchPage, fail],
+  );
+
+  const loadAfter = useCallback(
     async (after: string | null) => {
-      const mine = after === null ? ++generation.current : generation.current;
-      if (after === null) changedMeanwhile.current = [];
-      setStatus(after === null ? 'loading' : 'more');
+      const mine = generation.current;
+      setStatus('more');
       setError(null);
       const result = await fetchPage(after);
       if (mine !== generation.current) return;
-      const replay = after === null ? (changedMeanwhile.current ?? []) : [];
-      if (after === null) changedMeanwhile.current = null;
-      if ('error' in result) {
-        failedAfter.current = after;
-        setError(describeError(result.error));
-        setStatus('error');
-        return;
-      }
+      if ('error' in result) return fail(result.error, () => void loadAfter(after));
       const { nodes, pageInfo } = result.page;
-      setItems((current) =>
-        after === null ? replay.reduce((items, change) => change(items), nodes) : appendRef.current(current, nodes),
-      );
-      setCursor({ hasMore: pageInfo.hasNextPage, after: pageInfo.endCursor ?? null });
+      setList((current) => ({
+        items: merges.current.append(current.items, nodes),
+        cursor: { hasMore: pageInfo.hasNextPage, after: pageInfo.endCursor ?? null },
+      }));
       setStatus('ready');
     },
-    [fetchPage],
+    [fetchPage, fail],
   );
 
   useEffect(() => {
-    void load(null);
-  }, [load]);
+    void loadFirst('reload');
+  }, [loadFirst]);
 
   return {
-    items,
+    items: list.items,
     status,
     error,
-    hasMore: cursor.hasMore,
+    hasMore: list.cursor.hasMore,
     loadMore: () => {
-      if (status === 'error') void load(failedAfter.current);
-      else if (cursor.hasMore && status === 'ready') void load(cursor.after);
+      if (status === 'error') retry.current();
+      else if (list.cursor.hasMore && status === 'ready') void loadAfter(list.cursor.after);
     },
-    reload: () => void load(null),
+    reload: () => void loadFirst('reload'),
+    refresh: () => void loadFirst(firstPageShown.current ? 'refresh' : 'reload'),
     update: (change) => {
       changedMeanwhile.current?.push(change);
-      setItems(change);
+      setList((current) => ({ ...current, items: change(current.items) }));
     },
   };
 }

@@ -3,6 +3,7 @@
 import { canAdvance } from './status';
 import type { Message, MessageEvent } from './types';
 import { matchesFilters, type Filters } from './filters';
+import { refreshRows, type Refreshed } from './refresh';
 
 /** `newest-first` for the table, `oldest-first` for a chat thread. */
 export type Order = 'newest-first' | 'oldest-first';
@@ -52,6 +53,15 @@ export function applyToTable(list: readonly Message[], event: MessageEvent, filt
   const last = list[list.length - 1];
   if (index < 0 && !complete && last && comesBefore(last, message, 'newest-first')) return list as Message[];
   return upsert(list, message, 'newest-first');
+}
+
+/**
+ * The table with its first page fetched again (a resync): the page's rows replace those in its
+ * range, statuses never moving back, and the older rows loaded by "load more" stay (see
+ * `refreshRows`).
+ */
+export function refreshTable(shown: readonly Message[], page: readonly Message[], complete: boolean): Refreshed<Message> {
+  return refreshRows(shown, page, complete, { isAfter: (a, b) => comesBefore(b, a, 'newest-first'), newer: newerOf });
 }
 
 /** A live event applied to the thread with `contact`; other contacts' messages are ignored. */

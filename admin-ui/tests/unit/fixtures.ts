@@ -31,3 +31,8 @@ export function message(over: Partial<Message> = {}): Message {
 export function outbound(over: Partial<Message> = {}): Message {
   return message({ from: '15550001111', to: '33612345678', direction: 'OUTBOUND', status: 'ACCEPTED', contactName: null, ...over });
 }
+
+/** Messages with these ids, each timestamped its id in minutes past 10:00 (a higher id is newer). */
+export function minutely(...ids: number[]): Message[] {
+  return ids.map((id) => message({ id: String(id), timestamp: new Date(Date.UTC(2026, 10, 20, 10, id)).toISOString() }));
+}

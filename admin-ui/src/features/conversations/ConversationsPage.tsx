@@ -1,7 +1,7 @@
 // `/user/{id}/conversations`: the user's messages, filtered (filters live in the URL), with
 // "load more" by cursor and live arrivals at the top.
 import { useCallback, useMemo } from 'react';
-import { Empty, ErrorNotice, Loading } from '../../components/States';
+import { Empty, ErrorNotice, Loading, Updating } from '../../components/States';
 import { filtersFromSearch, filtersToSearch, isUnfiltered, type Filters } from '../../lib/filters';
 import { formatPhone } from '../../lib/format';
 import { contactOf } from '../../lib/merge';
@@ -34,6 +34,7 @@ export function ConversationsPage({ userId }: { userId: string }) {
       <p className="sr-only" aria-live="polite" role="log">
         {last && `New message ${last.direction === 'INBOUND' ? 'from' : 'to'} ${formatPhone(contactOf(last))}: ${last.content}`}
       </p>
+      <Updating active={list.status === 'refreshing'} />
       {list.status === 'loading' && <Loading label="Loading messages…" />}
       {list.status === 'error' && list.items.length === 0 && <ErrorNotice message={list.error ?? ''} onRetry={list.reload} />}
       {list.status !== 'loading' && list.status !== 'error' && list.items.length === 0 && (
@@ -46,7 +47,12 @@ export function ConversationsPage({ userId }: { userId: string }) {
           </div>
           {list.status === 'error' && <ErrorNotice message={list.error ?? ''} onRetry={list.loadMore} />}
           {list.hasMore && (
-            <button type="button" className="button load-more" onClick={list.loadMore} disabled={list.status === 'more'}>
+            <button
+              type="button"
+              className="button load-more"
+              onClick={list.loadMore}
+              disabled={list.status === 'more' || list.status === 'refreshing'}
+            >
               {list.status === 'more' ? 'Loading…' : 'Load more messages'}
             </button>
           )}

@@ -1,11 +1,12 @@
-// The user's messages under the current filters: pages by cursor, then live events merged in.
+// The user's messages under the current filters: pages by cursor, then live events merged in;
+// a resync refreshes the first page in place.
 import { useCallback, useMemo, useState } from 'react';
 import { useClient } from 'urql';
 import { ConversationsQuery } from '../../api/operations';
 import { useMessageEvents } from '../../api/events';
 import { usePagedList, type PageResult } from '../../components/usePagedList';
 import { matchesFilters, toConversationFilter, type Filters } from '../../lib/filters';
-import { appendPage, applyToTable } from '../../lib/merge';
+import { appendPage, applyToTable, refreshTable } from '../../lib/merge';
 import type { Message, MessageEvent } from '../../lib/types';
 
 const PAGE_SIZE = 50;
@@ -24,7 +25,7 @@ export function useConversations(userId: string, filters: Filters) {
     },
     [client, userId, filter],
   );
-  const list = usePagedList(fetchPage, appendPage);
+  const list = usePagedList(fetchPage, appendPage, refreshTable);
 
   const [arrived, setArrived] = useState<{ ids: Set<string>; last: Message | null }>({ ids: new Set(), last: null });
   const complete = !list.hasMore;
@@ -34,7 +35,7 @@ export function useConversations(userId: string, filters: Filters) {
       setArrived((current) => ({ ids: new Set(current.ids).add(event.conversation.id), last: event.conversation }));
     }
   };
-  useMessageEvents(userId, onEvent, list.reload);
+  useMessageEvents(userId, onEvent, list.refresh);
 
   return { ...list, arrived };
 }

@@ -6,7 +6,8 @@ import { CreditsQuery } from '../../api/operations';
 import { useCreditsEvents } from '../../api/events';
 import type { LedgerFieldsFragment } from '../../gql/graphql';
 import { usePagedList, type PageResult } from '../../components/usePagedList';
-import { Empty, ErrorNotice, Loading } from '../../components/States';
+import { Empty, ErrorNotice, Loading, Updating } from '../../components/States';
+import { refreshLedger } from '../../lib/ledger';
 import { AdjustForm } from './AdjustForm';
 import { LedgerTable } from './LedgerTable';
 
@@ -35,7 +36,11 @@ export function CreditsPage({ userId }: { userId: string }) {
     },
     [client, userId],
   );
-  const ledger = usePagedList(fetchPage, (items, page) => [...items, ...page.filter((e) => !items.some((i) => i.id === e.id))]);
+  const ledger = usePagedList(
+    fetchPage,
+    (items, page) => [...items, ...page.filter((e) => !items.some((i) => i.id === e.id))],
+    refreshLedger,
+  );
 
   useCreditsEvents(
     userId,
@@ -44,7 +49,7 @@ export function CreditsPage({ userId }: { userId: string }) {
       ledger.update((items) => (items.some((e) => e.id === change.entry.id) ? items : [change.entry, ...items]));
       setFresh((f) => new Set(f).add(change.entry.id));
     },
-    ledger.reload,
+    ledger.refresh,
   );
 
   return (
@@ -76,6 +81,7 @@ export function CreditsPage({ userId }: { userId: string }) {
         }}
       />
       <h3 className="section-title">Ledger</h3>
+      <Updating active={ledger.status === 'refreshing'} />
       {ledger.status === 'loading' && <Loading label="Loading the ledger…" />}
       {ledger.status === 'error' && ledger.items.length === 0 && <ErrorNotice message={ledger.error ?? ''} onRetry={ledger.reload} />}
       {ledger.status !== 'loading' && ledger.status !== 'error' && ledger.items.length === 0 && <Empty>No credit movements yet.</Empty>}
@@ -86,7 +92,12 @@ export function CreditsPage({ userId }: { userId: string }) {
           </div>
           {ledger.status === 'error' && <ErrorNotice message={ledger.error ?? ''} onRetry={ledger.loadMore} />}
           {ledger.hasMore && (
-            <button type="button" className="button load-more" onClick={ledger.loadMore} disabled={ledger.status === 'more'}>
+            <button
+              type="button"
+              className="button load-more"
+              onClick={ledger.loadMore}
+              disabled={ledger.status === 'more' || ledger.status === 'refreshing'}
+            >
               {ledger.status === 'more' ? 'Loading…' : 'Load more entries'}
             </button>
           )}

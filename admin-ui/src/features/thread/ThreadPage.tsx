@@ -1,7 +1,7 @@
 // The whole conversation with one contact as a chat thread: it scrolls to the message that
 // was clicked, updates live, and ends with the reply box.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Empty, ErrorNotice, Loading } from '../../components/States';
+import { Empty, ErrorNotice, Loading, Updating } from '../../components/States';
 import { useFollowNewest } from '../../components/useFollowNewest';
 import { formatDay, formatPhone } from '../../lib/format';
 import { reactionTarget, withReactions } from '../../lib/reactions';
@@ -67,9 +67,10 @@ export function ThreadPage({ userId, contact }: { userId: string; contact: strin
         </h2>
       </div>
       {thread.status === 'loading' && <Loading label="Loading the conversation…" />}
-      {thread.status === 'error' && <ErrorNotice message={thread.error ?? ''} onRetry={thread.reload} />}
-      {thread.status === 'ready' && (
+      {thread.error && <ErrorNotice message={thread.error} onRetry={thread.reload} />}
+      {(thread.status === 'ready' || thread.status === 'refreshing') && (
         <>
+          <Updating active={thread.status === 'refreshing'} />
           {target && targetIndex < 0 && <p className="notice">The message you opened is older than this view shows.</p>}
           <div
             className="thread__messages"

@@ -1,4 +1,5 @@
-// The whole conversation with one contact, oldest first, kept current by live events.
+// The whole conversation with one contact, oldest first, kept current by live events; a
+// resync loads it again in place.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useClient } from 'urql';
 import { ThreadQuery } from '../../api/operations';
@@ -13,13 +14,20 @@ export const THREAD_LENGTH = 500;
 export function useThread(userId: string, contact: string) {
   const client = useClient();
   const [messages, setMessages] = useState<Message[]>([]);
-  const [status, setStatus] = useState<'loading' | 'ready' | 'error'>('loading');
+  /** `error`: the thread could not be loaded; a thread on screen stays `ready`, `error` set. */
+  const [status, setStatus] = useState<'loading' | 'ready' | 'refreshing' | 'error'>('loading');
   const [error, setError] = useState<string | null>(null);
   const [lastArrival, setLastArrival] = useState<Message | null>(null);
   const generation = useRef(0);
+  /** Whether the thread is on screen: loading it again (a resync) then keeps it there. */
+  const shown = useRef(false);
 
   const load = useCallback(async () => {
     const mine = ++generation.current;
+    if (shown.current) {
+      setStatus('refreshing');
+      setError(null);
+    }
     const result = await client
       .query(ThreadQuery, { userId, contact, last: THREAD_LENGTH }, { requestPolicy: 'network-only' })
       .toPromise();
@@ -27,14 +35,18 @@ export function useThread(userId: string, contact: string) {
     if (result.data) {
       // Keep what arrived live while the query ran.
       setMessages((current) => current.reduce((list, m) => upsert(list, m, 'oldest-first'), result.data!.thread.slice()));
+      shown.current = true;
+      setError(null);
       setStatus('ready');
     } else {
+      // A thread on screen stays there, the error above it.
       setError(describeError(result.error));
-      setStatus('error');
+      setStatus(shown.current ? 'ready' : 'error');
     }
   }, [client, userId, contact]);
 
   useEffect(() => {
+    shown.current = false;
     setStatus('loading');
     void load();
   }, [load]);
