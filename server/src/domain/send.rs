@@ -106,6 +106,7 @@ impl Sender {
     async fn send_checked(&self, viewer: &Viewer, message: Value) -> Result<Sent, AppError> {
         viewer.require_admin()?;
         let request = outbound::validate(message)?;
+        self.graph.check_configured().map_err(|e| upstream(e, "nothing was sent or charged"))?;
         self.pacer.take_pair_token(&request.to).map_err(|wait| {
             AppError::RateLimited(format!(
                 "too many messages to {} in a short time (Meta's pair rate limit); retry in {} s",

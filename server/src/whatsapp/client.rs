@@ -48,6 +48,9 @@ pub trait GraphApi: Send + Sync + std::fmt::Debug {
         }
     }
 
+    /// Fails naming every setting that sending needs and lacks.
+    fn check_configured(&self) -> Result<(), GraphError>;
+
     /// Posts to `/{phone-number-id}/messages` and returns Meta's 2xx body; a retry first waits
     /// for a slot of `pacer` when one is given.
     async fn post_messages(&self, body: &Value, pacer: Option<&Pacer>) -> Result<Value, GraphError>;
@@ -124,15 +127,15 @@ impl MetaRefusal {
 pub enum GraphError {
     /// Sending needs a setting that is missing.
     #[error("sending is not configured: set {0}")]
-    NotConfigured(&'static str),
+    NotConfigured(String),
     /// Meta answered with an error.
-    #[error("Meta refused the message (code {}): {}", .0.code, .0.message)]
+    #[error("Meta refused it (code {}): {}", .0.code, .0.message)]
     Refused(MetaRefusal),
     /// Meta could not be reached.
     #[error("Meta's Graph API could not be reached: {0}")]
     Unreachable(String),
     /// No answer within the deadline.
-    #[error("Meta's Graph API did not answer within {0:?}")]
+    #[error("Meta's Graph API did not answer within {} ms", .0.as_millis())]
     Timeout(Duration),
     /// Meta answered something that is not its documented response.
     #[error("Meta's answer could not be read: {0}")]
@@ -176,8 +179,18 @@ impl GraphClient {
         }
     }
 
+    /// The messages endpoint and the token, or an error naming each one missing.
+    fn sending_settings(&self) -> Result<(&str, &str), GraphError> {
+        match (self.endpoint.as_deref(), self.token.as_ref()) {
+            (Some(endpoint), Some(token)) => Ok((endpoint, token.expose())),
+            (None, Some(_)) => Err(GraphError::NotConfigured("WHATSAPP_PHONE_NUMBER_ID".into())),
+            (Some(_), None) => Err(GraphError::NotConfigured("WHATSAPP_TOKEN".into())),
+            (None, None) => Err(GraphError::NotConfigured("WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID".into())),
+        }
+    }
+
     fn token(&self) -> Result<&str, GraphError> {
-        self.token.as_ref().map(|t| t.expose()).ok_or(GraphError::NotConfigured("WHATSAPP_TOKEN"))
+        self.token.as_ref().map(|t| t.expose()).ok_or_else(|| GraphError::NotConfigured("WHATSAPP_TOKEN".into()))
     }
 
     /// Runs `attempt` until it succeeds, fails for good, or `deadline` leaves no room for
@@ -251,9 +264,12 @@ impl GraphClient {
 
 #[async_trait]
 impl GraphApi for GraphClient {
+    fn check_configured(&self) -> Result<(), GraphError> {
+        self.sending_settings().map(|_| ())
+    }
+
     async fn post_messages(&self, message: &Value, pacer: Option<&Pacer>) -> Result<Value, GraphError> {
-        let endpoint = self.endpoint.as_deref().ok_or(GraphError::NotConfigured("WHATSAPP_PHONE_NUMBER_ID"))?;
-        let token = self.token()?;
+        let (endpoint, token) = self.sending_settings()?;
         self.retrying(self.deadline, false, pacer, |remaining| self.attempt(endpoint, token, message, remaining)).await
     }
 

@@ -386,8 +386,19 @@ async fn sending_without_a_configured_token_says_which_setting_is_missing() {
     let app = app_with_open_window(&[("WHATSAPP_TOKEN", "")]).await;
     let (status, error) = error_of(app.send(&seed_message(), Some(&app.admin_token())).await).await;
     assert_eq!((status, error["code"].as_str()), (503, Some("UPSTREAM_ERROR")));
-    assert!(error["message"].as_str().unwrap_or_default().contains("WHATSAPP_TOKEN"), "{error}");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("set WHATSAPP_TOKEN;") && message.contains("nothing was sent or charged"), "{error}");
     assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 99);
+    let ledger = credit_ledger::Entity::find().all(app.db()).await.expect("ledger");
+    assert!(
+        ledger.iter().all(|row| row.reason != "outbound" && row.reason != "refund"),
+        "no charge and refund: {ledger:?}"
+    );
+
+    let neither = app_with_open_window(&[("WHATSAPP_TOKEN", ""), ("WHATSAPP_PHONE_NUMBER_ID", "")]).await;
+    let (status, error) = error_of(neither.send(&seed_message(), Some(&neither.admin_token())).await).await;
+    assert_eq!(status, 503);
+    assert!(error["message"].as_str().unwrap_or_default().contains("WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID"));
 }
 
 #[tokio::test]
