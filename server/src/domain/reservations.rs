@@ -37,7 +37,7 @@ use super::{
 pub const SERVICE_WINDOW_SECONDS: i64 = 24 * 3600;
 
 /// A price taken from a balance before the call to Meta.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Reservation {
     /// The recipient.
     pub(crate) contact: String,

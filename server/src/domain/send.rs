@@ -11,6 +11,10 @@
 //! A send whose request reached Meta without a usable answer (a timeout, an unreadable
 //! success) may have gone out: it keeps its charge, and its error says so (`maybe_sent`), since
 //! a caller told "not sent" would send it again.
+//!
+//! A send runs to its end in a task of its own, even when its caller hangs up, so a charge is
+//! never left without its stored message or its refund. A refund the store cannot write at once
+//! is retried in the background until it is written.
 
 use std::{
     collections::BTreeMap,
@@ -39,6 +43,13 @@ use super::{
     outbound::OutboundMessage,
     reservations::{Reservation, Reserve},
 };
+
+/// The first wait before a refund the store refused is tried again.
+const REFUND_RETRY_FIRST_WAIT: Duration = Duration::from_secs(1);
+/// The longest wait between two tries of a refund.
+const REFUND_RETRY_MAX_WAIT: Duration = Duration::from_secs(60);
+/// How long a refund is tried before it is given up (and logged as an error).
+const REFUND_RETRY_FOR: Duration = Duration::from_secs(24 * 3600);
 
 /// Sends messages through Meta's Graph API with the rules applied.
 #[derive(Clone, Debug)]
@@ -97,10 +108,21 @@ impl Sender {
     /// Sends Meta's message object (as legacy clients post it) on behalf of `viewer`, and
     /// counts how the send ended.
     pub async fn send(&self, viewer: &Viewer, message: Value) -> Result<Sent, AppError> {
-        let result = self.send_checked(viewer, message).await;
-        let (outcome, meta_code) = outcome_of(&result);
-        self.domain.metrics.send_finished(&outcome, meta_code);
-        result
+        let (sender, viewer) = (self.clone(), *viewer);
+        let sending = tokio::spawn(async move {
+            let result = sender.send_checked(&viewer, message).await;
+            let (outcome, meta_code) = outcome_of(&result);
+            sender.domain.metrics.send_finished(&outcome, meta_code);
+            result
+        });
+        match sending.await {
+            Ok(result) => result,
+            Err(stopped) => match stopped.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                // Only a runtime shutting down cancels the task, and no one waits for this answer then.
+                Err(cancelled) => Err(AppError::Unavailable(sea_orm::DbErr::Custom(cancelled.to_string()))),
+            },
+        }
     }
 
     async fn send_checked(&self, viewer: &Viewer, message: Value) -> Result<Sent, AppError> {
@@ -124,11 +146,11 @@ impl Sender {
         let asked_for_slot = Instant::now();
         if let Err(wait) = self.pacer.wait_for_slot(self.deadline).await {
             self.pacer.give_back_pair_token(&request.to);
-            self.refund(reservation).await?;
+            let refunded = self.refund(reservation).await;
             return Err(AppError::RateLimited(format!(
                 "the business number's messages per second (WHATSAPP_MAX_MPS) are taken for the next {} ms, \
-                 longer than the send's deadline (WHATSAPP_SEND_TIMEOUT_MS); nothing was sent and its credits \
-                 were refunded; retry in a second",
+                 longer than the send's deadline (WHATSAPP_SEND_TIMEOUT_MS); nothing was sent and {refunded}; \
+                 retry in a second",
                 wait.as_millis()
             )));
         }
@@ -147,8 +169,8 @@ impl Sender {
             )),
             Err(error) => {
                 self.pacer.give_back_pair_token(&request.to);
-                self.refund(reservation).await?;
-                Err(upstream(error, "the message was not sent and its credits were refunded"))
+                let refunded = self.refund(reservation).await;
+                Err(upstream(error, &format!("the message was not sent and {refunded}")))
             }
         }
     }
@@ -204,7 +226,21 @@ impl Sender {
         Ok(reservation)
     }
 
-    async fn refund(&self, reservation: Reservation) -> Result<(), AppError> {
+    /// Gives a reservation back, and says how: at once, or (when the store fails) by a task
+    /// that tries again until it is written.
+    async fn refund(&self, reservation: Reservation) -> &'static str {
+        match self.try_refund(reservation.clone()).await {
+            Ok(()) => "its credits were refunded",
+            Err(error) => {
+                tracing::warn!(error = %error.message(), reference = %reservation.reference, "a refund could not be written; retrying it");
+                let sender = self.clone();
+                tokio::spawn(async move { sender.refund_until_written(reservation).await });
+                "its credits will be refunded as soon as the database answers again"
+            }
+        }
+    }
+
+    async fn try_refund(&self, reservation: Reservation) -> Result<(), AppError> {
         if reservation.price == 0 {
             return Ok(());
         }
@@ -213,6 +249,33 @@ impl Sender {
             self.domain.metrics.refunded(price);
         }
         Ok(())
+    }
+
+    /// Tries a refund again, waiting twice as long each time (1 s, at most a minute between
+    /// tries), for a day; the ledger's one refund per reference keeps a retry from paying twice.
+    async fn refund_until_written(&self, reservation: Reservation) {
+        let mut wait = REFUND_RETRY_FIRST_WAIT;
+        let give_up = Instant::now() + REFUND_RETRY_FOR;
+        loop {
+            tokio::time::sleep(wait).await;
+            match self.try_refund(reservation.clone()).await {
+                Ok(()) => return tracing::info!(reference = %reservation.reference, "a delayed refund was written"),
+                Err(error) if Instant::now() >= give_up => {
+                    return tracing::error!(
+                        error = %error.message(),
+                        reference = %reservation.reference,
+                        user_id = reservation.user_id,
+                        credits = reservation.price,
+                        "a refund could not be written for a day and is given up: give the credits back with \
+                         adjustCredits"
+                    );
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error.message(), reference = %reservation.reference, "a refund failed again");
+                }
+            }
+            wait = (wait * 2).min(REFUND_RETRY_MAX_WAIT);
+        }
     }
 
     /// The business number as contacts see it: learnt from an inbound message to this number,

@@ -294,6 +294,64 @@ async fn until_meta_has_the_send(app: &TestApp) {
     }
 }
 
+/// Posts a send with a client that hangs up after 100 ms, while Meta holds it for 600 ms.
+async fn send_and_hang_up(app: &TestApp) {
+    app.graph.delay(Duration::from_millis(600));
+    let request = app.client.post(app.url("/api/message/send")).bearer_auth(app.admin_token()).json(&seed_message());
+    let hung_up = request.timeout(Duration::from_millis(100)).send().await;
+    assert!(hung_up.is_err_and(|e| e.is_timeout()), "the client gave up first");
+}
+
+/// Polls `check` every 20 ms for up to 5 s.
+async fn eventually<F: std::future::Future<Output = bool>>(what: &str, check: impl Fn() -> F) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !check().await {
+        assert!(std::time::Instant::now() < deadline, "{what} never happened");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_send_whose_caller_hung_up_is_stored_when_meta_takes_it() {
+    let app = app_with_open_window(&[]).await;
+    send_and_hang_up(&app).await;
+    eventually("storing the message Meta took", || async {
+        conversation::Entity::find()
+            .filter(conversation::Column::MessageId.eq("wamid.FAKE1"))
+            .one(app.db())
+            .await
+            .expect("query")
+            .is_some()
+    })
+    .await;
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 98, "it went out: its charge stays");
+    app.assert_ledger_matches_balances().await;
+}
+
+#[tokio::test]
+async fn a_send_whose_caller_hung_up_is_refunded_when_meta_refuses_it() {
+    let app = app_with_open_window(&[]).await;
+    app.graph.reply_error(400, 131026, "Message undeliverable");
+    send_and_hang_up(&app).await;
+    eventually("the refund", || async { app.user_by_phone(ANA).await.current_month_credits == 99 }).await;
+    app.assert_ledger_matches_balances().await;
+}
+
+#[tokio::test]
+async fn a_refund_the_store_refused_is_written_once_it_answers_again() {
+    let app = app_with_open_window(&[]).await;
+    app.graph.reply_error(400, 131026, "Message undeliverable");
+    let sending = send_held_at_meta(&app).await;
+    app.db().execute_unprepared("ALTER TABLE credit_ledger RENAME TO credit_ledger_away").await.expect("take it away");
+    let (status, error) = error_of(sending.await.expect("join").expect("response")).await;
+    assert_eq!((status, error["meta"]["code"].as_i64()), (502, Some(131026)), "Meta's refusal is the answer: {error}");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("will be refunded as soon as the database answers again"), "{error}");
+    app.db().execute_unprepared("ALTER TABLE credit_ledger_away RENAME TO credit_ledger").await.expect("bring it back");
+    eventually("the delayed refund", || async { app.user_by_phone(ANA).await.current_month_credits == 99 }).await;
+    app.assert_ledger_matches_balances().await;
+}
+
 #[tokio::test]
 async fn a_status_that_beats_the_send_response_is_applied() {
     let app = app_with_open_window(&[]).await;
