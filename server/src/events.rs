@@ -123,16 +123,27 @@ pub enum Received {
     Event(LiveEvent),
     /// The subscriber fell behind and this many events were dropped for it.
     Lagged(u64),
+    /// Events may have been missed by every subscriber: the listener for other instances'
+    /// changes reconnected, or committed changes could not be loaded.
+    Missed,
+}
+
+/// What the bus carries.
+#[derive(Debug, Clone)]
+enum Broadcast {
+    Event(LiveEvent),
+    Missed,
 }
 
 /// A subscriber's end of the bus.
-pub struct Subscriber(broadcast::Receiver<LiveEvent>);
+pub struct Subscriber(broadcast::Receiver<Broadcast>);
 
 impl Subscriber {
     /// The next event or lag report; `None` when the bus is gone.
     pub async fn next(&mut self) -> Option<Received> {
         match self.0.recv().await {
-            Ok(event) => Some(Received::Event(event)),
+            Ok(Broadcast::Event(event)) => Some(Received::Event(event)),
+            Ok(Broadcast::Missed) => Some(Received::Missed),
             Err(broadcast::error::RecvError::Lagged(missed)) => Some(Received::Lagged(missed)),
             Err(broadcast::error::RecvError::Closed) => None,
         }
@@ -142,7 +153,7 @@ impl Subscriber {
 /// The bus: cheap to clone, shared by every writer and subscriber of the process.
 #[derive(Clone, Debug)]
 pub struct EventBus {
-    sender: broadcast::Sender<LiveEvent>,
+    sender: broadcast::Sender<Broadcast>,
     origin: Arc<str>,
     watchers: Arc<AtomicUsize>,
 }
@@ -218,11 +229,19 @@ impl EventBus {
             Ok(events) => {
                 for event in events {
                     // An error only means the last subscriber left meanwhile.
-                    let _ = self.sender.send(event);
+                    let _ = self.sender.send(Broadcast::Event(event));
                 }
             }
-            Err(error) => tracing::warn!(%error, "committed changes could not be loaded for live subscribers"),
+            Err(error) => {
+                tracing::warn!(%error, "committed changes could not be loaded for live subscribers; they are told");
+                self.tell_events_missed();
+            }
         }
+    }
+
+    /// Tells every subscriber that events may have been missed, so that it re-queries.
+    pub(crate) fn tell_events_missed(&self) {
+        let _ = self.sender.send(Broadcast::Missed);
     }
 }
 

@@ -66,6 +66,41 @@ async fn an_event_ingested_by_one_instance_reaches_a_subscriber_of_the_other() {
     assert!(waited < Duration::from_secs(1), "the event crossed instances in {waited:?}");
 }
 
+/// What another instance changed while the relay's connection was down cannot be relayed: its
+/// subscribers are told to re-query once it listens again, and events flow on after.
+#[tokio::test]
+async fn a_subscriber_is_told_to_re_query_when_the_relay_reconnects() {
+    use sea_orm::ConnectionTrait;
+    let database_url = postgres::create_database(&postgres_url()).await;
+    let env =
+        [("DATABASE_URL", database_url.as_str()), ("WHATSAPP_APP_SECRET", APP_SECRET), ("JWT_SECRET", JWT_SECRET)];
+    let ingesting = process::ServerProcess::start(&env);
+    let watching = process::ServerProcess::start(&env);
+    let admin = wagate::auth::JwtKeys::new(&wagate::config::Secret::new(JWT_SECRET))
+        .issue(wagate::auth::Role::Admin, None, Duration::from_secs(600))
+        .expect("token");
+    let mut live = ws::LiveClient::with_token(&watching.address, &admin).await;
+    live.subscribe("subscription { messageEvents { conversation { messageId } } }", json!({})).await;
+    wait_until_listening(&watching).await;
+    post_webhook(&watching, "wamid.BEFORE", "avant").await;
+    assert_eq!(live.next_result().await["data"]["messageEvents"]["conversation"]["messageId"], "wamid.BEFORE");
+
+    let db = sea_orm::Database::connect(&database_url).await.expect("connect");
+    db.execute_unprepared(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+    )
+    .await
+    .expect("cut the relays' connections");
+    let told = live.next_result().await;
+    assert_eq!(told["errors"][0]["extensions"]["code"], "LAGGED", "{told}");
+    assert!(told["errors"][0]["message"].as_str().is_some_and(|m| m.contains("re-query")), "{told}");
+
+    // Told once it listens again, so what the other instance changes now reaches the subscriber.
+    post_webhook(&ingesting, "wamid.AFTER", "après").await;
+    assert_eq!(live.next_result().await["data"]["messageEvents"]["conversation"]["messageId"], "wamid.AFTER");
+}
+
 async fn post_webhook(server: &process::ServerProcess, wamid: &str, text: &str) {
     let body = meta::wire_bytes(&meta::text_notification(wamid, "33612345678", 1_764_000_000, text));
     let response = reqwest::Client::new()

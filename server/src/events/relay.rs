@@ -49,11 +49,14 @@ pub(super) fn payloads(origin: &str, changes: &Changes) -> Vec<String> {
 impl EventBus {
     /// Listens on PostgreSQL for other instances' changes and publishes them here, until the
     /// task is aborted. A lost connection is re-established; what was announced meanwhile is
-    /// missed (subscribers re-query), which the log says.
+    /// missed, so once listening again the subscribers are told to re-query.
     pub async fn relay_from_postgres(self, database_url: String, db: DatabaseConnection) {
         let mut backoff = Duration::from_millis(200);
+        let mut resumed = false;
         loop {
-            match self.listen(&database_url, &db).await {
+            let session = self.listen(&database_url, &db, resumed).await;
+            resumed = true;
+            match session {
                 Ok(()) => backoff = Duration::from_millis(200),
                 Err(error) => {
                     tracing::warn!(%error, "live events from other instances: listener failed; retrying");
@@ -64,11 +67,20 @@ impl EventBus {
         }
     }
 
-    /// One listening session; returns when the connection drops.
-    async fn listen(&self, database_url: &str, db: &DatabaseConnection) -> Result<(), sea_orm::sqlx::Error> {
+    /// One listening session; returns when the connection drops. A `resumed` one follows a
+    /// session that dropped or never began, so subscribers may have missed events.
+    async fn listen(
+        &self,
+        database_url: &str,
+        db: &DatabaseConnection,
+        resumed: bool,
+    ) -> Result<(), sea_orm::sqlx::Error> {
         let mut listener = PgListener::connect(database_url).await?;
         listener.listen(CHANNEL).await?;
         tracing::info!(channel = CHANNEL, "listening for other instances' live events");
+        if resumed {
+            self.tell_events_missed();
+        }
         while let Some(notification) = listener.try_recv().await? {
             let payload = match serde_json::from_str::<Payload>(notification.payload()) {
                 Ok(payload) if *payload.origin != *self.origin => payload,
@@ -80,7 +92,9 @@ impl EventBus {
             };
             self.publish(db, payload.changes).await;
         }
-        tracing::warn!("the live event listener lost its connection; events announced meanwhile are missed");
+        tracing::warn!(
+            "the live event listener lost its connection; subscribers are told to re-query once it listens again"
+        );
         Ok(())
     }
 }

@@ -217,6 +217,15 @@ pub fn lagged_payload(missed: u64) -> String {
     serde_json::to_string(&Response::from_errors(vec![error])).unwrap_or_default()
 }
 
+/// The error of a subscription that may have missed events through no fault of its own.
+pub fn missed() -> AppError {
+    AppError::Lagged(
+        "live events may have been missed (the connection that brings other instances' changes dropped, or a \
+         change could not be read); re-query what you show, the subscription goes on"
+            .into(),
+    )
+}
+
 /// The error of a subscription that fell behind and missed `missed` events.
 pub fn lagged(missed: u64) -> AppError {
     AppError::Lagged(format!(

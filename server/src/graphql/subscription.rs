@@ -9,7 +9,7 @@ use crate::{
     events::{LiveEvent, Received, Subscriber},
     graphql::{
         auth::viewer,
-        shared_subscriptions::{PreparedSubscriber, lagged},
+        shared_subscriptions::{PreparedSubscriber, lagged, missed},
         types::{
             events::{CreditsEvent, MessageEvent},
             numeric_id,
@@ -108,6 +108,7 @@ fn live<T>(
                 }
                 Received::Event(_) => {}
                 Received::Lagged(missed) => return Some((Err(lagged(missed).into()), subscriber)),
+                Received::Missed => return Some((Err(missed().into()), subscriber)),
             }
         }
     })
