@@ -101,6 +101,22 @@ async fn a_subscriber_is_told_to_re_query_when_the_relay_reconnects() {
     assert_eq!(live.next_result().await["data"]["messageEvents"]["conversation"]["messageId"], "wamid.AFTER");
 }
 
+/// Instances starting together on a fresh database each apply the migrations at start.
+#[tokio::test]
+async fn instances_migrating_a_fresh_database_together_all_start() {
+    let database_url = postgres::create_database(&postgres_url()).await;
+    let starts = (0..4).map(|_| {
+        let url = database_url.clone();
+        tokio::spawn(async move {
+            let db = sea_orm::Database::connect(&url).await.expect("connect");
+            wagate::store::migrate(&db).await
+        })
+    });
+    for started in futures::future::join_all(starts).await {
+        started.expect("join").expect("each instance finds the database migrated or migrates it");
+    }
+}
+
 async fn post_webhook(server: &process::ServerProcess, wamid: &str, text: &str) {
     let body = meta::wire_bytes(&meta::text_notification(wamid, "33612345678", 1_764_000_000, text));
     let response = reqwest::Client::new()

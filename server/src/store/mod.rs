@@ -137,9 +137,20 @@ impl StatementCounter {
     }
 }
 
-/// Applies every pending migration.
+/// The key of the PostgreSQL advisory lock migrations take ("wagate" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7761_6761_7465;
+
+/// Applies every pending migration. On PostgreSQL, instances starting together take turns
+/// (a transaction-scoped advisory lock): the first applies them, the others find nothing to
+/// do; concurrent runs failed on PostgreSQL's catalogue.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Migrator::up(db, None).await;
+    }
+    let txn = db.begin().await?;
+    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")).await?;
+    Migrator::up(&txn, None).await?;
+    txn.commit().await
 }
 
 /// Runs `query` with a plan made for its values.
