@@ -11,7 +11,7 @@ use argon2::{
     Argon2,
     password_hash::{PasswordHasher, PasswordVerifier},
 };
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, sea_query::OnConflict};
 
 use crate::{
     auth::Role,
@@ -100,18 +100,17 @@ fn random_password() -> String {
     rand::rng().sample_iter(&Alphanumeric).take(20).map(char::from).collect()
 }
 
-/// The argon2id hash of a new password, once it is long enough, computed off the async workers.
-pub(super) async fn hashed_new_password(password: &str) -> Result<String, AppError> {
-    check_new_password(password)?;
+/// The argon2id hash of a new password given as `field`, once it is long enough, computed off
+/// the async workers.
+pub(super) async fn hashed_new_password(password: &str, field: &str) -> Result<String, AppError> {
+    check_new_password(password, field)?;
     let password = password.to_owned();
     blocking(move || hash(&password)).await?
 }
 
-fn check_new_password(password: &str) -> Result<(), AppError> {
+fn check_new_password(password: &str, field: &str) -> Result<(), AppError> {
     if password.chars().count() < MIN_PASSWORD_LENGTH {
-        return Err(AppError::BadInput(format!(
-            "`newPassword` must be at least {MIN_PASSWORD_LENGTH} characters long"
-        )));
+        return Err(AppError::BadInput(format!("`{field}` must be at least {MIN_PASSWORD_LENGTH} characters long")));
     }
     Ok(())
 }
@@ -120,23 +119,41 @@ impl Domain {
     /// Creates an admin who signs in with `email` when no admin has a password yet, and
     /// returns the one-time password to show; `None` when an admin exists.
     pub async fn ensure_admin(&self, email: &str) -> Result<Option<String>, AppError> {
-        let exists = user::Entity::find()
-            .filter(user::Column::Role.eq(Role::Admin.as_str()))
-            .filter(user::Column::PasswordHash.is_not_null())
-            .one(&self.db)
-            .await?;
-        if exists.is_some() {
+        if self.an_admin_can_sign_in().await? {
             return Ok(None);
         }
+        let email = staff::checked_email(email).map_err(|_| {
+            AppError::BadInput(format!("ADMIN_EMAIL must be an address like ops@example.com, got `{email}`"))
+        })?;
         let password = random_password();
         let phc = {
             let password = password.clone();
             blocking(move || hash(&password)).await??
         };
         let _turn = self.gate.enter(Writer::Accounts).await;
-        let row = staff::account_row(Some("Administrator".into()), Role::Admin, email.trim().to_lowercase(), phc);
-        user::Entity::insert(row).exec(&self.db).await?;
-        Ok(Some(password))
+        let row = staff::account_row(Some("Administrator".into()), Role::Admin, email.clone(), phc);
+        let unless_taken = OnConflict::column(user::Column::Email).do_nothing().to_owned();
+        match user::Entity::insert(row).on_conflict(unless_taken).exec(&self.db).await {
+            Ok(_) => Ok(Some(password)),
+            // Another instance starting at the same time created it, or the email is someone else's.
+            Err(DbErr::RecordNotInserted) => match self.an_admin_can_sign_in().await? {
+                true => Ok(None),
+                false => Err(AppError::BadInput(format!(
+                    "ADMIN_EMAIL {email} is the sign-in of an account that is not an admin, so the first admin \
+                     cannot be created: set ADMIN_EMAIL to another address"
+                ))),
+            },
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn an_admin_can_sign_in(&self) -> Result<bool, AppError> {
+        let admin = user::Entity::find()
+            .filter(user::Column::Role.eq(Role::Admin.as_str()))
+            .filter(user::Column::PasswordHash.is_not_null())
+            .one(&self.db)
+            .await?;
+        Ok(admin.is_some())
     }
 
     /// The user an email (or phone) and password sign in as. Unknown identifiers cost the
@@ -166,7 +183,7 @@ impl Domain {
 
     /// Replaces a signed-in user's password after checking the current one.
     pub async fn change_password(&self, user_id: i64, current: &str, new: &str) -> Result<(), AppError> {
-        check_new_password(new)?;
+        check_new_password(new, "newPassword")?;
         let user =
             user::Entity::find_by_id(user_id).one(&self.db).await?.ok_or_else(|| super::users::not_found(user_id))?;
         if user.password_hash.is_none() {
@@ -181,7 +198,7 @@ impl Domain {
             return Err(AppError::Forbidden("the current password is wrong; nothing was changed".into()));
         }
         self.login_throttle.succeeded(&key, attempt);
-        let phc = hashed_new_password(new).await?;
+        let phc = hashed_new_password(new, "newPassword").await?;
         let _turn = self.gate.enter(Writer::Accounts).await;
         user::Entity::update_many()
             .col_expr(user::Column::PasswordHash, sea_orm::sea_query::Expr::value(phc))

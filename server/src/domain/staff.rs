@@ -51,7 +51,7 @@ impl Domain {
         viewer.require_admin()?;
         let email = checked_email(&account.email)?;
         let name = account.name.as_deref().map(checked_name).transpose()?;
-        let phc = accounts::hashed_new_password(&account.password).await?;
+        let phc = accounts::hashed_new_password(&account.password, "input.password").await?;
         let _turn = self.gate.enter(Writer::Accounts).await;
         let row = account_row(name, account.role, email.clone(), phc);
         row.insert(&self.db).await.map_err(|error| email_taken(error, &email))
@@ -92,7 +92,7 @@ impl Domain {
     /// Sets a user's password, so that they sign in with their email or phone number.
     pub async fn set_password(&self, viewer: &Viewer, id: i64, password: &str) -> Result<user::Model, AppError> {
         viewer.require_admin()?;
-        let phc = accounts::hashed_new_password(password).await?;
+        let phc = accounts::hashed_new_password(password, "password").await?;
         let _turn = self.gate.enter(Writer::Accounts).await;
         let user = user::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| users::not_found(id))?;
         if user.email.is_none() && user.phone.is_none() {
@@ -139,9 +139,13 @@ pub(super) fn account_row(name: Option<String>, role: Role, email: String, phc: 
     }
 }
 
-fn checked_email(email: &str) -> Result<String, AppError> {
+/// `email` trimmed and in lower case, when it looks like an address: a domain with a dot, or
+/// `localhost` (the default `ADMIN_EMAIL`'s).
+pub(super) fn checked_email(email: &str) -> Result<String, AppError> {
     let email = email.trim().to_lowercase();
-    let well_formed = email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+    let well_formed = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && (domain == "localhost" || (domain.contains('.') && !domain.starts_with('.')))
+    });
     if !well_formed || email.len() > 254 || email.chars().any(char::is_whitespace) {
         return Err(AppError::BadInput(format!("`email` must be an address like ops@example.com, got `{email}`")));
     }
@@ -173,7 +177,8 @@ mod tests {
     #[test]
     fn emails_are_trimmed_lowercased_and_checked() {
         assert_eq!(checked_email(" Ops@Example.COM ").unwrap(), "ops@example.com");
-        for wrong in ["ops", "@example.com", "ops@localhost", "o ps@example.com", ""] {
+        assert_eq!(checked_email("admin@localhost").unwrap(), "admin@localhost", "the default ADMIN_EMAIL");
+        for wrong in ["ops", "@example.com", "ops@examplecom", "ops@.com", "o ps@example.com", ""] {
             assert_eq!(checked_email(wrong).unwrap_err().code(), "BAD_USER_INPUT", "{wrong}");
         }
     }

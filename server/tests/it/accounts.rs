@@ -51,6 +51,29 @@ async fn the_first_start_creates_one_admin_whose_printed_password_signs_in() {
     assert_eq!(first_admin_password(&again), None, "an admin exists: no second one is created");
 }
 
+/// Instances starting together on one database each look for the first admin: one creates it.
+#[tokio::test]
+async fn the_first_admin_is_created_once_when_starts_race() {
+    let app = TestApp::spawn().await;
+    let starts = futures::future::join_all((0..4).map(|_| app.domain().ensure_admin("ops@example.com"))).await;
+    let created = starts.iter().filter(|start| matches!(start, Ok(Some(_)))).count();
+    assert!(starts.iter().all(Result::is_ok), "{starts:?}");
+    assert_eq!(created, 1, "{starts:?}");
+}
+
+#[tokio::test]
+async fn an_admin_email_that_cannot_sign_in_an_admin_stops_the_start_saying_so() {
+    let app = TestApp::spawn().await;
+    let wrong = app.domain().ensure_admin("not an email").await.expect_err("refused");
+    assert!(wrong.message().contains("ADMIN_EMAIL must be an address"), "{}", wrong.message());
+    let create = "mutation($i: NewAccountInput!) { createAccount(input: $i) { id } }";
+    let staff = json!({ "i": { "name": "Eve", "email": "eve@example.com", "role": "USER", "password": "eve's long password" } });
+    let made = app.graphql(create, staff, Some(&app.admin_token())).await;
+    assert!(made["data"]["createAccount"]["id"].is_string(), "{made}");
+    let taken = app.domain().ensure_admin("eve@example.com").await.expect_err("refused");
+    assert!(taken.message().contains("not an admin") && taken.message().contains("ADMIN_EMAIL"), "{}", taken.message());
+}
+
 #[tokio::test]
 async fn a_password_can_be_changed_and_the_old_one_stops_working() {
     let app = TestApp::spawn().await;
