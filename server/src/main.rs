@@ -94,7 +94,8 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             let db = connect(&config).await?;
             store::migrate(&db).await.map_err(|e| e.to_string())?;
             tracing::info!("migrations applied");
-            Ok(())
+            // On SQLite, closing the last connection copies the log into the database file.
+            db.close().await.map_err(|e| format!("the database could not be closed cleanly: {e}"))
         }
         Command::Token(TokenCommand::Issue { role, user, ttl }) => {
             if config.jwt_secret_source == JwtSecretSource::Ephemeral {
@@ -191,6 +192,7 @@ async fn replay(config: Config, id: Option<i64>) -> Result<(), String> {
             }
         }
     }
+    domain.close().await.map_err(|e| format!("the database could not be closed cleanly: {e}"))?;
     match failed {
         0 => Ok(()),
         _ => Err(format!("{failed} of {} deliveries could not be replayed (see above)", ids.len())),

@@ -69,6 +69,9 @@ fn migrate_creates_the_schema_in_a_fresh_sqlite_file() {
     let output = wagate().env("DATABASE_URL", &url).arg("migrate").output().expect("run");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(dir.path().join("m.db").exists());
+    // Everything is in the database file itself: a copy of it alone holds the schema.
+    let wal = dir.path().join("m.db-wal");
+    assert!(std::fs::metadata(&wal).map_or(true, |log| log.len() == 0), "the log was not copied in");
 }
 
 #[tokio::test]
