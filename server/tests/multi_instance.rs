@@ -117,6 +117,22 @@ async fn instances_migrating_a_fresh_database_together_all_start() {
     }
 }
 
+/// Two instances creating or merging one contact at once: the one that loses the race on the
+/// users' unique phone or BSUID writes its batch again (rare, so shown on the error it meets).
+#[tokio::test]
+async fn a_contact_another_instance_wrote_first_is_worth_writing_the_batch_again() {
+    use sea_orm::ConnectionTrait;
+    let database_url = postgres::create_database(&postgres_url()).await;
+    let db = sea_orm::Database::connect(&database_url).await.expect("connect");
+    wagate::store::migrate(&db).await.expect("migrate");
+    let insert = "INSERT INTO users (phone, current_month_credits, monthly_allowance, credits_period, created_at) \
+                  VALUES ('33612345678', 100, 100, '2026-12', now())";
+    db.execute_unprepared(insert).await.expect("the first contact");
+    let second = db.execute_unprepared(insert).await.expect_err("the same phone again");
+    assert!(wagate::store::is_unique_violation_in(&second, "users"), "{second:?}");
+    assert!(!wagate::store::is_unique_violation_in(&second, "conversations"));
+}
+
 async fn post_webhook(server: &process::ServerProcess, wamid: &str, text: &str) {
     let body = meta::wire_bytes(&meta::text_notification(wamid, "33612345678", 1_764_000_000, text));
     let response = reqwest::Client::new()

@@ -237,9 +237,12 @@ fn is_store_failure(error: &AppError) -> bool {
 }
 
 /// Whether writing the same batch again may succeed: a PostgreSQL deadlock or serialization
-/// failure, or a user the batch meant to create that a concurrent transaction created first.
+/// failure, or a user the batch meant to create, or give a phone or BSUID, that a concurrent
+/// transaction created first.
 fn worth_retrying(error: &AppError) -> bool {
-    matches!(error, AppError::Unavailable(error) if store::is_retryable(error) || matches!(error, DbErr::RecordNotInserted))
+    matches!(error, AppError::Unavailable(error) if store::is_retryable(error)
+        || matches!(error, DbErr::RecordNotInserted)
+        || store::is_unique_violation_in(error, "users"))
 }
 
 /// [`commit`], again when its failure may pass on a second try.

@@ -206,6 +206,15 @@ pub fn is_retryable(err: &DbErr) -> bool {
     false
 }
 
+/// Whether a statement failed on a unique key of `table` (a row a concurrent transaction
+/// wrote first, as when two instances create or merge the same contact at once).
+pub fn is_unique_violation_in(err: &DbErr, table: &str) -> bool {
+    match driver_error(err) {
+        Some(sea_orm::sqlx::Error::Database(db_err)) => db_err.is_unique_violation() && db_err.table() == Some(table),
+        _ => false,
+    }
+}
+
 /// The driver's error under a failed statement, when that is what failed.
 fn driver_error(err: &DbErr) -> Option<&sea_orm::sqlx::Error> {
     match err {
