@@ -3,6 +3,7 @@
 mod admin_ui;
 mod auth;
 mod conversations;
+mod fallback;
 mod graphql;
 mod graphql_ws;
 mod health;
@@ -36,7 +37,7 @@ pub fn router(state: AppState) -> Router {
             "/api/whatsapp/webhook",
             get(webhook::verify).post(webhook::receive).layer(DefaultBodyLimit::max(body_limit)),
         )
-        .route("/api/message/send", post(send::send))
+        .route("/api/message/send", post(send::send).layer(DefaultBodyLimit::max(send::MAX_BODY_BYTES)))
         .route("/api/media/{media_id}", get(media::get))
         .route("/api/user/{id}/conversations", get(conversations::list))
         .route(
@@ -52,6 +53,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::main_listener))
         .route("/", get(|| async { Redirect::temporary("/admin/") }))
         .nest_service("/admin", admin_ui::service(&state.config.admin_ui_dir))
+        .fallback(fallback::no_route)
+        .method_not_allowed_fallback(fallback::wrong_method)
         .layer(cors)
         .layer(
             ServiceBuilder::new()

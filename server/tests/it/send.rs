@@ -487,6 +487,32 @@ async fn bad_input_is_refused_naming_the_field_and_nothing_is_sent() {
 }
 
 #[tokio::test]
+async fn wrong_requests_to_the_rest_routes_get_the_json_error_shape() {
+    let app = app_with_open_window(&[]).await;
+    let token = app.admin_token();
+    let get_send = app.get("/api/message/send", Some(&token)).await;
+    assert_eq!(get_send.status(), 405);
+    assert!(get_send.headers().get("allow").is_some_and(|allow| allow.to_str().unwrap_or_default().contains("POST")));
+    let (_, error) = error_of(get_send).await;
+    assert_eq!(error["code"], "METHOD_NOT_ALLOWED", "{error}");
+    let post_list =
+        app.client.post(app.url("/api/user/1/conversations")).bearer_auth(&token).send().await.expect("post");
+    assert_eq!(error_of(post_list).await.1["code"], "METHOD_NOT_ALLOWED");
+    let (status, error) = error_of(app.get("/api/user/1/conversation", Some(&token)).await).await;
+    assert_eq!((status, error["code"].as_str()), (404, Some("NOT_FOUND")));
+    assert!(error["message"].as_str().unwrap_or_default().contains("/api/user/1/conversation"), "{error}");
+
+    let huge = json!({"to": ANA, "type": "text", "text": {"body": "x".repeat(3 * 1024 * 1024)}});
+    let (status, error) = error_of(app.send(&huge, Some(&token)).await).await;
+    assert_eq!((status, error["code"].as_str()), (413, Some("PAYLOAD_TOO_LARGE")), "{error}");
+    let receipt = json!({"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.IN1"});
+    let (status, error) = error_of(app.send(&receipt, Some(&token)).await).await;
+    assert_eq!(status, 400);
+    assert!(error["message"].as_str().unwrap_or_default().contains("markAsRead"), "{error}");
+    assert!(app.graph.requests().is_empty());
+}
+
+#[tokio::test]
 async fn only_admins_may_send() {
     let app = app_with_open_window(&[]).await;
     assert_eq!(app.send(&seed_message(), None).await.status(), 401);
