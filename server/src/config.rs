@@ -107,6 +107,8 @@ pub struct Config {
     pub media: MediaConfig,
     /// `LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
+    /// `RUST_LOG`: which log lines are written (checked at start; the default when unset).
+    pub log_filter: String,
     /// `LOGIN_TOKEN_TTL`: how long a token from the `login` mutation lasts (`12h`, `30m`…).
     pub login_token_ttl: std::time::Duration,
     /// `ADMIN_EMAIL`: the email of the admin created at first start when none exists.
@@ -184,16 +186,26 @@ impl Config {
         }
     }
 
-    /// Reads `.env` in the working directory if there is one, then the process environment.
+    /// Reads the process environment, then `.env` in the working directory if there is one,
+    /// for what the environment leaves unset or empty.
     pub fn from_env() -> Result<Self, ConfigError> {
-        match dotenvy::from_path(".env") {
-            Ok(()) => {}
+        let mut dotenv = std::collections::HashMap::new();
+        match dotenvy::from_path_iter(".env") {
+            Ok(lines) => {
+                for line in lines {
+                    // dotenvy stops at a bad line: starting without the settings after it could
+                    // run without the app secret, and accept unsigned webhooks.
+                    let (name, value) =
+                        line.map_err(|e| invalid(".env", format!("{e}; fix that line (NAME=value) and start again")))?;
+                    dotenv.insert(name, value);
+                }
+            }
             Err(dotenvy::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
-            // dotenvy stops at a bad line: starting without the settings after it could run
-            // without the app secret, and accept unsigned webhooks.
-            Err(e) => return Err(invalid(".env", format!("{e}; fix that line (NAME=value) and start again"))),
+            Err(e) => return Err(invalid(".env", format!("{e}; fix it or remove it"))),
         }
-        Self::from_lookup(&|name| std::env::var(name).ok())
+        Self::from_lookup(&|name| {
+            std::env::var(name).ok().filter(|v| !v.trim().is_empty()).or_else(|| dotenv.get(name).cloned())
+        })
     }
 
     /// Builds the configuration from any source of variables (the environment, or a test's map).
@@ -251,12 +263,24 @@ impl Config {
                 retry_base: positive_millis(get, "MEDIA_RETRY_BASE_MS", "2000")?,
             },
             admin_ui_dir: get("ADMIN_UI_DIR").unwrap_or_else(|| "admin-ui/dist".into()).into(),
+            log_filter: log_filter(get)?,
             log_format: match get("LOG_FORMAT").as_deref() {
                 None | Some("text") => LogFormat::Text,
                 Some("json") => LogFormat::Json,
                 Some(_) => return Err(invalid("LOG_FORMAT", "expected `text` or `json`")),
             },
         })
+    }
+}
+
+/// The default log filter: wagate's lines from `info` up, the libraries' warnings.
+const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,sea_orm=warn,tower_http=info";
+
+fn log_filter(get: Lookup<'_>) -> Result<String, ConfigError> {
+    let filter = get("RUST_LOG").unwrap_or_else(|| DEFAULT_LOG_FILTER.into());
+    match tracing_subscriber::EnvFilter::builder().parse(&filter) {
+        Ok(_) => Ok(filter),
+        Err(e) => Err(invalid("RUST_LOG", format!("{e}; write it like `info,wagate=debug`"))),
     }
 }
 

@@ -1,4 +1,5 @@
-//! Structured logs through `tracing`; `RUST_LOG` filters, `LOG_FORMAT` picks text or JSON.
+//! Structured logs through `tracing`; `RUST_LOG` filters (checked in [`crate::config`]),
+//! `LOG_FORMAT` picks text or JSON.
 //!
 //! Lines are written by a thread of their own. Written from the request tasks, a log reader that
 //! fell behind (a log shipper, a pipe nobody drained in time) blocked the runtime's worker
@@ -15,9 +16,8 @@ const BUFFERED_LINES: usize = 128_000;
 
 /// Installs the global subscriber (call once, at start). Keep the guard until the process
 /// ends: dropping it writes out the lines still waiting.
-pub fn init(format: LogFormat) -> WorkerGuard {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,tower_http=info"));
+pub fn init(format: LogFormat, filter: &str) -> WorkerGuard {
+    let filter = EnvFilter::new(filter);
     let builder = NonBlockingBuilder::default().lossy(true).buffered_lines_limit(BUFFERED_LINES);
     let registry = tracing_subscriber::registry().with(filter);
     let (result, guard) = match format {

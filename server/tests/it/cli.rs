@@ -122,6 +122,27 @@ fn a_dotenv_line_that_cannot_be_read_stops_the_start_instead_of_dropping_the_set
 }
 
 #[test]
+fn an_empty_environment_variable_leaves_the_dotenv_value_in_force() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join(".env"), format!("JWT_SECRET={}\n", "s".repeat(32))).expect("write .env");
+    let output = wagate()
+        .current_dir(dir.path())
+        .env("JWT_SECRET", "")
+        .args(["token", "issue", "--role", "admin"])
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
+fn a_log_filter_that_cannot_be_read_stops_the_start_naming_rust_log() {
+    let output = wagate().env("RUST_LOG", "wagate=loud").arg("migrate").output().expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("RUST_LOG") && stderr.contains("info,wagate=debug"), "{stderr}");
+}
+
+#[test]
 fn a_dotenv_in_a_parent_folder_is_not_read() {
     let parent = tempfile::tempdir().expect("dir");
     std::fs::write(parent.path().join(".env"), "BIND_ADDR=not-an-address\n").expect("write .env");
