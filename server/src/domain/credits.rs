@@ -56,6 +56,10 @@ const OTHER_PRICEABLE: [&str; 3] = ["edit", "revoke", "request_welcome"];
 /// The most credits one message may be priced at.
 pub const MAX_PRICE: i64 = 1_000_000;
 
+/// The most an adjustment may bring a balance to: a billion, like the largest allowance, so
+/// that a balance and a refund on top still fit GraphQL's 32-bit `Int`.
+pub const MAX_BALANCE: i64 = 1_000_000_000;
+
 impl PriceTable {
     /// Whether `kind` is a message type the table may price.
     pub fn can_price(kind: &str) -> bool {
@@ -314,9 +318,11 @@ impl Domain {
         let mut user = users::lock_by_id(&txn, user_id).await?.ok_or_else(|| users::not_found(user_id))?;
         roll_period(&txn, &mut user, now, &mut changes).await?;
         let balance = user.current_month_credits;
-        let after = balance.checked_add(delta).ok_or_else(|| {
+        let after = balance.checked_add(delta).filter(|after| *after <= MAX_BALANCE).ok_or_else(|| {
             AppError::BadInput(format!(
-                "user {user_id} has {balance} credits: adding {delta} is more than a balance can hold"
+                "user {user_id} has {balance} credits: adding {delta} would pass the most a balance holds, \
+                 {MAX_BALANCE}; add at most {}",
+                MAX_BALANCE - balance
             ))
         })?;
         if after < 0 {

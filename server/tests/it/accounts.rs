@@ -187,6 +187,13 @@ async fn admins_adjust_balances_with_a_reason_and_never_below_zero() {
     assert_eq!(no_reason["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     let beyond_int = app.graphql(adjust, vars(3_000_000_000, "a typo"), Some(&app.admin_token())).await;
     assert_eq!(beyond_int["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{beyond_int}");
+    // Two adjustments within `Int` each must not bring the balance beyond it either.
+    let most = app.graphql(adjust, vars(2_000_000_000, "a typo"), Some(&app.admin_token())).await;
+    assert!(most["errors"][0]["message"].as_str().is_some_and(|m| m.contains("add at most 999999876")), "{most}");
+    let up_to_it = app.graphql(adjust, vars(999_999_876, "the most"), Some(&app.admin_token())).await;
+    assert_eq!(up_to_it["data"]["adjustCredits"]["balance"], 1_000_000_000, "{up_to_it}");
+    let down_again = app.graphql(adjust, vars(-999_999_876, "back"), Some(&app.admin_token())).await;
+    assert_eq!(down_again["data"]["adjustCredits"]["balance"], 124, "{down_again}");
     let by_user = app.graphql(adjust, vars(5, "self-service"), Some(&app.token(Role::User, Some(user.id)))).await;
     assert_eq!(by_user["errors"][0]["extensions"]["code"], "FORBIDDEN");
     assert_eq!(app.user_by_phone("33612345678").await.current_month_credits, 124);
