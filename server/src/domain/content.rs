@@ -25,6 +25,7 @@ pub fn readable(kind: &str, message: &Value) -> String {
             None => "[reaction removed]".into(),
         },
         "order" => order(message),
+        "template" => template(message),
         "system" => text("/system/body").unwrap_or("[system]").to_owned(),
         "request_welcome" => "[chat opened]".into(),
         "edit" => edited(message),
@@ -92,13 +93,35 @@ fn interactive(message: &Value) -> String {
     if let Some(answer) = message.pointer("/interactive/call_permission_reply/response").and_then(Value::as_str) {
         return format!("[call permission] {answer}");
     }
-    match message.pointer("/interactive/nfm_reply") {
-        Some(nfm) => {
-            let name = nfm.get("name").and_then(Value::as_str).unwrap_or("flow");
-            let body = nfm.get("body").and_then(Value::as_str).unwrap_or("Sent");
-            format!("[{name} reply] {body}")
-        }
-        None => "[interactive]".into(),
+    if let Some(nfm) = message.pointer("/interactive/nfm_reply") {
+        let name = nfm.get("name").and_then(Value::as_str).unwrap_or("flow");
+        let body = nfm.get("body").and_then(Value::as_str).unwrap_or("Sent");
+        return format!("[{name} reply] {body}");
+    }
+    // One the business sent: its kind (button, list, cta_url…) and its body text.
+    let kind = message.pointer("/interactive/type").and_then(Value::as_str).unwrap_or("interactive");
+    match message.pointer("/interactive/body/text").and_then(Value::as_str) {
+        Some(body) if !body.is_empty() => format!("[{kind}] {body}"),
+        _ => format!("[{kind}]"),
+    }
+}
+
+/// A template the business sent: its name, then the text of the body's parameters.
+fn template(message: &Value) -> String {
+    let name = message.pointer("/template/name").and_then(Value::as_str).unwrap_or_default();
+    let texts: Vec<&str> = message
+        .pointer("/template/components")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|component| component.get("type").and_then(Value::as_str) == Some("body"))
+        .filter_map(|body| body.get("parameters").and_then(Value::as_array))
+        .flatten()
+        .filter_map(|parameter| parameter.get("text").and_then(Value::as_str))
+        .collect();
+    match texts.is_empty() {
+        true => format!("[template] {name}").trim_end().to_owned(),
+        false => format!("[template] {name}: {}", texts.join(", ")),
     }
 }
 
@@ -163,6 +186,24 @@ mod tests {
                 "unsupported",
                 json!({"errors": [{"title": "Message type unknown"}]}),
                 "[unsupported] Message type unknown",
+            ),
+            (
+                "interactive",
+                json!({"interactive": {"type": "button", "body": {"text": "Pick one"}, "action": {"buttons": []}}}),
+                "[button] Pick one",
+            ),
+            (
+                "template",
+                json!({"template": {"name": "hello_world", "language": {"code": "en_US"}}}),
+                "[template] hello_world",
+            ),
+            (
+                "template",
+                json!({"template": {"name": "order_update", "components": [
+                    {"type": "header", "parameters": [{"type": "text", "text": "not the body"}]},
+                    {"type": "body", "parameters": [{"type": "text", "text": "A-42"}, {"type": "text", "text": "tomorrow"}]}
+                ]}}),
+                "[template] order_update: A-42, tomorrow",
             ),
             ("poll_v9", json!({}), "[poll_v9]"),
         ];

@@ -206,6 +206,14 @@ async fn outside_the_service_window_only_templates_go_out() {
     let template =
         json!({"to": ANA, "type": "template", "template": {"name": "hello_world", "language": {"code": "en_US"}}});
     assert_eq!(app.send(&template, Some(&app.admin_token())).await.status(), 200);
+    let ana = app.user_by_phone(ANA).await.id;
+    let found: Value = app
+        .get(&format!("/api/user/{ana}/conversations?q=hello_world"), Some(&app.admin_token()))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(found["data"][0]["content"], "[template] hello_world", "a template reads as its name: {found}");
     let (status, _) = error_of(app.send(&seed_message(), Some(&app.admin_token())).await).await;
     assert_eq!(status, 422, "the business's own messages never reopen the window");
     app.assert_ledger_matches_balances().await;
