@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 
 use crate::{config::Secret, error::AppError};
@@ -136,7 +136,13 @@ impl JwtKeys {
     /// Checks a token's signature, algorithm and expiry, and returns its viewer.
     pub fn verify(&self, token: &str) -> Result<Viewer, AppError> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-            AppError::Unauthenticated(format!("the bearer token was refused ({e}); sign in again or ask for a new one"))
+            AppError::Unauthenticated(match e.kind() {
+                ErrorKind::ExpiredSignature => "the bearer token has expired: sign in again for a new one".into(),
+                ErrorKind::InvalidSignature => "the bearer token was not signed with this server's JWT_SECRET (a \
+                     server started without JWT_SECRET has a new one at each start): sign in again"
+                    .into(),
+                _ => format!("the bearer token cannot be read ({e}): send the token the `login` mutation gave"),
+            })
         })?;
         let claims = data.claims;
         let user_id = match claims.sub.as_str() {
@@ -167,11 +173,11 @@ impl JwtKeys {
 
 /// The token of an `Authorization: Bearer <token>` value.
 fn bearer_token(header: &str) -> Result<&str, AppError> {
-    header
-        .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("bearer "))
-        .map(str::trim)
-        .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))
+    // The scheme's name is case-insensitive (RFC 9110).
+    match header.trim_start().split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => Ok(token.trim()),
+        _ => Err(AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())),
+    }
 }
 
 /// Signs people in: the token a `login` gets, and how long it lasts.
@@ -245,7 +251,27 @@ mod tests {
     fn a_token_signed_with_another_secret_is_refused() {
         let other = JwtKeys::new(&Secret::new("x".repeat(32)));
         let token = other.issue(Role::Admin, None, Duration::from_secs(60)).unwrap();
-        assert_eq!(keys().verify(&token).unwrap_err().code(), "UNAUTHENTICATED");
+        let refused = keys().verify(&token).unwrap_err();
+        assert_eq!(refused.code(), "UNAUTHENTICATED");
+        assert!(refused.message().contains("JWT_SECRET"), "{}", refused.message());
+    }
+
+    #[test]
+    fn an_expired_token_is_refused_saying_so() {
+        let long_ago = unix_now() - 3600;
+        let claims = Claims { sub: "7".into(), role: Role::User, exp: long_ago, iat: long_ago - 60 };
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &keys().encoding).unwrap();
+        assert!(keys().verify(&token).unwrap_err().message().contains("has expired: sign in again"));
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case() {
+        let token = keys().issue(Role::User, Some(7), Duration::from_secs(60)).unwrap();
+        for scheme in ["Bearer", "bearer", "BEARER"] {
+            let viewer = keys().viewer_from_header(Some(&format!("{scheme} {token}")));
+            assert_eq!(viewer.unwrap().user_id, Some(7), "{scheme}");
+        }
+        assert!(keys().viewer_from_header(Some(&format!("Basic {token}"))).unwrap_err().message().contains("Bearer"));
     }
 
     #[test]

@@ -191,7 +191,16 @@ impl MediaService {
     async fn record_failure(&self, file: &media_file::Model, error: &str) -> Result<(), AppError> {
         let attempts = file.attempts + 1;
         let wait = self.retry_base.saturating_mul(1 << (attempts - 1).clamp(0, 20)).min(Duration::from_secs(3600));
-        tracing::warn!(media_id = %file.media_id, attempts, ?wait, error, "media fetch failed; will retry");
+        if attempts < MAX_ATTEMPTS {
+            tracing::warn!(media_id = %file.media_id, attempts, ?wait, error, "media fetch failed; will retry");
+        } else {
+            tracing::error!(
+                media_id = %file.media_id,
+                attempts,
+                error,
+                "media fetch failed for the last time; the job gives it up (opening it in the admin UI tries again)"
+            );
+        }
         let _turn = self.domain.gate.enter(Writer::Media).await;
         media_file::Entity::update_many()
             .col_expr(media_file::Column::Attempts, attempts.into())

@@ -28,11 +28,17 @@ pub async fn verify(State(state): State<AppState>, Query(params): Query<HashMap<
     };
     let given = params.get("hub.verify_token").map(String::as_str).unwrap_or_default();
     let mode_ok = params.get("hub.mode").map(String::as_str) == Some("subscribe");
+    if !mode_ok || !signature::same_secret(given, expected.expose()) {
+        return forbidden("hub.mode must be `subscribe` and hub.verify_token must equal WHATSAPP_WEBHOOK_TOKEN");
+    }
     match params.get("hub.challenge") {
-        Some(challenge) if mode_ok && signature::same_secret(given, expected.expose()) => {
-            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], challenge.clone()).into_response()
-        }
-        _ => forbidden("hub.mode must be `subscribe` and hub.verify_token must equal WHATSAPP_WEBHOOK_TOKEN"),
+        Some(challenge) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], challenge.clone()).into_response(),
+        None => (
+            StatusCode::BAD_REQUEST,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "hub.challenge is missing: Meta sends it with the verification request, and it is echoed back",
+        )
+            .into_response(),
     }
 }
 

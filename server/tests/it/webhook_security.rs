@@ -27,16 +27,20 @@ async fn verification_echoes_the_challenge_byte_for_byte_as_plain_text() {
 }
 
 #[tokio::test]
-async fn verification_with_a_wrong_token_mode_or_missing_challenge_is_forbidden() {
+async fn verification_with_a_wrong_token_or_mode_is_forbidden_and_without_challenge_is_400() {
     let app = TestApp::spawn().await;
     for query in [
         "hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1".to_owned(),
         format!("hub.mode=unsubscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1"),
-        format!("hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}"),
+        "hub.mode=subscribe&hub.verify_token=wrong".to_owned(),
         "hub.challenge=1".to_owned(),
     ] {
         assert_eq!(verify(&app, &query).await.status(), 403, "{query}");
     }
+    // The right token without a challenge is not the token's fault.
+    let no_challenge = verify(&app, &format!("hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}")).await;
+    assert_eq!(no_challenge.status(), 400);
+    assert!(no_challenge.text().await.expect("body").starts_with("hub.challenge is missing"));
 }
 
 #[tokio::test]
