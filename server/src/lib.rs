@@ -46,7 +46,7 @@ pub enum StartError {
         cause: String,
     },
     /// The migrations could not be applied.
-    #[error("cannot apply the database migrations: {0}")]
+    #[error("cannot apply the database migrations: {0}{hint}", hint = newer_hint(.0))]
     Migrate(sea_orm::DbErr),
     /// The metrics listener could not be bound.
     #[error("cannot listen on {addr} (METRICS_ADDR): {source}")]
@@ -62,6 +62,15 @@ impl StartError {
     /// The database of `url` could not be opened; neither part of the message shows its password.
     pub fn connect(url: &str, source: &sea_orm::DbErr) -> Self {
         Self::Connect { url: redact_url(url), cause: without_password(&source.to_string(), url) }
+    }
+}
+
+/// What to do about a database that a newer wagate migrated (sea-orm names the migration this
+/// binary does not know).
+fn newer_hint(error: &sea_orm::DbErr) -> &'static str {
+    match error.to_string().contains("Migration file of version") {
+        true => " (a newer wagate has migrated this database: run that version or a later one)",
+        false => "",
     }
 }
 
@@ -241,10 +250,10 @@ async fn run_media_job(media: MediaService, every: std::time::Duration) {
 /// A database URL without its password, for messages.
 pub fn redact_url(url: &str) -> String {
     match credentials(url) {
-        Some((scheme, credentials, host)) => {
-            let user = credentials.split(':').next().unwrap_or_default();
-            format!("{scheme}{user}:***{host}")
-        }
+        Some((scheme, credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{scheme}{user}:***{host}"),
+            None => url.to_owned(),
+        },
         None => url.to_owned(),
     }
 }
@@ -273,6 +282,13 @@ fn credentials(url: &str) -> Option<(&str, &str, &str)> {
 mod tests {
     use axum::serve::Listener;
     use tokio::net::{TcpListener, TcpStream};
+
+    #[test]
+    fn a_url_is_shown_without_its_password_and_without_inventing_one() {
+        assert_eq!(super::redact_url("postgres://app:secret@db:5432/w"), "postgres://app:***@db:5432/w");
+        assert_eq!(super::redact_url("postgres://app@db/w"), "postgres://app@db/w");
+        assert_eq!(super::redact_url("sqlite://wagate.db?mode=rwc"), "sqlite://wagate.db?mode=rwc");
+    }
 
     #[tokio::test]
     async fn the_server_sends_small_writes_at_once() {

@@ -92,7 +92,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
         Command::Serve => serve(config).await,
         Command::Migrate => {
             let db = connect(&config).await?;
-            store::migrate(&db).await.map_err(|e| e.to_string())?;
+            store::migrate(&db).await.map_err(|e| wagate::StartError::Migrate(e).to_string())?;
             tracing::info!("migrations applied");
             // On SQLite, closing the last connection copies the log into the database file.
             db.close().await.map_err(|e| format!("the database could not be closed cleanly: {e}"))
@@ -170,7 +170,7 @@ async fn connect(config: &Config) -> Result<sea_orm::DatabaseConnection, String>
 
 async fn replay(config: Config, id: Option<i64>) -> Result<(), String> {
     let db = connect(&config).await?;
-    store::migrate(&db).await.map_err(|e| e.to_string())?;
+    store::migrate(&db).await.map_err(|e| wagate::StartError::Migrate(e).to_string())?;
     let statements = store::StatementCounter::default();
     let store = store::Store::open(db, &config.database_url, config.pool_settings(), &statements)
         .await

@@ -62,6 +62,22 @@ async fn a_start_that_cannot_listen_leaves_the_first_admin_for_the_next_one() {
     assert!(server.log_messages().iter().any(|m| m.contains("first admin created")), "the next start creates it");
 }
 
+#[tokio::test]
+async fn a_database_a_newer_wagate_migrated_is_refused_saying_so() {
+    use sea_orm::ConnectionTrait;
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("newer.db").display());
+    assert!(wagate().env("DATABASE_URL", &url).arg("migrate").output().expect("run").status.success());
+    let db = sea_orm::Database::connect(&url).await.expect("open");
+    db.execute_unprepared("INSERT INTO seaql_migrations (version, applied_at) VALUES ('m20991231_000001_future', 0)")
+        .await
+        .expect("a migration from the future");
+    db.close().await.expect("close");
+    let output = wagate().env("DATABASE_URL", &url).arg("migrate").output().expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("a newer wagate has migrated this database"), "{stderr}");
+}
+
 #[test]
 fn migrate_creates_the_schema_in_a_fresh_sqlite_file() {
     let dir = tempfile::tempdir().expect("dir");
