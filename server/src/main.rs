@@ -185,7 +185,13 @@ async fn replay(config: Config, id: Option<i64>) -> Result<(), String> {
     let mut failed = 0;
     for id in &ids {
         match domain.replay_delivery(*id).await {
-            Ok(report) => println!("{}", serde_json::to_string(&report).unwrap_or_default()),
+            Ok(report) => {
+                println!("{}", serde_json::to_string(&report).unwrap_or_default());
+                if report.outcome == "failed" {
+                    eprintln!("delivery {id}: some of it still cannot be interpreted (see its report)");
+                    failed += 1;
+                }
+            }
             Err(err) => {
                 eprintln!("delivery {id}: {}", err.message());
                 failed += 1;
