@@ -8,7 +8,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 export type AudioInput = {
   /** A media id from Meta's upload. */
   id?: string | null | undefined;
-  /** An https URL Meta can download. */
+  /** An http or https URL Meta can download. */
   link?: string | null | undefined;
   /** Send as a voice note (needs OGG/Opus); its playback is then reported as PLAYED. */
   voice?: boolean | null | undefined;
@@ -77,7 +77,7 @@ export type DocumentInput = {
   filename?: string | null | undefined;
   /** A media id from Meta's upload. */
   id?: string | null | undefined;
-  /** An https URL Meta can download. */
+  /** An http or https URL Meta can download. */
   link?: string | null | undefined;
 };
 
@@ -137,7 +137,7 @@ export type MediaInput = {
   caption?: string | null | undefined;
   /** A media id from Meta's upload. */
   id?: string | null | undefined;
-  /** An https URL Meta can download. */
+  /** An http or https URL Meta can download. */
   link?: string | null | undefined;
 };
 

@@ -7,6 +7,7 @@ pub mod execution;
 pub mod introspection;
 mod loaders;
 mod mutation;
+mod null_propagation;
 mod query;
 pub mod shared_subscriptions;
 mod subscription;
@@ -51,6 +52,7 @@ pub fn schemas(domain: Domain, sender: Sender, sessions: Sessions) -> Schemas {
             .extension(aliases::AliasLimit)
             .extension(error_codes::CodeEveryError)
             .extension(execution::TrackExecution)
+            .extension(null_propagation::PropagateNulls)
             .finish()
     };
     Schemas { main: build(MAX_DEPTH), introspection: build(introspection::MAX_DEPTH) }
@@ -59,4 +61,22 @@ pub fn schemas(domain: Domain, sender: Sender, sessions: Sessions) -> Schemas {
 /// The schema's SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
     Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription).finish().sdl()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{
+        domain::conversations::MAX_THREAD,
+        store::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
+    };
+
+    /// The arguments' descriptions spell out the limits; they must be the limits in force.
+    #[test]
+    fn argument_descriptions_state_the_limits_in_force() {
+        let sdl = super::sdl();
+        let page = format!("1 to {MAX_PAGE_SIZE}, {DEFAULT_PAGE_SIZE} when left out");
+        assert_eq!(sdl.matches(&page).count(), 3, "`first` of users, conversations and ledger");
+        assert!(sdl.contains(&format!("1 to {MAX_THREAD}, 200 when left out")), "`last` of thread");
+        assert!(sdl.contains("last: Int! = 200"), "`last`'s default");
+    }
 }

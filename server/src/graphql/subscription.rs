@@ -25,11 +25,16 @@ pub struct Subscription;
 #[Subscription]
 impl Subscription {
     /// New messages and status changes as they are committed: one user's, or, for admins who
-    /// leave out `userId`, everyone's. A user may only follow their own. A subscriber that falls
-    /// behind receives a `LAGGED` error and keeps receiving; it should re-query what it shows.
+    /// leave out `userId`, everyone's. A user may only follow their own. Errors at the start:
+    /// UNAUTHENTICATED, BAD_USER_INPUT (`userId` not numeric), FORBIDDEN; while it runs: LAGGED
+    /// (it fell behind or may have missed events; it keeps receiving and should re-query what it
+    /// shows).
     async fn message_events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Whose events: the user's id (`User.id`), a number such as \"42\". Left out, everyone's \
+                          for an admin token and the token's own user's for a user token; another user's id \
+                          with a user token is FORBIDDEN.")]
         user_id: Option<ID>,
     ) -> Result<impl Stream<Item = Result<MessageEvent>> + use<>> {
         let audience = Audience::of(&viewer(ctx)?, user_id.as_ref())?;
@@ -40,10 +45,13 @@ impl Subscription {
     }
 
     /// Balance changes as they are committed, each with its ledger row: one user's, or, for
-    /// admins who leave out `userId`, everyone's. Same rules as `messageEvents`.
+    /// admins who leave out `userId`, everyone's. Same rules and errors as `messageEvents`.
     async fn credits_changed(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Whose events: the user's id (`User.id`), a number such as \"42\". Left out, everyone's \
+                          for an admin token and the token's own user's for a user token; another user's id \
+                          with a user token is FORBIDDEN.")]
         user_id: Option<ID>,
     ) -> Result<impl Stream<Item = Result<CreditsEvent>> + use<>> {
         let audience = Audience::of(&viewer(ctx)?, user_id.as_ref())?;

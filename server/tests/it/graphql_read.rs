@@ -243,7 +243,7 @@ async fn an_expired_token_signed_with_the_right_secret_is_refused() {
     tokio::time::sleep(std::time::Duration::from_secs(7)).await;
     let body = app.graphql("{ users { edges { node { id } } } }", json!({}), Some(&token)).await;
     assert_eq!(code(&body), "UNAUTHENTICATED", "{body}");
-    assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("Expired"), "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("has expired: sign in again"), "{body}");
 }
 
 #[tokio::test]
@@ -262,6 +262,37 @@ async fn bad_arguments_and_oversized_pages_are_bad_user_input() {
     }
     let missing = app.graphql("{ user(id: \"424242\") { name } }", json!({}), Some(&admin)).await;
     assert_eq!(code(&missing), "NOT_FOUND");
+}
+
+/// The GraphQL spec's "Handling Field Errors": a field that errors is null, and a null in a
+/// non-null position makes its parent null, up to the nearest nullable one or `data` itself.
+#[tokio::test]
+async fn a_failing_non_null_field_nulls_its_nearest_nullable_ancestor() {
+    let app = TestApp::spawn().await;
+    let (ana, _) = seeded(&app).await;
+    let admin = app.admin_token();
+    let ledger = "query($u: ID!, $first: Int) { credits(userId: $u) { userId balance
+                    ledger(first: $first) { edges { cursor } } } }";
+    let body = app.graphql(ledger, json!({ "u": ana, "first": 500 }), Some(&admin)).await;
+    assert_eq!(body["data"], Value::Null, "ledger: LedgerEntryConnection! in credits: Credits!: {body}");
+    assert_eq!(body["errors"][0]["path"], json!(["credits", "ledger"]), "{body}");
+    assert_eq!(code(&body), "BAD_USER_INPUT");
+
+    let sibling = "{ users(first: 1) { nodes { id } } credits(userId: \"abc\") { balance } }";
+    let body = app.graphql(sibling, json!({}), Some(&admin)).await;
+    assert_eq!(body["data"], Value::Null, "a failing non-null root field nulls `data`: {body}");
+    assert_eq!(body["errors"][0]["path"], json!(["credits"]), "{body}");
+}
+
+#[tokio::test]
+async fn a_failing_nullable_field_is_null_beside_its_siblings() {
+    let app = TestApp::spawn().await;
+    seeded(&app).await;
+    let gone = app.token(Role::User, Some(424_242));
+    let body = app.graphql("{ __typename me { name } }", json!({}), Some(&gone)).await;
+    assert_eq!(body["data"], json!({ "__typename": "Query", "me": null }), "{body}");
+    assert_eq!(body["errors"][0]["path"], json!(["me"]), "{body}");
+    assert_eq!(code(&body), "NOT_FOUND");
 }
 
 #[tokio::test]

@@ -1,11 +1,13 @@
 use async_graphql::{Context, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use crate::{
     auth::{Role, Sessions},
     domain::Domain,
     error::AppError,
-    graphql::{auth::viewer, types::user::UserNode},
+    graphql::{
+        auth::viewer,
+        types::{datetime::DateTimeGql, user::UserNode},
+    },
 };
 
 /// A signed-in session.
@@ -15,7 +17,7 @@ pub struct LoginPayload {
     /// WebSocket.
     pub token: String,
     /// When the token stops working; sign in again then.
-    pub expires_at: DateTime<Utc>,
+    pub expires_at: DateTimeGql,
     /// Who signed in.
     pub user: UserNode,
 }
@@ -26,17 +28,35 @@ pub struct AccountMutation;
 
 #[Object]
 impl AccountMutation {
-    /// Signs in with an email (or phone number) and password. Errors: UNAUTHENTICATED for
-    /// wrong credentials, RATE_LIMITED after repeated failures for one account.
-    async fn login(&self, ctx: &Context<'_>, identifier: String, password: String) -> Result<LoginPayload> {
+    /// Signs in with an email (or phone number) and password; needs no token. Errors:
+    /// UNAUTHENTICATED (wrong identifier or password, or an account without a password: every
+    /// case reads the same), RATE_LIMITED (five failures within a minute for one account: wait
+    /// the seconds the message gives), UNAVAILABLE.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's email (in any case), or its phone number (only its digits count, so \
+                          `+33 6 12 34 56 78` is 33612345678).")]
+        identifier: String,
+        #[graphql(desc = "The account's password.")] password: String,
+    ) -> Result<LoginPayload> {
         let user = ctx.data::<Domain>()?.authenticate(&identifier, &password).await?;
         let (token, expires_at) = ctx.data::<Sessions>()?.issue_for(Role::from_stored(&user.role), user.id)?;
-        Ok(LoginPayload { token, expires_at, user: user.into() })
+        Ok(LoginPayload { token, expires_at: expires_at.into(), user: user.into() })
     }
 
-    /// Replaces the signed-in user's password (at least 12 characters); the first admin's
-    /// one-time password should be replaced this way.
-    async fn change_password(&self, ctx: &Context<'_>, current_password: String, new_password: String) -> Result<bool> {
+    /// Replaces the signed-in user's password; the first admin's one-time password should be
+    /// replaced this way. Tokens already issued stay valid. Errors: UNAUTHENTICATED,
+    /// BAD_USER_INPUT (an operator token, which names no user, or `newPassword` too short),
+    /// FORBIDDEN (the account has no password, or `currentPassword` is wrong), RATE_LIMITED (five
+    /// wrong passwords within a minute, sign-ins included), NOT_FOUND (the token's user no longer
+    /// exists), UNAVAILABLE.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The password the account signs in with now.")] current_password: String,
+        #[graphql(desc = "The new password, at least 12 characters.")] new_password: String,
+    ) -> Result<bool> {
         let Some(id) = viewer(ctx)?.user_id else {
             return Err(
                 AppError::BadInput("an operator token has no password; sign in with `login` first".into()).into()

@@ -49,17 +49,30 @@ pub struct UsersMutation;
 
 #[Object]
 impl UsersMutation {
-    /// Creates an account that signs in with an email and a password. Errors: BAD_USER_INPUT for
-    /// a malformed or taken email or a short password.
-    async fn create_account(&self, ctx: &Context<'_>, input: NewAccountInput) -> Result<UserNode> {
+    /// Creates an account that signs in with an email and a password (admins only). Errors:
+    /// UNAUTHENTICATED, FORBIDDEN (a user token), BAD_USER_INPUT (a malformed or taken email, a
+    /// blank name or one over 200 characters, a password under 12 characters), UNAVAILABLE.
+    async fn create_account(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's email, name, role and first password.")] input: NewAccountInput,
+    ) -> Result<UserNode> {
         let account =
             NewAccount { email: input.email, name: input.name, role: role(input.role), password: input.password };
         Ok(ctx.data::<Domain>()?.create_account(&viewer(ctx)?, account).await?.into())
     }
 
-    /// Changes a user's name, role, monthly allowance or email. The last admin who can sign in
-    /// cannot be made a user (BAD_USER_INPUT).
-    async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UserChangesInput) -> Result<UserNode> {
+    /// Changes a user's name, role, monthly allowance or email (admins only). Errors:
+    /// UNAUTHENTICATED, FORBIDDEN (a user token), BAD_USER_INPUT (`id` not numeric, a malformed or
+    /// taken email, a blank name or one over 200 characters, an allowance outside 0 to
+    /// 1,000,000,000, or making the last admin who can sign in a user), NOT_FOUND (no such user),
+    /// UNAVAILABLE.
+    async fn update_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's id (`User.id`), a number such as \"42\".")] id: ID,
+        #[graphql(desc = "The changes; a field left out stays as it is.")] input: UserChangesInput,
+    ) -> Result<UserNode> {
         let changes = UserChanges {
             name: input.name,
             role: input.role.map(role),
@@ -69,9 +82,16 @@ impl UsersMutation {
         Ok(ctx.data::<Domain>()?.update_user(&viewer(ctx)?, numeric_id(&id, "id")?, changes).await?.into())
     }
 
-    /// Sets a user's password (at least 12 characters), so that they sign in with their email
-    /// or phone number and see their own conversations.
-    async fn set_password(&self, ctx: &Context<'_>, id: ID, password: String) -> Result<UserNode> {
+    /// Sets a user's password, so that they sign in with their email or phone number and see
+    /// their own conversations (admins only). Errors: UNAUTHENTICATED, FORBIDDEN (a user token),
+    /// BAD_USER_INPUT (`id` not numeric, a password under 12 characters, a user with neither an
+    /// email nor a phone number), NOT_FOUND (no such user), UNAVAILABLE.
+    async fn set_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's id (`User.id`), a number such as \"42\".")] id: ID,
+        #[graphql(desc = "Their new password, at least 12 characters.")] password: String,
+    ) -> Result<UserNode> {
         Ok(ctx.data::<Domain>()?.set_password(&viewer(ctx)?, numeric_id(&id, "id")?, &password).await?.into())
     }
 }

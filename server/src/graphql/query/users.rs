@@ -15,7 +15,8 @@ pub struct UsersQuery;
 
 #[Object]
 impl UsersQuery {
-    /// The signed-in user, or null for an operator token not tied to a user.
+    /// The signed-in user, or null for an operator token not tied to a user. Errors:
+    /// UNAUTHENTICATED, NOT_FOUND (the token's user no longer exists), UNAVAILABLE.
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<UserNode>> {
         let viewer = viewer(ctx)?;
         let Some(id) = viewer.user_id else {
@@ -24,18 +25,30 @@ impl UsersQuery {
         Ok(Some(ctx.data::<Domain>()?.user(viewer.scope_for(id)?).await?.into()))
     }
 
-    /// One user (admins: anyone; users: themselves).
-    async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<UserNode> {
+    /// One user (admins: anyone; users: themselves). Errors: UNAUTHENTICATED, BAD_USER_INPUT (`id`
+    /// not numeric), FORBIDDEN (another user's id with a user token), NOT_FOUND, UNAVAILABLE.
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's id (`User.id`), a number such as \"42\"; not a phone number.")] id: ID,
+    ) -> Result<UserNode> {
         let scope = viewer(ctx)?.scope_for(numeric_id(&id, "id")?)?;
         Ok(ctx.data::<Domain>()?.user(scope).await?.into())
     }
 
-    /// Users whose name, phone or business-scoped id contains `search`, ignoring case (and a leading `+` before a number), by id (admins only).
+    /// Users whose name, phone or business-scoped id contains `search`, ignoring case (and a
+    /// leading `+` before a number), or every user without it, by id (admins only). Errors:
+    /// UNAUTHENTICATED, FORBIDDEN (a user token), BAD_USER_INPUT (`first` out of range, `after`
+    /// not a cursor of this list), UNAVAILABLE.
     async fn users(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Text that the name, the phone number or the business-scoped id contains, ignoring \
+                          case; a leading `+` before a number is ignored. Left out or blank, every user.")]
         search: Option<String>,
-        first: Option<i64>,
+        #[graphql(desc = "How many users the page holds: 1 to 100, 50 when left out.")] first: Option<i64>,
+        #[graphql(desc = "An `endCursor` (or an edge's `cursor`) from this same list: the page starts after that \
+                       item. Left out, the list starts at its beginning.")]
         after: Option<String>,
     ) -> Result<Page<UserNode>> {
         let viewer = viewer(ctx)?;

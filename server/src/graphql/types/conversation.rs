@@ -1,5 +1,5 @@
 use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Json, SimpleObject, dataloader::DataLoader};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 
 use crate::{
     domain::{
@@ -9,7 +9,7 @@ use crate::{
     error::AppError,
     graphql::{
         loaders::UserLoader,
-        types::{numeric_id, user::UserNode},
+        types::{datetime::DateTimeGql, numeric_id, user::UserNode},
     },
     store::entity::conversation,
 };
@@ -115,7 +115,7 @@ pub struct ConversationNode {
     /// Where the message stands.
     pub status: StatusGql,
     /// Meta's timestamp of the message.
-    pub timestamp: DateTime<Utc>,
+    pub timestamp: DateTimeGql,
     /// The business number's id at Meta.
     pub phone_number_id: String,
     /// The contact's profile name when the message arrived.
@@ -132,9 +132,9 @@ pub struct ConversationNode {
     /// Meta's JSON for the message, as received.
     pub raw: Json<serde_json::Value>,
     /// When wagate stored the message.
-    pub created_at: DateTime<Utc>,
+    pub created_at: DateTimeGql,
     /// When wagate last changed it (a status moved).
-    pub updated_at: DateTime<Utc>,
+    pub updated_at: DateTimeGql,
 }
 
 impl From<conversation::Model> for ConversationNode {
@@ -145,7 +145,7 @@ impl From<conversation::Model> for ConversationNode {
             user_id: ID(c.user_id.to_string()),
             direction: if c.direction == "outbound" { DirectionGql::Outbound } else { DirectionGql::Inbound },
             status: status_of(&c.status),
-            timestamp: Utc.timestamp_opt(c.timestamp, 0).single().unwrap_or_default(),
+            timestamp: Utc.timestamp_opt(c.timestamp, 0).single().unwrap_or_default().into(),
             error: has_error.then_some(MessageError {
                 code: c.error_code,
                 title: c.error_title,
@@ -162,8 +162,8 @@ impl From<conversation::Model> for ConversationNode {
             reply_to: c.reply_to,
             credits_charged: c.credits_charged,
             media_id: c.media_id,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
+            created_at: c.created_at.into(),
+            updated_at: c.updated_at.into(),
         }
     }
 }
@@ -198,9 +198,9 @@ pub struct ConversationFilterInput {
     /// filter.
     pub search: Option<String>,
     /// Messages at or after this moment (Meta's timestamp).
-    pub since: Option<DateTime<Utc>>,
+    pub since: Option<DateTimeGql>,
     /// Messages before this moment (Meta's timestamp).
-    pub until: Option<DateTime<Utc>>,
+    pub until: Option<DateTimeGql>,
 }
 
 impl From<ConversationFilterInput> for ConversationFilter {
@@ -211,8 +211,8 @@ impl From<ConversationFilterInput> for ConversationFilter {
             status: f.status.map(Into::into),
             contact: f.contact,
             search: f.search,
-            since: f.since,
-            until: f.until,
+            since: f.since.map(|moment| moment.0),
+            until: f.until.map(|moment| moment.0),
         }
     }
 }

@@ -1,10 +1,9 @@
 use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use crate::{
     auth::UserScope,
     domain::Domain,
-    graphql::types::page::Page,
+    graphql::types::{datetime::DateTimeGql, page::Page},
     store::{
         entity::{credit_ledger, user},
         pagination::{IdCursor, page_size},
@@ -20,7 +19,9 @@ pub struct LedgerEntry {
     pub delta: i64,
     /// inbound, outbound, refund, monthly_reset or adjustment.
     pub reason: String,
-    /// The message that caused it, if any.
+    /// What caused it: for an `inbound` charge, Meta's id (wamid) of the message; for an
+    /// `outbound` charge and its `refund`, the send's reference (`send:` and a UUID), not a wamid;
+    /// null for `monthly_reset` and `adjustment`.
     pub message_id: Option<String>,
     /// The balance right after this change.
     pub balance_after: i64,
@@ -29,7 +30,7 @@ pub struct LedgerEntry {
     /// Free text (a reason, a merge).
     pub note: Option<String>,
     /// When it happened.
-    pub created_at: DateTime<Utc>,
+    pub created_at: DateTimeGql,
 }
 
 impl From<credit_ledger::Model> for LedgerEntry {
@@ -42,7 +43,7 @@ impl From<credit_ledger::Model> for LedgerEntry {
             balance_after: e.balance_after,
             period: e.period,
             note: e.note,
-            created_at: e.created_at,
+            created_at: e.created_at.into(),
         }
     }
 }
@@ -78,8 +79,17 @@ impl Credits {
 
 #[ComplexObject]
 impl Credits {
-    /// The ledger, newest first.
-    async fn ledger(&self, ctx: &Context<'_>, first: Option<i64>, after: Option<String>) -> Result<Page<LedgerEntry>> {
+    /// The ledger, newest first, paginated by cursor. Errors: BAD_USER_INPUT (`first` out of
+    /// range, `after` not a cursor of this list), UNAVAILABLE. The field is non-null, so its error
+    /// nulls the `Credits` that holds it too: under the `credits` query, `data` itself.
+    async fn ledger(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many entries the page holds: 1 to 100, 50 when left out.")] first: Option<i64>,
+        #[graphql(desc = "An `endCursor` (or an edge's `cursor`) from this same list: the page starts after that \
+                          item. Left out, the list starts at its beginning.")]
+        after: Option<String>,
+    ) -> Result<Page<LedgerEntry>> {
         let size = page_size(first)?;
         let after = after.as_deref().map(IdCursor::decode).transpose()?;
         let page = ctx.data::<Domain>()?.ledger(self.scope, size, after).await?;

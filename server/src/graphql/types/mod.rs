@@ -2,6 +2,7 @@
 
 pub mod conversation;
 pub mod credits;
+pub mod datetime;
 pub mod events;
 pub mod page;
 pub mod send_input;

@@ -1,7 +1,7 @@
 //! One page of a cursor-paginated list, in the Relay connection shape (`pageInfo`, `edges`,
 //! `nodes`), written here so that every type of it carries a description.
 
-use async_graphql::{Object, OutputType, SimpleObject, connection::PageInfo};
+use async_graphql::{Object, OutputType, SimpleObject};
 
 use crate::graphql::types::{conversation::ConversationNode, credits::LedgerEntry, user::UserNode};
 
@@ -10,6 +10,23 @@ pub struct Page<N: OutputType> {
     edges: Vec<PageEdge<N>>,
     has_previous_page: bool,
     has_next_page: bool,
+}
+
+/// Where a page lies in its list. Lists page forwards only (`first`, `after`): there is no
+/// `last` or `before`.
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    /// Whether this page was asked for with `after`, so items come before it; false on a first
+    /// page. To go back, keep the pages already fetched or start again without `after`.
+    has_previous_page: bool,
+    /// Whether more items follow this page: pass `endCursor` as `after` to fetch them.
+    has_next_page: bool,
+    /// The cursor of this page's first item (null when the page is empty). Passed as `after`,
+    /// it continues after that item; it does not page backwards.
+    start_cursor: Option<String>,
+    /// The cursor of this page's last item, to pass as `after` for the next page (null when the
+    /// page is empty).
+    end_cursor: Option<String>,
 }
 
 /// One item of a page, with its cursor.
@@ -44,7 +61,8 @@ impl<N: OutputType> Page<N>
 where
     PageEdge<N>: OutputType,
 {
-    /// Whether more items exist on either side of this page, and the cursors at its ends.
+    /// Whether items come before this page (it was asked for with `after`) and after it, and
+    /// the cursors of its first and last items.
     async fn page_info(&self) -> PageInfo {
         PageInfo {
             has_previous_page: self.has_previous_page,

@@ -16,11 +16,12 @@ pub enum UserRole {
 #[derive(SimpleObject, Debug, Clone)]
 #[graphql(name = "User")]
 pub struct UserNode {
-    /// The user's id.
+    /// wagate's numeric id of the user, as text (e.g. "42"): what `userId` and `id` arguments take.
     pub id: ID,
     /// The WhatsApp profile name, as last seen.
     pub name: Option<String>,
-    /// The phone number as E.164 digits; null for a contact known only by business-scoped id.
+    /// The phone number as E.164 digits; null for a staff account and for a contact known only
+    /// by business-scoped id.
     pub phone: Option<String>,
     /// Meta's business-scoped user id, when known.
     pub business_scoped_user_id: Option<String>,
