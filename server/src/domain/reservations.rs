@@ -217,12 +217,14 @@ fn window_open(contact: &str, last_inbound: Option<i64>, now: DateTime<Utc>) -> 
         Some(ts) if now.timestamp() - ts <= SERVICE_WINDOW_SECONDS => Ok(()),
         Some(ts) => Err(AppError::OutsideServiceWindow(format!(
             "{contact}'s last message was {} hours ago: outside the 24-hour customer service window only \
-             approved templates can be sent; send a template (type \"template\") instead",
+             approved templates can be sent; send a template instead (`\"type\": \"template\"` in Meta's JSON, \
+             the `template` field in GraphQL)",
             (now.timestamp() - ts) / 3600
         ))),
         None => Err(AppError::OutsideServiceWindow(format!(
             "{contact} has never written to this number: until they do, only approved templates can be \
-             sent; send a template (type \"template\") instead"
+             sent; send a template instead (`\"type\": \"template\"` in Meta's JSON, the `template` field in \
+             GraphQL)"
         ))),
     }
 }

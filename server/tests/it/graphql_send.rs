@@ -210,3 +210,122 @@ async fn mark_as_read_sends_metas_read_receipt_for_an_inbound_message() {
     assert_eq!(code(&unknown), "NOT_FOUND");
     assert_eq!(app.graph.requests().len(), 1);
 }
+
+/// Sends `input` (to Ana) and returns the refusal's message, checking it is a BAD_USER_INPUT.
+async fn refusal(app: &TestApp, mut input: Value) -> String {
+    input["to"] = json!(ANA);
+    let body = send(app, input).await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+    body["errors"][0]["message"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_refusal_names_the_input_field_the_caller_wrote_not_metas() {
+    let app = app_with_open_window().await;
+    let buttons = |titles: &[&str]| -> Value {
+        titles.iter().enumerate().map(|(i, t)| json!({ "id": format!("b{i}"), "title": t })).collect()
+    };
+    let cases = [
+        (json!({ "contacts": [{ "formattedName": "" }] }), "`input.contacts[0].formattedName` is required"),
+        (json!({ "template": { "name": "hello", "languageCode": "" } }), "`input.template.languageCode` is required"),
+        (json!({ "reaction": { "messageId": "", "emoji": "👍" } }), "`input.reaction.messageId` is required"),
+        (json!({ "replyTo": "", "text": { "body": "x" } }), "`input.replyTo` is required"),
+        (
+            json!({ "interactive": { "body": "?", "buttons": buttons(&["t".repeat(21).as_str()]) } }),
+            "`input.interactive.buttons[0].title` is 21 characters long",
+        ),
+        (
+            json!({ "interactive": { "body": "?", "footer": "f".repeat(61), "buttons": buttons(&["Yes"]) } }),
+            "`input.interactive.footer` is 61 characters long",
+        ),
+        (json!({ "text": { "body": "" } }), "`input.text.body` is required"),
+        (json!({ "sticker": { "id": "7", "caption": "no" } }), "`input.sticker.caption` is not allowed"),
+        (json!({ "text": { "body": "a\u{0}b" } }), "`input.text.body` contains a NUL character"),
+        (
+            json!({ "interactive": { "body": "?", "listButton": "Open", "listSections": [
+                { "title": "S", "rows": [{ "id": "r", "title": "R", "description": "d".repeat(73) }] }] } }),
+            "`input.interactive.listSections[0].rows[0].description` is 73 characters long",
+        ),
+        (
+            json!({ "interactive": { "body": "?", "ctaUrl": "https://x.test" } }),
+            "`input.interactive.ctaDisplayText` is required",
+        ),
+        (json!({ "interactive": { "body": "?" } }), "`input.interactive` needs exactly one of"),
+    ];
+    for (input, expected) in cases {
+        let message = refusal(&app, input.clone()).await;
+        assert!(message.starts_with(expected), "{input} → {message}");
+    }
+    assert!(app.graph.requests().is_empty());
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 99, "nothing was charged");
+}
+
+#[tokio::test]
+async fn metas_limits_are_checked_before_anything_is_charged_or_sent() {
+    let app = app_with_open_window().await;
+    let template = |parameter: Value| {
+        json!({ "template": { "name": "t", "languageCode": "en_US", "components": [{ "type": "body", "parameters": [
+            { "type": "text", "text": "Ana" }, parameter] }] } })
+    };
+    let at = "`input.template.components[0].parameters[1]";
+    let cases = [
+        (
+            json!({ "interactive": { "body": "?", "header": "h".repeat(61), "buttons": [{ "id": "y", "title": "Yes" }] } }),
+            "`input.interactive.header` is 61 characters long; Meta allows 60".to_owned(),
+        ),
+        (
+            json!({ "interactive": { "body": "?", "buttons": [{ "id": "a", "title": "Yes" }, { "id": "b", "title": "Yes" }] } }),
+            "`input.interactive.buttons[1].title` \"Yes\" is also button 0's title".to_owned(),
+        ),
+        (
+            json!({ "interactive": { "body": "?", "listButton": "Open", "listSections": [
+                { "title": "A", "rows": [{ "id": "a", "title": "A" }] }, { "rows": [{ "id": "b", "title": "B" }] }] } }),
+            "`input.interactive.listSections[1].title` is required when a list has more than one section".to_owned(),
+        ),
+        (template(json!({ "type": "image" })), format!("{at}.link` is required when `type` is \"image\"")),
+        (
+            template(json!({ "type": "video", "link": "ftp://x.test/v.mp4" })),
+            format!("{at}.link` must be an http or https URL"),
+        ),
+        (template(json!({ "type": "currency" })), format!("{at}.fallbackValue` is required")),
+        (
+            template(json!({ "type": "currency", "fallbackValue": "$1", "amount1000": 1000 })),
+            format!("{at}.currencyCode` is required"),
+        ),
+        (
+            template(json!({ "type": "currency", "fallbackValue": "$1", "currencyCode": "USD" })),
+            format!("{at}.amount1000` is required"),
+        ),
+        (template(json!({ "type": "date_time" })), format!("{at}.fallbackValue` is required")),
+        (template(json!({ "type": "text" })), format!("{at}.text` is required when `type` is \"text\"")),
+        (template(json!({ "type": "weird", "text": "x" })), format!("{at}.type` must be one of text, currency,")),
+        (
+            template(json!({ "type": "coupon_code", "text": "x" })),
+            format!("{at}.type` must be one of text, currency, date_time, image, document, video, payload, got"),
+        ),
+        (
+            json!({ "template": { "name": "t", "languageCode": "en_US", "components": [{ "type": "bogus" }] } }),
+            "`input.template.components[0].type` must be one of header, body, button, got \"bogus\"".to_owned(),
+        ),
+        (json!({ "image": { "link": "x.test/a.jpg" } }), "`input.image.link` must be an http or https URL".to_owned()),
+        (json!({ "video": { "link": "file:///v.mp4" } }), "`input.video.link` must be an http or https URL".to_owned()),
+        (json!({ "audio": { "link": "ftp://x.test/a.ogg" } }), "`input.audio.link` must be".to_owned()),
+        (json!({ "document": { "link": "https://" } }), "`input.document.link` must be".to_owned()),
+        (json!({ "sticker": { "link": "sticker.webp" } }), "`input.sticker.link` must be".to_owned()),
+    ];
+    for (input, expected) in cases {
+        let message = refusal(&app, input.clone()).await;
+        assert!(message.starts_with(&expected), "{input} → {message}");
+    }
+    assert!(app.graph.requests().is_empty());
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 99, "nothing was charged");
+}
+
+#[tokio::test]
+async fn outside_the_window_the_refusal_says_to_send_the_template_input() {
+    let app = TestApp::spawn().await;
+    let body = send(&app, json!({ "to": ANA, "text": { "body": "x" } })).await;
+    assert_eq!(code(&body), "OUTSIDE_SERVICE_WINDOW", "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("the `template` field in GraphQL"), "{message}");
+}

@@ -91,6 +91,25 @@ async fn the_messaging_product_and_a_plus_in_the_number_are_accepted() {
 /// Meta's own request examples whose body is not a message wagate sends.
 const NOT_MESSAGES: [&str; 1] = ["Send typing indicator and read receipt"];
 
+/// Meta's examples write links as placeholders (`<http(s)://audio-url>`), which are no URL:
+/// each becomes the https URL it stands for.
+fn with_placeholder_links_filled(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            for (key, field) in fields.iter_mut() {
+                match field.as_str() {
+                    Some(link) if key == "link" && link.contains("http(s)://") => {
+                        *field = json!(link.trim_matches(['<', '>']).replace("http(s)://", "https://"));
+                    }
+                    _ => with_placeholder_links_filled(field),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(with_placeholder_links_filled),
+        _ => {}
+    }
+}
+
 #[tokio::test]
 async fn every_meta_openapi_send_example_is_forwarded_byte_for_byte() {
     let app = app_with_open_window(&[("DEFAULT_MONTHLY_CREDITS", "1000"), ("WHATSAPP_PAIR_BURST", "100")]).await;
@@ -105,6 +124,7 @@ async fn every_meta_openapi_send_example_is_forwarded_byte_for_byte() {
         }
         let mut message = example.clone();
         message["to"] = json!(ANA);
+        with_placeholder_links_filled(&mut message);
         let response = app.send(&message, Some(&app.admin_token())).await;
         let status = response.status();
         assert_eq!(status, 200, "{name}: {}", response.text().await.unwrap_or_default());
@@ -201,7 +221,8 @@ async fn outside_the_service_window_only_templates_go_out() {
     app.deliver(&meta::text_notification("wamid.OLD", ANA, old, "yesterday")).await;
     let (status, error) = error_of(app.send(&seed_message(), Some(&app.admin_token())).await).await;
     assert_eq!((status, error["code"].as_str()), (422, Some("OUTSIDE_SERVICE_WINDOW")));
-    assert!(error["message"].as_str().unwrap_or_default().contains("template"), "{error}");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("`\"type\": \"template\"` in Meta's JSON"), "{error}");
     assert!(app.graph.requests().is_empty());
     let template =
         json!({"to": ANA, "type": "template", "template": {"name": "hello_world", "language": {"code": "en_US"}}});
@@ -492,6 +513,66 @@ async fn bad_input_is_refused_naming_the_field_and_nothing_is_sent() {
     assert_eq!(raw.status(), 400);
     assert!(app.graph.requests().is_empty());
     assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 99);
+}
+
+#[tokio::test]
+async fn metas_limits_are_checked_before_anything_is_charged_or_sent() {
+    let app = app_with_open_window(&[]).await;
+    let interactive = |interactive: Value| json!({"to": ANA, "type": "interactive", "interactive": interactive});
+    let reply = |id: &str, title: &str| json!({"type": "reply", "reply": {"id": id, "title": title}});
+    let template = |component: Value| {
+        json!({"to": ANA, "type": "template", "template": {"name": "t", "language": {"code": "en_US"},
+            "components": [component]}})
+    };
+    let body = |parameter: Value| template(json!({"type": "body", "parameters": [parameter]}));
+    let at = "`template.components[0].parameters[0]";
+    let cases = [
+        (
+            interactive(json!({"type": "button", "header": {"type": "text", "text": "h".repeat(61)},
+                "body": {"text": "?"}, "action": {"buttons": [reply("y", "Yes")]}})),
+            "`interactive.header.text` is 61 characters long; Meta allows 60".to_owned(),
+        ),
+        (
+            interactive(json!({"type": "button", "body": {"text": "?"},
+                "action": {"buttons": [reply("a", "Yes"), reply("b", "Yes")]}})),
+            "`interactive.action.buttons[1].reply.title` \"Yes\" is also button 0's title".to_owned(),
+        ),
+        (
+            interactive(json!({"type": "list", "body": {"text": "?"}, "action": {"button": "Open", "sections": [
+                {"title": "A", "rows": [{"id": "a", "title": "A"}]}, {"rows": [{"id": "b", "title": "B"}]}]}})),
+            "`interactive.action.sections[1].title` is required when a list has more than one section".to_owned(),
+        ),
+        (body(json!({"type": "image", "image": {"link": null}})), format!("{at}.image` needs exactly one of")),
+        (body(json!({"type": "image"})), format!("{at}.image` is required when `type` is \"image\"")),
+        (
+            body(json!({"type": "currency", "currency": {"fallback_value": null, "code": null, "amount_1000": null}})),
+            format!("{at}.currency.fallback_value` is required"),
+        ),
+        (body(json!({"type": "text"})), format!("{at}.text` is required when `type` is \"text\"")),
+        (body(json!({"type": "weird", "text": "x"})), format!("{at}.type` must be one of text, currency,")),
+        (
+            template(json!({"type": "bogus", "parameters": []})),
+            "`template.components[0].type` must be one of".to_owned(),
+        ),
+        (
+            json!({"to": ANA, "type": "image", "image": {"link": "ftp://x.test/a.jpg"}}),
+            "`image.link` must be an http or https URL".to_owned(),
+        ),
+        (
+            json!({"to": ANA, "type": "sticker", "sticker": {"link": "/s.webp"}}),
+            "`sticker.link` must be an http or https URL".to_owned(),
+        ),
+    ];
+    for (message, expected) in cases {
+        let (status, error) = error_of(app.send(&message, Some(&app.admin_token())).await).await;
+        assert_eq!((status, error["code"].as_str()), (400, Some("BAD_USER_INPUT")), "{message}: {error}");
+        let text = error["message"].as_str().unwrap_or_default();
+        assert!(text.starts_with(&expected), "{message} → {text}");
+    }
+    assert!(app.graph.requests().is_empty());
+    assert_eq!(app.user_by_phone(ANA).await.current_month_credits, 99, "nothing was charged");
+    let plain_http = json!({"to": ANA, "type": "image", "image": {"link": "http://x.test/a.jpg"}});
+    assert_eq!(app.send(&plain_http, Some(&app.admin_token())).await.status(), 200, "Meta takes HTTP links too");
 }
 
 #[tokio::test]

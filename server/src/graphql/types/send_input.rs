@@ -4,7 +4,9 @@
 use async_graphql::InputObject;
 use serde_json::{Map, Value, json};
 
-use crate::error::AppError;
+use crate::{error::AppError, whatsapp::outbound};
+
+mod field_names;
 
 /// A text message.
 #[derive(InputObject, Debug, Clone)]
@@ -20,7 +22,7 @@ pub struct TextInput {
 pub struct MediaInput {
     /// A media id from Meta's upload.
     pub id: Option<String>,
-    /// An https URL Meta can download.
+    /// An http or https URL Meta can download.
     pub link: Option<String>,
     /// A caption (images and videos), up to 1024 characters.
     pub caption: Option<String>,
@@ -31,7 +33,7 @@ pub struct MediaInput {
 pub struct AudioInput {
     /// A media id from Meta's upload.
     pub id: Option<String>,
-    /// An https URL Meta can download.
+    /// An http or https URL Meta can download.
     pub link: Option<String>,
     /// Send as a voice note (needs OGG/Opus); its playback is then reported as PLAYED.
     pub voice: Option<bool>,
@@ -42,7 +44,7 @@ pub struct AudioInput {
 pub struct DocumentInput {
     /// A media id from Meta's upload.
     pub id: Option<String>,
-    /// An https URL Meta can download.
+    /// An http or https URL Meta can download.
     pub link: Option<String>,
     /// A caption, up to 1024 characters.
     pub caption: Option<String>,
@@ -248,7 +250,8 @@ fn media(id: Option<String>, link: Option<String>) -> Map<String, Value> {
 }
 
 impl SendMessageInput {
-    /// Meta's message JSON for this input.
+    /// Meta's message JSON for this input, checked against Meta's rules: a refusal names the
+    /// field of this input at fault (`input.contacts[0].formattedName`).
     pub fn into_meta_message(self) -> Result<Value, AppError> {
         let to = self.to.clone();
         let reply_to = self.reply_to.clone();
@@ -269,6 +272,8 @@ impl SendMessageInput {
         if let Some(id) = reply_to {
             message["context"] = json!({ "message_id": id });
         }
+        outbound::check(message.clone())
+            .map_err(|refusal| AppError::BadInput(refusal.message(field_names::input_field)))?;
         Ok(message)
     }
 
@@ -313,7 +318,7 @@ impl SendMessageInput {
             out.push(("interactive", interactive(i)));
         }
         if let Some(t) = self.template {
-            out.push(("template", Ok(template(t))));
+            out.push(("template", template(t)));
         }
         if let Some(r) = self.reaction {
             out.push(("reaction", Ok(json!({ "message_id": r.message_id, "emoji": r.emoji }))));
@@ -381,14 +386,15 @@ fn interactive(i: InteractiveInput) -> Result<Value, AppError> {
             ("list", json!({ "button": button, "sections": sections }))
         }
         (None, None, None, Some(url)) => {
-            let display_text = i
-                .cta_display_text
-                .ok_or_else(|| AppError::BadInput("`interactive.ctaDisplayText` is required with `ctaUrl`".into()))?;
+            let display_text = i.cta_display_text.ok_or_else(|| {
+                AppError::BadInput("`input.interactive.ctaDisplayText` is required with `ctaUrl`".into())
+            })?;
             ("cta_url", json!({ "name": "cta_url", "parameters": { "display_text": display_text, "url": url } }))
         }
         _ => {
             return Err(AppError::BadInput(
-                "`interactive` needs exactly one of `buttons`, `listButton` with `listSections`, or `ctaUrl`".into(),
+                "`input.interactive` needs exactly one of `buttons`, `listButton` with `listSections`, or `ctaUrl`"
+                    .into(),
             ));
         }
     };
@@ -405,42 +411,60 @@ fn interactive(i: InteractiveInput) -> Result<Value, AppError> {
     Ok(m.into())
 }
 
-fn template(t: TemplateInput) -> Value {
+/// The component types the input can carry (Meta's others, like carousels, need fields it has not).
+const COMPONENT_TYPES: [&str; 3] = ["header", "body", "button"];
+
+/// The parameter types the input can carry.
+const PARAMETER_TYPES: [&str; 7] = ["text", "currency", "date_time", "image", "document", "video", "payload"];
+
+fn template(t: TemplateInput) -> Result<Value, AppError> {
     let mut m = Map::new();
     m.insert("name".into(), t.name.into());
     m.insert("language".into(), json!({ "code": t.language_code }));
     if !t.components.is_empty() {
-        m.insert("components".into(), t.components.into_iter().map(component).collect::<Vec<_>>().into());
+        let components = t.components.into_iter().enumerate().map(|(i, c)| component(c, i));
+        m.insert("components".into(), components.collect::<Result<Vec<_>, _>>()?.into());
     }
-    m.into()
+    Ok(m.into())
 }
 
-fn component(c: TemplateComponentInput) -> Value {
+fn component(c: TemplateComponentInput, index: usize) -> Result<Value, AppError> {
+    let place = format!("input.template.components[{index}]");
+    known_type(&c.kind, &place, &COMPONENT_TYPES)?;
     let mut m = Map::new();
     m.insert("type".into(), c.kind.into());
     put(&mut m, "sub_type", c.sub_type);
     put(&mut m, "index", c.index.map(|i| i.to_string()));
-    let parameters: Vec<Value> = c.parameters.into_iter().map(parameter).collect();
-    m.insert("parameters".into(), parameters.into());
-    m.into()
+    let parameters =
+        c.parameters.into_iter().enumerate().map(|(i, p)| parameter(p, &format!("{place}.parameters[{i}]")));
+    m.insert("parameters".into(), parameters.collect::<Result<Vec<_>, _>>()?.into());
+    Ok(m.into())
 }
 
-fn parameter(p: TemplateParameterInput) -> Value {
+/// A parameter as Meta takes it; a field its type needs and the input lacks stays absent, for
+/// the shared checks to name.
+fn parameter(p: TemplateParameterInput, place: &str) -> Result<Value, AppError> {
+    known_type(&p.kind, place, &PARAMETER_TYPES)?;
     let mut m = Map::new();
     let kind = p.kind.clone();
     m.insert("type".into(), p.kind.into());
     match kind.as_str() {
         "currency" => {
-            m.insert(
-                "currency".into(),
-                json!({ "fallback_value": p.fallback_value, "code": p.currency_code, "amount_1000": p.amount_1000 }),
-            );
+            let mut currency = Map::new();
+            put(&mut currency, "fallback_value", p.fallback_value);
+            put(&mut currency, "code", p.currency_code);
+            put(&mut currency, "amount_1000", p.amount_1000);
+            m.insert(kind, currency.into());
         }
         "date_time" => {
-            m.insert("date_time".into(), json!({ "fallback_value": p.fallback_value }));
+            let mut date_time = Map::new();
+            put(&mut date_time, "fallback_value", p.fallback_value);
+            m.insert(kind, date_time.into());
         }
         "image" | "document" | "video" => {
-            m.insert(kind, json!({ "link": p.link }));
+            if let Some(link) = p.link {
+                m.insert(kind, json!({ "link": link }));
+            }
         }
         _ => {
             put(&mut m, "text", p.text);
@@ -448,5 +472,12 @@ fn parameter(p: TemplateParameterInput) -> Value {
             put(&mut m, "payload", p.payload);
         }
     }
-    m.into()
+    Ok(m.into())
+}
+
+fn known_type(kind: &str, place: &str, known: &[&str]) -> Result<(), AppError> {
+    if known.contains(&kind) {
+        return Ok(());
+    }
+    Err(AppError::BadInput(format!("`{place}.type` must be one of {}, got \"{kind}\"", known.join(", "))))
 }
