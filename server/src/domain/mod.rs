@@ -23,6 +23,8 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+pub use self::reservations::SEND_REFERENCE_PREFIX;
+
 use crate::{
     error,
     events::EventBus,

@@ -26,6 +26,22 @@ use super::{
     write_batcher::Answers,
 };
 
+impl Domain {
+    /// The wamids of the messages sends paid for, by the sends' ledger references (those of
+    /// sends Meta never took have none).
+    pub async fn messages_sent_for(&self, references: &[String]) -> Result<HashMap<String, String>, AppError> {
+        let rows: Vec<(Option<String>, String)> = conversation::Entity::find()
+            .select_only()
+            .column(conversation::Column::SendRef)
+            .column(conversation::Column::MessageId)
+            .filter(conversation::Column::SendRef.is_in(references.iter().map(String::as_str)))
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        Ok(rows.into_iter().filter_map(|(reference, wamid)| Some((reference?, wamid))).collect())
+    }
+}
+
 /// A message Meta accepted for sending.
 #[derive(Debug, Clone)]
 pub struct OutboundMessage {

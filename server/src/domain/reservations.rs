@@ -33,6 +33,10 @@ use super::{
     write_batcher::Answers,
 };
 
+/// How a send's ledger reference begins (a UUID follows); the message stored for it carries
+/// the same reference.
+pub const SEND_REFERENCE_PREFIX: &str = "send:";
+
 /// How long after a contact's last message free-form messages may be sent.
 pub const SERVICE_WINDOW_SECONDS: i64 = 24 * 3600;
 
@@ -140,7 +144,7 @@ pub(super) async fn reserve_all(
             answers.push(Err(insufficient(unit, user.current_month_credits)));
             continue;
         }
-        let reference = format!("send:{}", uuid::Uuid::new_v4());
+        let reference = format!("{SEND_REFERENCE_PREFIX}{}", uuid::Uuid::new_v4());
         user.current_month_credits -= unit.price;
         ledger.push(credits::entry(user, -unit.price, Reason::Outbound, Some(&reference), now));
         touched.push(unit.to.clone());

@@ -25,3 +25,20 @@ impl Loader<i64> for UserLoader {
 pub fn user_loader(domain: Domain) -> DataLoader<UserLoader> {
     DataLoader::new(UserLoader(domain), tokio::spawn).delay(Duration::from_millis(1))
 }
+
+/// The wamids of the messages sends paid for, by the sends' ledger references.
+pub struct SentMessageLoader(Domain);
+
+impl Loader<String> for SentMessageLoader {
+    type Value = String;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, references: &[String]) -> Result<HashMap<String, String>, Self::Error> {
+        Ok(self.0.messages_sent_for(references).await?)
+    }
+}
+
+/// The sent-message loader over `domain`.
+pub fn sent_message_loader(domain: Domain) -> DataLoader<SentMessageLoader> {
+    DataLoader::new(SentMessageLoader(domain), tokio::spawn).delay(Duration::from_millis(1))
+}

@@ -44,6 +44,7 @@ pub fn schemas(domain: Domain, sender: Sender, sessions: Sessions) -> Schemas {
     let build = |max_depth| {
         Schema::build(query::Query::default(), mutation::Mutation::default(), subscription::Subscription)
             .data(loaders::user_loader(domain.clone()))
+            .data(loaders::sent_message_loader(domain.clone()))
             .data(domain.clone())
             .data(sender.clone())
             .data(sessions.clone())

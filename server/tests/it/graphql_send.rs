@@ -133,7 +133,7 @@ async fn reactions_the_business_sent_before_reply_to_named_their_message_get_it_
         .await
         .expect("as stored before");
     write.commit().await.expect("commit");
-    Migrator::down(app.db(), Some(1)).await.expect("down one");
+    crate::support::migrate_down_from(app.db(), "m20261204_000014").await;
     Migrator::up(app.db(), None).await.expect("up again");
     assert_eq!(stored_reply_to(&app, "wamid.FAKE1").await.as_deref(), Some("wamid.IN"));
 }
@@ -143,6 +143,35 @@ async fn stored_reply_to(app: &TestApp, wamid: &str) -> Option<String> {
     use wagate::store::entity::conversation;
     let row = conversation::Entity::find().filter(conversation::Column::MessageId.eq(wamid)).one(app.db()).await;
     row.expect("query").expect("stored").reply_to
+}
+
+/// The ledger names the message a send paid for, and pairs a charge with its refund.
+#[tokio::test]
+async fn the_ledger_names_the_message_a_send_paid_for() {
+    let app = app_with_open_window().await;
+    let sent = send(&app, json!({ "to": ANA, "text": { "body": "merci" } })).await;
+    assert_eq!(sent["data"]["sendMessage"]["conversation"]["messageId"], "wamid.FAKE1", "{sent}");
+    app.graph.reply_error(400, 131026, "Message undeliverable");
+    let refused = send(&app, json!({ "to": ANA, "text": { "body": "encore" } })).await;
+    assert_eq!(code(&refused), "UPSTREAM_ERROR", "{refused}");
+
+    let ana = app.user_by_phone(ANA).await.id;
+    let ledger = app
+        .graphql_ok(
+            "query($u: ID!) { credits(userId: $u) { ledger { nodes { reason reference messageId } } } }",
+            json!({ "u": ana.to_string() }),
+        )
+        .await;
+    let nodes = ledger["credits"]["ledger"]["nodes"].as_array().cloned().unwrap_or_default();
+    let of = |reason: &str| nodes.iter().filter(|n| n["reason"] == reason).cloned().collect::<Vec<_>>();
+    let (charges, refunds) = (of("outbound"), of("refund"));
+    assert_eq!((charges.len(), refunds.len()), (2, 1), "{ledger}");
+    let paid = charges.iter().find(|c| c["messageId"] == "wamid.FAKE1").expect("the sent message's charge");
+    assert!(paid["reference"].as_str().is_some_and(|r| r.starts_with("send:")), "{paid}");
+    let unpaid = charges.iter().find(|c| c["messageId"].is_null()).expect("the refused send's charge");
+    assert_eq!(refunds[0]["reference"], unpaid["reference"], "a refund names the charge it gives back");
+    assert!(refunds[0]["messageId"].is_null(), "Meta never took it: no message");
+    assert_eq!(of("inbound")[0]["messageId"], "wamid.IN", "an inbound charge names its message");
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, meta};
+use crate::support::{TestApp, meta, migrate_down_from};
 
 const ANA: &str = "33612345678";
 const BOB: &str = "33687654321";
@@ -195,7 +195,7 @@ async fn a_search_follows_content_changed_or_deleted_in_the_store() {
 #[tokio::test]
 async fn messages_stored_before_the_text_index_existed_are_found_through_it() {
     let app = TestApp::spawn().await;
-    Migrator::down(app.db(), Some(3)).await.expect("drop the text index (and the migrations after it)");
+    migrate_down_from(app.db(), "m20261203_000012").await;
     let ana = deliver_texts(&app, "B", 1_700_000_000, &["Before the index", "hello"]).await;
     Migrator::up(app.db(), None).await.expect("build the text index again");
     deliver_texts(&app, "A", 1_700_000_010, &["After the INDEX"]).await;

@@ -1,8 +1,9 @@
-use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject};
+use async_graphql::{ComplexObject, Context, ID, Result, SimpleObject, dataloader::DataLoader};
 
 use crate::{
     auth::UserScope,
-    domain::Domain,
+    domain::{Domain, SEND_REFERENCE_PREFIX},
+    graphql::loaders::SentMessageLoader,
     graphql::types::{datetime::DateTimeGql, page::Page},
     store::{
         entity::{credit_ledger, user},
@@ -12,6 +13,7 @@ use crate::{
 
 /// One change of a balance; the ledger is append-only.
 #[derive(SimpleObject, Debug, Clone)]
+#[graphql(complex)]
 pub struct LedgerEntry {
     /// The entry's id; the ledger's order.
     pub id: ID,
@@ -19,10 +21,10 @@ pub struct LedgerEntry {
     pub delta: i64,
     /// inbound, outbound, refund, monthly_reset or adjustment.
     pub reason: String,
-    /// What caused it: for an `inbound` charge, Meta's id (wamid) of the message; for an
-    /// `outbound` charge and its `refund`, the send's reference (`send:` and a UUID), not a wamid;
-    /// null for `monthly_reset` and `adjustment`.
-    pub message_id: Option<String>,
+    /// What pairs a charge with its refund: for an `inbound` charge, the message's wamid; for an
+    /// `outbound` charge and its `refund`, the send's reference (`send:` and a UUID), which the
+    /// message stored for that send carries too; null for `monthly_reset` and `adjustment`.
+    pub reference: Option<String>,
     /// The balance right after this change.
     pub balance_after: i64,
     /// The period (`YYYY-MM`) it belongs to.
@@ -39,11 +41,26 @@ impl From<credit_ledger::Model> for LedgerEntry {
             id: ID(e.id.to_string()),
             delta: e.delta,
             reason: e.reason,
-            message_id: e.message_id,
+            reference: e.message_id,
             balance_after: e.balance_after,
             period: e.period,
             note: e.note,
             created_at: e.created_at.into(),
+        }
+    }
+}
+
+#[ComplexObject]
+impl LedgerEntry {
+    /// The wamid of the message that caused it: the inbound message charged, or the message a
+    /// send paid for once Meta accepted it (null while the send is on its way, and for a send
+    /// Meta never took); null for `monthly_reset` and `adjustment`.
+    async fn message_id(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        match &self.reference {
+            Some(send) if send.starts_with(SEND_REFERENCE_PREFIX) => {
+                Ok(ctx.data::<DataLoader<SentMessageLoader>>()?.load_one(send.clone()).await?)
+            }
+            other => Ok(other.clone()),
         }
     }
 }

@@ -129,6 +129,16 @@ impl TestAppBuilder {
     }
 }
 
+/// Undoes the migrations from the one whose name starts with `first` to the last, so that a
+/// test says which one it steps back over, whatever migrations come after it.
+pub async fn migrate_down_from(db: &DatabaseConnection, first: &str) {
+    use migration::{Migrator, MigratorTrait};
+    let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+    let at = names.iter().position(|name| name.starts_with(first)).unwrap_or_else(|| panic!("no migration {first}"));
+    let steps = u32::try_from(names.len() - at).expect("a few steps");
+    Migrator::down(db, Some(steps)).await.unwrap_or_else(|e| panic!("undo the migrations from {first}: {e}"));
+}
+
 /// Polls `done` until it holds; fails naming `what` when `within` has passed.
 pub async fn wait_until<F: Future<Output = bool>>(what: &str, within: Duration, done: impl Fn() -> F) {
     let deadline = tokio::time::Instant::now() + within;
