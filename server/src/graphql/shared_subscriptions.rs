@@ -229,7 +229,7 @@ pub fn missed() -> AppError {
 /// The error of a subscription that fell behind and missed `missed` events.
 pub fn lagged(missed: u64) -> AppError {
     AppError::Lagged(format!(
-        "this subscription fell behind and {missed} events were dropped; re-query what you show, the subscription \
-         goes on"
+        "this subscription fell behind and missed events ({missed} were dropped, a count that may include events \
+         it would not have shown); re-query what you show, the subscription goes on"
     ))
 }
