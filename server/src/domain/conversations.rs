@@ -172,7 +172,8 @@ impl Domain {
         Ok(rows)
     }
 
-    async fn require_user(&self, scope: UserScope) -> Result<(), AppError> {
+    /// Fails with `NOT_FOUND` unless the scoped user exists.
+    pub async fn require_user(&self, scope: UserScope) -> Result<(), AppError> {
         let exists = user::Entity::find_by_id(scope.user_id()).one(&self.db).await?.is_some();
         if exists { Ok(()) } else { Err(users::not_found(scope.user_id())) }
     }

@@ -3,7 +3,6 @@
 use async_graphql::{Context, ID, Result, Subscription, futures_util::Stream};
 
 use crate::{
-    auth::Viewer,
     domain::Domain,
     error::AppError,
     events::{LiveEvent, Received, Subscriber},
@@ -26,7 +25,8 @@ pub struct Subscription;
 impl Subscription {
     /// New messages and status changes as they are committed: one user's, or, for admins who
     /// leave out `userId`, everyone's. A user may only follow their own. Errors at the start:
-    /// UNAUTHENTICATED, BAD_USER_INPUT (`userId` not numeric), FORBIDDEN; while it runs: LAGGED
+    /// UNAUTHENTICATED, BAD_USER_INPUT (`userId` not numeric), FORBIDDEN, NOT_FOUND (no such
+    /// user); while it runs: LAGGED
     /// (it fell behind or may have missed events; it keeps receiving and should re-query what it
     /// shows).
     async fn message_events(
@@ -37,7 +37,7 @@ impl Subscription {
                           with a user token is FORBIDDEN.")]
         user_id: Option<ID>,
     ) -> Result<impl Stream<Item = Result<MessageEvent>> + use<>> {
-        let audience = Audience::of(&viewer(ctx)?, user_id.as_ref())?;
+        let audience = Audience::of(ctx, user_id.as_ref()).await?;
         Ok(live(subscriber(ctx)?, audience, |event| match event {
             LiveEvent::Message { kind, conversation } => Some(MessageEvent::new(*kind, conversation)),
             LiveEvent::Credits(_) => None,
@@ -54,7 +54,7 @@ impl Subscription {
                           with a user token is FORBIDDEN.")]
         user_id: Option<ID>,
     ) -> Result<impl Stream<Item = Result<CreditsEvent>> + use<>> {
-        let audience = Audience::of(&viewer(ctx)?, user_id.as_ref())?;
+        let audience = Audience::of(ctx, user_id.as_ref()).await?;
         Ok(live(subscriber(ctx)?, audience, |event| match event {
             LiveEvent::Credits(entry) => Some(CreditsEvent::from(entry.as_ref())),
             LiveEvent::Message { .. } => None,
@@ -70,15 +70,22 @@ enum Audience {
 }
 
 impl Audience {
-    /// Admins may follow anyone or everyone; a user only themselves (their own id, or none).
-    fn of(viewer: &Viewer, user_id: Option<&ID>) -> Result<Self, AppError> {
-        match (user_id, viewer.user_id) {
-            (Some(id), _) => Ok(Self::User(viewer.scope_for(numeric_id(id, "userId")?)?.user_id())),
-            (None, _) if viewer.require_admin().is_ok() => Ok(Self::Everyone),
-            (None, Some(own)) => Ok(Self::User(own)),
-            (None, None) => Err(AppError::Forbidden(
+    /// Admins may follow anyone or everyone; a user only themselves (their own id, or none). A
+    /// user named who does not exist is `NOT_FOUND`, as over HTTP.
+    async fn of(ctx: &Context<'_>, user_id: Option<&ID>) -> Result<Self> {
+        let viewer = viewer(ctx)?;
+        if let Some(id) = user_id {
+            let scope = viewer.scope_for(numeric_id(id, "userId")?)?;
+            ctx.data::<Domain>()?.require_user(scope).await?;
+            return Ok(Self::User(scope.user_id()));
+        }
+        match viewer.user_id {
+            _ if viewer.require_admin().is_ok() => Ok(Self::Everyone),
+            Some(own) => Ok(Self::User(own)),
+            None => Err(AppError::Forbidden(
                 "this token names no user: pass `userId`, or use an admin token to follow everyone".into(),
-            )),
+            )
+            .into()),
         }
     }
 

@@ -170,6 +170,10 @@ async fn a_user_follows_only_their_own_events_and_admins_follow_anyone() {
     let refused = ana_live.next_result().await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
     assert_eq!(ana_live.next_message().await["type"], "complete", "a refused subscription ends");
+    let mut admin_on_nobody = LiveClient::with_token(&app.address, &app.admin_token()).await;
+    admin_on_nobody.subscribe(MESSAGES, json!({ "userId": "999999" })).await;
+    let unknown = admin_on_nobody.next_result().await;
+    assert_eq!(unknown["errors"][0]["extensions"]["code"], "NOT_FOUND", "as over HTTP: {unknown}");
 
     ana_live.subscribe(MESSAGES, json!({})).await;
     let mut admin_on_bob = LiveClient::with_token(&app.address, &app.admin_token()).await;
