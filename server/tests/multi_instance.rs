@@ -40,21 +40,9 @@ fn postgres_url() -> String {
 
 #[tokio::test]
 async fn an_event_ingested_by_one_instance_reaches_a_subscriber_of_the_other() {
-    let database_url = postgres::create_database(&postgres_url()).await;
-    let env =
-        [("DATABASE_URL", database_url.as_str()), ("WHATSAPP_APP_SECRET", APP_SECRET), ("JWT_SECRET", JWT_SECRET)];
-    let ingesting = process::ServerProcess::start(&env);
-    let watching = process::ServerProcess::start(&env);
-    let admin = wagate::auth::JwtKeys::new(&wagate::config::Secret::new(JWT_SECRET))
-        .issue(wagate::auth::Role::Admin, None, Duration::from_secs(600))
-        .expect("token");
-
-    let mut live = ws::LiveClient::with_token(&watching.address, &admin).await;
-    live.subscribe("subscription { messageEvents { kind conversation { messageId content } } }", json!({})).await;
-    wait_until_listening(&watching).await;
-    // A message ingested by the watching instance itself proves the subscription is in place.
-    post_webhook(&watching, "wamid.LOCAL", "ici").await;
-    assert_eq!(live.next_result().await["data"]["messageEvents"]["conversation"]["messageId"], "wamid.LOCAL");
+    let (_, ingesting, _watching, mut live) =
+        two_instances_and_a_subscriber("subscription { messageEvents { kind conversation { messageId content } } }")
+            .await;
 
     let posted = Instant::now();
     post_webhook(&ingesting, "wamid.CROSS", "à travers").await;
@@ -71,19 +59,8 @@ async fn an_event_ingested_by_one_instance_reaches_a_subscriber_of_the_other() {
 #[tokio::test]
 async fn a_subscriber_is_told_to_re_query_when_the_relay_reconnects() {
     use sea_orm::ConnectionTrait;
-    let database_url = postgres::create_database(&postgres_url()).await;
-    let env =
-        [("DATABASE_URL", database_url.as_str()), ("WHATSAPP_APP_SECRET", APP_SECRET), ("JWT_SECRET", JWT_SECRET)];
-    let ingesting = process::ServerProcess::start(&env);
-    let watching = process::ServerProcess::start(&env);
-    let admin = wagate::auth::JwtKeys::new(&wagate::config::Secret::new(JWT_SECRET))
-        .issue(wagate::auth::Role::Admin, None, Duration::from_secs(600))
-        .expect("token");
-    let mut live = ws::LiveClient::with_token(&watching.address, &admin).await;
-    live.subscribe("subscription { messageEvents { conversation { messageId } } }", json!({})).await;
-    wait_until_listening(&watching).await;
-    post_webhook(&watching, "wamid.BEFORE", "avant").await;
-    assert_eq!(live.next_result().await["data"]["messageEvents"]["conversation"]["messageId"], "wamid.BEFORE");
+    let (database_url, ingesting, _watching, mut live) =
+        two_instances_and_a_subscriber("subscription { messageEvents { conversation { messageId } } }").await;
 
     let db = sea_orm::Database::connect(&database_url).await.expect("connect");
     db.execute_unprepared(
@@ -131,6 +108,27 @@ async fn a_contact_another_instance_wrote_first_is_worth_writing_the_batch_again
     let second = db.execute_unprepared(insert).await.expect_err("the same phone again");
     assert!(wagate::store::is_unique_violation_in(&second, "users"), "{second:?}");
     assert!(!wagate::store::is_unique_violation_in(&second, "conversations"));
+}
+
+/// Two instances on a fresh database, and an admin's `subscription` on the second, shown to be
+/// in place by a message that instance ingested itself (`wamid.LOCAL`).
+async fn two_instances_and_a_subscriber(
+    subscription: &str,
+) -> (String, process::ServerProcess, process::ServerProcess, ws::LiveClient) {
+    let database_url = postgres::create_database(&postgres_url()).await;
+    let env =
+        [("DATABASE_URL", database_url.as_str()), ("WHATSAPP_APP_SECRET", APP_SECRET), ("JWT_SECRET", JWT_SECRET)];
+    let ingesting = process::ServerProcess::start(&env);
+    let watching = process::ServerProcess::start(&env);
+    let admin = wagate::auth::JwtKeys::new(&wagate::config::Secret::new(JWT_SECRET))
+        .issue(wagate::auth::Role::Admin, None, Duration::from_secs(600))
+        .expect("token");
+    let mut live = ws::LiveClient::with_token(&watching.address, &admin).await;
+    live.subscribe(subscription, json!({})).await;
+    wait_until_listening(&watching).await;
+    post_webhook(&watching, "wamid.LOCAL", "ici").await;
+    assert_eq!(live.next_result().await["data"]["messageEvents"]["conversation"]["messageId"], "wamid.LOCAL");
+    (database_url, ingesting, watching, live)
 }
 
 async fn post_webhook(server: &process::ServerProcess, wamid: &str, text: &str) {
