@@ -45,6 +45,27 @@ async fn a_peer_breaking_the_protocol_is_closed_with_the_code_that_says_how() {
 }
 
 #[tokio::test]
+async fn a_socket_runs_at_most_a_hundred_operations_and_a_long_reason_is_cut_to_fit_its_frame() {
+    let app = TestApp::spawn().await;
+    let mut live = initialised(&app).await;
+    for _ in 0..100 {
+        live.subscribe(MESSAGES, json!({})).await;
+    }
+    app.wait_for_subscribers(100).await;
+    live.subscribe(MESSAGES, json!({})).await;
+    let refused = live.next_result().await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{refused}");
+    assert!(refused["errors"][0]["message"].as_str().is_some_and(|m| m.contains("100 operations")), "{refused}");
+    assert_eq!(live.next_message().await["type"], "complete", "the refused one ends; the others run on");
+
+    let mut garbled = initialised(&app).await;
+    garbled.send_json(json!({ "type": format!("ping\n{}", "é".repeat(200)) })).await;
+    let (code, reason) = garbled.closed_within(PATIENCE).await;
+    assert_eq!(code, 4400, "{reason}");
+    assert!(reason.len() <= 123 && reason.starts_with("invalid message"), "{reason}");
+}
+
+#[tokio::test]
 async fn an_upgrade_without_a_graphql_subprotocol_is_refused_saying_which_to_ask_for() {
     let app = TestApp::spawn().await;
     let url = format!("{}/graphql/ws", app.address.replacen("http", "ws", 1));

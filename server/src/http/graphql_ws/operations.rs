@@ -56,6 +56,11 @@ impl Operations {
         self.running.iter().any(|operation| &*operation.id == id)
     }
 
+    /// How many are running.
+    pub fn len(&self) -> usize {
+        self.running.len()
+    }
+
     /// Whether none is running.
     pub fn is_empty(&self) -> bool {
         self.running.is_empty()

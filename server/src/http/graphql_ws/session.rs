@@ -24,12 +24,33 @@ use super::{
 };
 use crate::{
     auth::JwtKeys,
+    error::AppError,
     graphql::{
         AppSchema,
         auth::Credentials,
         shared_subscriptions::{SharedResult, SharedSubscriptions},
     },
 };
+
+/// The most operations one socket may run at once (each start and each result looks at all).
+const MAX_OPERATIONS: usize = 100;
+/// The longest reason a close frame carries (RFC 6455: 125 bytes of payload, 2 of them the code).
+const MAX_CLOSE_REASON: usize = 123;
+
+/// `text` cut to at most `max` bytes, at a character's boundary.
+fn clipped(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let end = (0..=max).rev().find(|at| text.is_char_boundary(*at)).unwrap_or(0);
+        text.truncate(end);
+    }
+    text
+}
+
+/// An operation's answer holding only `error`, serialized.
+fn error_payload(error: AppError) -> String {
+    let error = async_graphql::Error::from(error).into_server_error(async_graphql::Pos::default());
+    serde_json::to_string(&async_graphql::Response::from_errors(vec![error])).unwrap_or_default()
+}
 
 /// What a session needs from the app.
 pub struct Session {
@@ -180,6 +201,14 @@ impl Running {
         if self.operations.contains(&id) {
             return Flow::Close(4409, format!("subscriber for {id} already exists"));
         }
+        if self.operations.len() >= MAX_OPERATIONS {
+            let refusal = error_payload(AppError::RateLimited(format!(
+                "this socket already runs {MAX_OPERATIONS} operations, the most one may: complete some first"
+            )));
+            let once = futures::stream::once(async move { SharedResult::Payload(refusal.into()) });
+            self.operations.start(id, self.session.protocol, once.boxed());
+            return Flow::Continue;
+        }
         let results = if is_subscription(&mut request) {
             self.session.shared.join(request, credentials).boxed()
         } else {
@@ -200,9 +229,11 @@ async fn send(socket: &mut WebSocket, text: String) -> Flow {
 }
 
 /// Sends the close frame, then reads until the peer answers it (the closing handshake), for at
-/// most [`CLOSE_GRACE`]: a peer that was not reading then still gets the code and reason.
+/// most [`CLOSE_GRACE`]: a peer that was not reading then still gets the code and reason. The
+/// reason may quote the peer: it is logged escaped, and cut to the 123 bytes a frame holds.
 async fn close(mut socket: WebSocket, code: u16, reason: String) {
-    tracing::info!(code, reason = %reason, "closing a WebSocket session");
+    let reason = clipped(reason, MAX_CLOSE_REASON);
+    tracing::info!(code, reason = ?reason, "closing a WebSocket session");
     if socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await.is_err() {
         return;
     }
