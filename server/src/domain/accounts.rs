@@ -80,8 +80,17 @@ fn matches(password: &str, phc: &str) -> bool {
     Argon2::default().verify_password(password.as_bytes(), phc).is_ok()
 }
 
-/// Runs argon2 off the async workers (it takes tens of milliseconds of CPU by design).
+/// Runs argon2 off the async workers (it takes tens of milliseconds of CPU and 19 MiB by
+/// design), at most one per core at a time: a burst of sign-ins queues rather than taking every
+/// blocking thread, each with its own 19 MiB.
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    static PASSWORD_WORK: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let cores = || std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    let _turn = PASSWORD_WORK
+        .get_or_init(|| tokio::sync::Semaphore::new(cores()))
+        .acquire()
+        .await
+        .map_err(|e| AppError::BadInput(format!("the password check was interrupted ({e}); try again")))?;
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| AppError::BadInput(format!("the password check was interrupted ({e}); try again")))

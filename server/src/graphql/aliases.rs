@@ -1,6 +1,7 @@
-//! A limit on aliases. The complexity limit bounds how much one document may ask for; aliases
-//! are bounded on their own because they are the usual tool for packing many guesses (of
-//! passwords, of ids) into one request that a per-request throttle counts once.
+//! A limit on aliases, and on password checks. The complexity limit bounds how much one
+//! document may ask for; aliases are bounded on their own because they are the usual tool for
+//! packing many guesses (of passwords, of ids) into one request that a per-request throttle
+//! counts once, and a document may check one password (each costs an argon2 hash).
 
 use std::sync::Arc;
 
@@ -32,6 +33,16 @@ impl Extension for AliasLimit {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
+        let checks = count_password_checks(&document);
+        if checks > 1 {
+            return Err(ServerError::new(
+                format!(
+                    "the document checks {checks} passwords (`login`, `changePassword`); one request may check one: \
+                     send them one at a time"
+                ),
+                None,
+            ));
+        }
         let aliases = count_aliases(&document);
         if aliases > MAX_ALIASES {
             return Err(ServerError::new(
@@ -43,6 +54,27 @@ impl Extension for AliasLimit {
         }
         Ok(document)
     }
+}
+
+/// The mutations that check a password, which one document may run only once.
+const PASSWORD_CHECKS: [&str; 2] = ["login", "changePassword"];
+
+/// Fields that check a password in every operation and fragment definition of `document`.
+fn count_password_checks(document: &ExecutableDocument) -> usize {
+    let operations = document.operations.iter().map(|(_, op)| checks_in(&op.node.selection_set.node));
+    let fragments = document.fragments.values().map(|fragment| checks_in(&fragment.node.selection_set.node));
+    operations.chain(fragments).sum()
+}
+
+fn checks_in(set: &SelectionSet) -> usize {
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => usize::from(PASSWORD_CHECKS.contains(&field.node.name.node.as_str())),
+            Selection::InlineFragment(fragment) => checks_in(&fragment.node.selection_set.node),
+            Selection::FragmentSpread(_) => 0,
+        })
+        .sum()
 }
 
 /// Aliased fields in every operation and fragment definition of `document`.

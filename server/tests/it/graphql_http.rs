@@ -300,14 +300,32 @@ async fn a_document_with_more_aliases_than_the_limit_is_refused_before_it_runs()
     .await;
     assert_eq!(allowed.status, 200, "{}", allowed.text);
     assert_eq!(allowed.body["data"]["a29"], "Query");
-    let login = "login(identifier: \"a@b.c\", password: \"guess\") { token }";
-    let guesses = (0..31).map(|i| format!("g{i}: {login}")).collect::<Vec<_>>().join(" ");
     let refused = post(
         &app,
         "application/graphql-response+json",
-        &json!({ "query": format!("mutation {{ {guesses} }}") }).to_string(),
+        &json!({ "query": format!("mutation {{ {} }}", aliased(31)) }).to_string(),
     )
     .await;
     assert_eq!(refused.status, 400, "{}", refused.text);
     assert!(refused.message().contains("31 aliases; at most 30"), "{}", refused.text);
+}
+
+/// Each password check costs an argon2 hash: a document packing several would make one
+/// request cost many, and count as one against the sign-in throttle.
+#[tokio::test]
+async fn a_document_may_check_one_password() {
+    let app = TestApp::spawn().await;
+    let login = "login(identifier: \"a@b.c\", password: \"guess\") { token }";
+    let two = format!("mutation {{ a: {login} b: {login} }}");
+    let refused = post(&app, "application/graphql-response+json", &json!({ "query": two }).to_string()).await;
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    assert!(refused.message().contains("checks 2 passwords"), "{}", refused.text);
+    let spread = format!(
+        "mutation {{ ...G }} fragment G on Mutation {{ {login} c: changePassword(currentPassword: \"x\", newPassword: \"y\") }}"
+    );
+    let refused = post(&app, "application/graphql-response+json", &json!({ "query": spread }).to_string()).await;
+    assert!(refused.message().contains("checks 2 passwords"), "{}", refused.text);
+    let one = format!("mutation {{ {login} }}");
+    let answered = post(&app, "application/graphql-response+json", &json!({ "query": one }).to_string()).await;
+    assert_eq!(answered.code(), "UNAUTHENTICATED", "one is checked: {}", answered.text);
 }
