@@ -4,10 +4,12 @@
 //! nests 15 deep through `ofType`, beyond [`super::MAX_DEPTH`], which no data query comes near
 //! (the data types hold no cycle). So an operation that asks only for `__schema`, `__type` or
 //! `__typename` runs on a copy of the schema allowed [`MAX_DEPTH`] instead. What bounds its
-//! answer is the nesting of introspection's lists (`types`, `fields`, `args`…): at most
-//! [`MAX_LIST_NESTING`] on any path. The standard query nests three (types → fields → args);
-//! `fields { type { fields { type { fields … } } } }`, which multiplies the answer at each
-//! level, is refused past that.
+//! answer is how many of introspection's lists (`types`, `fields`, `args`…) it asks for: at
+//! most [`MAX_LIST_NESTING`] on any path, and [`MAX_LISTS`] in all, for every operation (one
+//! that mixes data in runs on the main schema, but its introspection is bounded alike). The
+//! standard query nests three (types → fields → args) and asks for eight;
+//! `fields { type { fields { type { fields … } } } }`, or `types` aliased many times, each of
+//! which multiplies the answer, is refused past that.
 
 use std::collections::{HashMap, HashSet};
 
@@ -17,6 +19,9 @@ use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 pub const MAX_DEPTH: usize = 20;
 /// How many of introspection's lists may nest on one path.
 pub const MAX_LIST_NESTING: usize = 3;
+/// How many of introspection's lists an operation may ask for in all, fragments counted each
+/// time they are spread (the standard query asks for 8).
+pub const MAX_LISTS: usize = 20;
 
 /// Introspection's fields whose value is a list of objects.
 const LIST_FIELDS: [&str; 7] = ["types", "fields", "args", "inputFields", "interfaces", "possibleTypes", "enumValues"];
@@ -30,17 +35,36 @@ pub struct Shape {
     pub only_introspection: bool,
     /// The most of introspection's lists nested on one path.
     pub list_nesting: usize,
+    /// Introspection's lists asked for in all, each fragment as often as it is spread.
+    pub lists: usize,
 }
 
 impl Shape {
     /// The shape of the operation selecting `root` in `document`.
     pub fn of(document: &ExecutableDocument, root: &SelectionSet) -> Self {
-        let mut walk = Walk { document, fragment_nesting: HashMap::new(), roots_checked: HashSet::new() };
-        Self { only_introspection: walk.only_roots(root, 0), list_nesting: walk.nesting(root, 0) }
+        let mut walk = Walk {
+            document,
+            fragment_nesting: HashMap::new(),
+            fragment_lists: HashMap::new(),
+            roots_checked: HashSet::new(),
+        };
+        Self {
+            only_introspection: walk.only_roots(root, 0),
+            list_nesting: walk.nesting(root, 0),
+            lists: walk.lists(root, 0),
+        }
     }
 
-    /// Why the operation is refused, when it nests more lists than allowed.
+    /// Why the operation is refused, when it nests, or asks for, more of introspection's lists
+    /// than allowed (each can multiply the answer by the schema's size).
     pub fn refusal(&self) -> Option<String> {
+        if self.lists > MAX_LISTS {
+            return Some(format!(
+                "this operation asks for {} of introspection's lists (types, fields, args…); at most {MAX_LISTS} \
+                 are allowed, enough for the standard introspection query: ask for each once",
+                self.lists
+            ));
+        }
         (self.list_nesting > MAX_LIST_NESTING).then(|| {
             format!(
                 "this introspection query nests {} of introspection's lists (types, fields, args…) on one path; \
@@ -58,6 +82,7 @@ impl Shape {
 struct Walk<'a> {
     document: &'a ExecutableDocument,
     fragment_nesting: HashMap<&'a str, usize>,
+    fragment_lists: HashMap<&'a str, usize>,
     roots_checked: HashSet<&'a str>,
 }
 
@@ -100,6 +125,39 @@ impl<'a> Walk<'a> {
         most
     }
 
+    fn lists(&mut self, set: &'a SelectionSet, depth: usize) -> usize {
+        if depth >= WALK_LIMIT {
+            return usize::MAX;
+        }
+        let mut total = 0usize;
+        for item in &set.items {
+            let within = match &item.node {
+                Selection::Field(field) => {
+                    let list = usize::from(LIST_FIELDS.contains(&field.node.name.node.as_str()));
+                    self.lists(&field.node.selection_set.node, depth + 1).saturating_add(list)
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    match self.fragment_lists.get(name) {
+                        Some(&known) => known,
+                        None => match self.document.fragments.get(name) {
+                            None => 0,
+                            Some(fragment) => {
+                                self.fragment_lists.insert(name, 0);
+                                let lists = self.lists(&fragment.node.selection_set.node, depth + 1);
+                                self.fragment_lists.insert(name, lists);
+                                lists
+                            }
+                        },
+                    }
+                }
+                Selection::InlineFragment(inline) => self.lists(&inline.node.selection_set.node, depth + 1),
+            };
+            total = total.saturating_add(within);
+        }
+        total
+    }
+
     fn fragment(&mut self, name: &'a str, depth: usize) -> usize {
         if let Some(&known) = self.fragment_nesting.get(name) {
             return known;
@@ -120,7 +178,10 @@ mod tests {
 
     fn shape(query: &str) -> Shape {
         let document = parse_query(query).expect("parses");
-        let DocumentOperations::Single(operation) = &document.operations else { panic!("one operation") };
+        let operation = match &document.operations {
+            DocumentOperations::Single(operation) => operation,
+            DocumentOperations::Multiple(named) => named.values().next().expect("one operation"),
+        };
         Shape::of(&document, &operation.node.selection_set.node)
     }
 
@@ -141,6 +202,14 @@ mod tests {
             fragment R on __Type { kind ofType { kind ofType { name } } }";
         assert_eq!(shape(standard).list_nesting, 3);
         assert_eq!(shape(standard).refusal(), None);
+        let the_real_one = shape(include_str!("../../tests/fixtures/graphql-js-introspection.graphql"));
+        assert_eq!((the_real_one.list_nesting, the_real_one.lists, the_real_one.refusal()), (3, 8, None));
+        let mut wide = String::from("query { __schema { ...W } } fragment W on __Schema {");
+        for alias in 0..29 {
+            wide.push_str(&format!(" t{alias}: types {{ fields {{ args {{ name }} }} }}"));
+        }
+        wide.push('}');
+        assert!(shape(&wide).refusal().is_some_and(|why| why.contains("87 of introspection's lists")));
         let deep = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
         assert_eq!(shape(deep).list_nesting, 4);
         assert!(shape(deep).refusal().is_some_and(|why| why.contains("at most 3")));

@@ -101,13 +101,15 @@ async fn run(
             response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
             return response;
         }
-        Ok(Some(operation)) if operation.shape.only_introspection => {
+        Ok(Some(operation)) => {
             if let Some(why) = operation.shape.refusal() {
                 return reply::not_executed(media, vec![async_graphql::ServerError::new(why, None)]);
             }
-            schema = &state.schemas.introspection;
+            if operation.shape.only_introspection {
+                schema = &state.schemas.introspection;
+            }
         }
-        Ok(_) => {}
+        Ok(None) => {}
     }
     let started = ExecutionStarted::default();
     let request = request.data(credentials(state, headers)).data(started.clone());

@@ -156,7 +156,7 @@ async fn parse_and_validation_failures_are_400_in_graphql_response_json_and_200_
         "{{ me {{ id }} __schema {{ types {{ fields {{ type {{ {nested} name {} }} }} }} }} }}",
         "} ".repeat(8)
     );
-    let too_many_lists = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
+    let too_many_lists = "{ me { id } __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
     let cases = [
         ("document does not parse", json!({ "query": "{" }), "expected selection"),
         ("unknown field", json!({ "query": "{ notAField }" }), "Unknown field"),
