@@ -14,7 +14,7 @@ use argon2::{
 use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, sea_query::OnConflict};
 
 use crate::{
-    auth::Role,
+    auth::{Role, Viewer},
     error::AppError,
     store::{Writer, entity::user},
 };
@@ -154,6 +154,20 @@ impl Domain {
             },
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// The viewer a valid token names, with the role its account has now: a role change, or
+    /// the account's removal, applies to tokens issued before it (a demoted admin's token could
+    /// otherwise make them admin again). Tokens naming no account (an operator's, from
+    /// `wagate token issue` without `--user`) stay as signed.
+    pub async fn viewer_as_stored(&self, viewer: Viewer) -> Result<Viewer, AppError> {
+        let Some(id) = viewer.user_id else { return Ok(viewer) };
+        let account = user::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| {
+            AppError::Unauthenticated(format!(
+                "the account this token was issued for (user {id}) no longer exists: sign in again"
+            ))
+        })?;
+        Ok(Viewer { role: Role::from_stored(&account.role), user_id: Some(id) })
     }
 
     async fn an_admin_can_sign_in(&self) -> Result<bool, AppError> {

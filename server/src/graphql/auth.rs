@@ -5,6 +5,7 @@ use async_graphql::Context;
 
 use crate::{
     auth::{JwtKeys, Viewer},
+    domain::Domain,
     error::AppError,
 };
 
@@ -18,9 +19,14 @@ pub enum Credentials {
 }
 
 impl Credentials {
-    /// The outcome of checking an `Authorization: Bearer <token>` value (or its absence).
-    pub fn from_authorization(jwt: &JwtKeys, authorization: Option<&str>) -> Self {
-        match jwt.viewer_from_header(authorization) {
+    /// The outcome of checking an `Authorization: Bearer <token>` value (or its absence), with
+    /// the role its account has now (see [`Domain::viewer_as_stored`]).
+    pub async fn from_authorization(jwt: &JwtKeys, domain: &Domain, authorization: Option<&str>) -> Self {
+        let checked = match jwt.viewer_from_header(authorization) {
+            Ok(viewer) => domain.viewer_as_stored(viewer).await,
+            Err(refusal) => Err(refusal),
+        };
+        match checked {
             Ok(viewer) => Self::Viewer(viewer),
             Err(refusal) => Self::Refused(refusal.message()),
         }

@@ -1,4 +1,5 @@
-//! The REST viewer extractor: `Authorization: Bearer <JWT>` or 401.
+//! The REST viewer extractor: `Authorization: Bearer <JWT>` or 401, with the role the token's
+//! account has now.
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 
@@ -12,6 +13,7 @@ impl FromRequestParts<AppState> for Authenticated {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        state.jwt.viewer_from_header(header).map(Self)
+        let viewer = state.jwt.viewer_from_header(header)?;
+        state.domain.viewer_as_stored(viewer).await.map(Self)
     }
 }

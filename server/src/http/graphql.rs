@@ -112,14 +112,15 @@ async fn run(
         Ok(None) => {}
     }
     let started = ExecutionStarted::default();
-    let request = request.data(credentials(state, headers)).data(started.clone());
+    let request = request.data(credentials(state, headers).await).data(started.clone());
     let response = schema.execute(request).await;
     if started.has_started() { reply::executed(media, response) } else { reply::not_executed(media, response.errors) }
 }
 
 /// The outcome of the request's bearer token, for resolvers to check.
-fn credentials(state: &AppState, headers: &HeaderMap) -> Credentials {
-    Credentials::from_authorization(&state.jwt, headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()))
+async fn credentials(state: &AppState, headers: &HeaderMap) -> Credentials {
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    Credentials::from_authorization(&state.jwt, &state.domain, authorization).await
 }
 
 /// A body over [`MAX_BODY_BYTES`] is 413; one that could not be read is 400.

@@ -63,6 +63,7 @@ pub async fn subscribe(State(state): State<AppState>, headers: HeaderMap, upgrad
         schema: state.schemas.main.clone(),
         shared: state.subscriptions.clone(),
         jwt: state.jwt.clone(),
+        domain: state.domain.clone(),
         header_token,
         guard: guard::Guard::new(state.config.ws_idle_timeout),
     };

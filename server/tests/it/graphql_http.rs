@@ -263,7 +263,8 @@ async fn graphiql_is_served_to_a_browser_and_a_client_without_query_gets_400() {
 async fn execution_errors_stay_200_with_data_and_their_codes() {
     let app = TestApp::spawn().await;
     let users = json!({ "query": "{ users { edges { node { id } } } }" }).to_string();
-    let user_token = app.token(Role::User, Some(1));
+    app.deliver(&crate::support::meta::text_notification("wamid.U1", "33612345678", 1, "hello")).await;
+    let user_token = app.token(Role::User, Some(app.user_by_phone("33612345678").await.id));
     for accept in ["application/graphql-response+json", "application/json"] {
         let anonymous = post(&app, accept, &users).await;
         assert_eq!((anonymous.status, anonymous.code()), (200, "UNAUTHENTICATED"), "{accept}: {}", anonymous.text);

@@ -292,7 +292,7 @@ async fn a_failing_nullable_field_is_null_beside_its_siblings() {
     let body = app.graphql("{ __typename me { name } }", json!({}), Some(&gone)).await;
     assert_eq!(body["data"], json!({ "__typename": "Query", "me": null }), "{body}");
     assert_eq!(body["errors"][0]["path"], json!(["me"]), "{body}");
-    assert_eq!(code(&body), "NOT_FOUND");
+    assert_eq!(code(&body), "UNAUTHENTICATED", "the account the token names is gone: {body}");
 }
 
 #[tokio::test]

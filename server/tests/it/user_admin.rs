@@ -66,17 +66,26 @@ async fn an_admin_changes_a_users_name_allowance_and_role() {
 
     let too_much = json!({ "id": ana.id.to_string(), "input": { "monthlyAllowance": -1 } });
     assert_eq!(code(&app.graphql(UPDATE, too_much, Some(&admin)).await), "BAD_USER_INPUT");
+    let anas_token = app.token(wagate::auth::Role::User, Some(ana.id));
+    let rename = json!({ "id": ana.id.to_string(), "input": { "name": "x" } });
+    assert_eq!(code(&app.graphql(UPDATE, rename.clone(), Some(&anas_token)).await), "FORBIDDEN");
     let promoted =
         app.graphql(UPDATE, json!({ "id": ana.id.to_string(), "input": { "role": "ADMIN" } }), Some(&admin)).await;
     assert_eq!(promoted["data"]["updateUser"]["role"], "ADMIN", "{promoted}");
-    let by_user = app
-        .graphql(
-            UPDATE,
-            json!({ "id": ana.id.to_string(), "input": { "name": "x" } }),
-            Some(&app.token(wagate::auth::Role::User, Some(ana.id))),
-        )
-        .await;
-    assert_eq!(code(&by_user), "FORBIDDEN", "{by_user}");
+    // A role is read from the account at each request, so a change applies to tokens already out.
+    let as_admin = app.graphql(UPDATE, rename.clone(), Some(&anas_token)).await;
+    assert_eq!(as_admin["data"]["updateUser"]["name"], "x", "{as_admin}");
+    let demoted =
+        app.graphql(UPDATE, json!({ "id": ana.id.to_string(), "input": { "role": "USER" } }), Some(&admin)).await;
+    assert_eq!(demoted["data"]["updateUser"]["role"], "USER", "{demoted}");
+    let back = json!({ "id": ana.id.to_string(), "input": { "role": "ADMIN" } });
+    assert_eq!(
+        code(&app.graphql(UPDATE, back, Some(&anas_token)).await),
+        "FORBIDDEN",
+        "she cannot promote herself back"
+    );
+    let rest = app.get(&format!("/api/user/{}/conversations", ana.id + 1), Some(&anas_token)).await;
+    assert_eq!(rest.status(), 403, "nor read others' messages over REST");
 }
 
 #[tokio::test]

@@ -34,7 +34,8 @@ pub struct NewAccountInput {
 pub struct UserChangesInput {
     /// A new name.
     pub name: Option<String>,
-    /// A new role. Tokens already issued keep their role until they expire (`LOGIN_TOKEN_TTL`).
+    /// A new role. It applies at once, to the tokens already issued too (each request reads the
+    /// account's role); an open WebSocket session keeps the role it started with.
     pub role: Option<UserRole>,
     /// A new monthly allowance (0 to 1,000,000,000), from the next monthly reset on; the current
     /// balance changes only with `adjustCredits`.

@@ -24,6 +24,7 @@ use super::{
 };
 use crate::{
     auth::JwtKeys,
+    domain::Domain,
     error::AppError,
     graphql::{
         AppSchema,
@@ -62,6 +63,8 @@ pub struct Session {
     pub shared: SharedSubscriptions,
     /// Checks the token.
     pub jwt: JwtKeys,
+    /// Reads the role the token's account has now.
+    pub domain: Domain,
     /// The upgrade request's `Authorization` header, used when `connection_init` has none.
     pub header_token: Option<String>,
     /// Watches the peer and the token's expiry.
@@ -162,7 +165,7 @@ impl Running {
                 if self.credentials.is_some() {
                     return Flow::Close(4429, "too many initialisation requests".into());
                 }
-                self.initialise(payload.as_ref());
+                self.initialise(payload.as_ref()).await;
                 send(socket, ACK.to_owned()).await
             }
             ClientMessage::Subscribe { id, payload } => self.start(id.into(), *payload),
@@ -177,14 +180,14 @@ impl Running {
     /// Checks the token of `connection_init` (or of the upgrade request) and starts the guard's
     /// watch on its expiry. A refused token is kept with its reason, which every operation is
     /// then answered with (`UNAUTHENTICATED`).
-    fn initialise(&mut self, payload: Option<&Value>) {
+    async fn initialise(&mut self, payload: Option<&Value>) {
         let session = &mut self.session;
         let authorization = payload.and_then(init_token).or_else(|| session.header_token.take()).map(as_bearer);
         let credentials = match authorization.as_deref() {
             None => Credentials::Refused(
                 "no token: send {\"Authorization\": \"Bearer <token>\"} in the connection_init payload".into(),
             ),
-            Some(value) => Credentials::from_authorization(&session.jwt, Some(value)),
+            Some(value) => Credentials::from_authorization(&session.jwt, &session.domain, Some(value)).await,
         };
         let expires = match credentials {
             Credentials::Viewer(_) => authorization.as_deref().and_then(|value| session.jwt.expiry_from_header(value)),
