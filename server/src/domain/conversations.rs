@@ -55,6 +55,18 @@ pub struct ConversationFilter {
 }
 
 impl ConversationFilter {
+    /// Refuses text filters holding control characters (a NUL broke the text index's query),
+    /// which no message's content, type or number is searched by.
+    fn check(&self) -> Result<(), AppError> {
+        let fields = [("type", &self.kind), ("contact", &self.contact), ("search", &self.search)];
+        match fields.into_iter().find(|(_, text)| text.as_deref().is_some_and(|t| t.chars().any(char::is_control))) {
+            Some((name, _)) => Err(AppError::BadInput(format!(
+                "`{name}` holds a control character (a NUL, a line break…): search for printable text"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     fn apply(&self, backend: DbBackend, mut query: Select<conversation::Entity>) -> Select<conversation::Entity> {
         use conversation::Column as C;
         if let Some(d) = self.direction {
@@ -123,6 +135,7 @@ impl Domain {
         size: u64,
         after: Option<TimeCursor>,
     ) -> Result<Page<conversation::Model>, AppError> {
+        filter.check()?;
         self.require_user(scope).await?;
         use conversation::Column as C;
         let search = filter.search();

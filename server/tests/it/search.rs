@@ -140,6 +140,20 @@ async fn a_search_of_one_or_two_characters_still_matches_anywhere_in_the_content
 }
 
 #[tokio::test]
+async fn a_filter_holding_a_control_character_is_bad_input_not_an_outage() {
+    let app = TestApp::spawn().await;
+    let ana = deliver_texts(&app, "N", 1_700_000_000, &["abc def"]).await;
+    let query = "query($u: ID!, $f: ConversationFilter) { conversations(userId: $u, filter: $f) { nodes { id } } }";
+    for filter in [json!({ "search": "abc\u{0}def" }), json!({ "contact": "336\n12" })] {
+        let body = app.graphql(query, json!({ "u": ana.to_string(), "f": filter }), Some(&app.admin_token())).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{filter}: {body}");
+        assert!(body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("control character")), "{body}");
+    }
+    let rest = app.get(&format!("/api/user/{ana}/conversations?q=%27%22%00x"), Some(&app.admin_token())).await;
+    assert_eq!(rest.status(), 400);
+}
+
+#[tokio::test]
 async fn a_search_combines_with_the_other_filters_and_pages_with_cursors() {
     let app = TestApp::spawn().await;
     let bodies: Vec<String> =
