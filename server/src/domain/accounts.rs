@@ -118,8 +118,11 @@ pub(super) async fn hashed_new_password(password: &str, field: &str) -> Result<S
 }
 
 fn check_new_password(password: &str, field: &str) -> Result<(), AppError> {
-    if password.chars().count() < MIN_PASSWORD_LENGTH {
-        return Err(AppError::BadInput(format!("`{field}` must be at least {MIN_PASSWORD_LENGTH} characters long")));
+    // Spaces around it do not count: twelve of them made a password.
+    if password.trim().chars().count() < MIN_PASSWORD_LENGTH {
+        return Err(AppError::BadInput(format!(
+            "`{field}` must be at least {MIN_PASSWORD_LENGTH} characters long, not counting spaces at either end"
+        )));
     }
     Ok(())
 }

@@ -274,6 +274,11 @@ impl GraphApi for GraphClient {
     }
 
     async fn media_info(&self, media_id: &str) -> Result<MediaInfo, GraphError> {
+        if !is_meta_id(media_id) {
+            return Err(GraphError::BadResponse(format!(
+                "the media id {media_id:?} is not one of Meta's (letters, digits, `_` and `-`): it is not looked up"
+            )));
+        }
         let token = self.token()?;
         let url = format!("{}/{media_id}", self.api_base);
         let url = url.as_str();
@@ -324,6 +329,12 @@ impl GraphApi for GraphClient {
         })
         .await
     }
+}
+
+/// Whether `id` looks like Meta's ids (digits, in practice), so that it names one path segment
+/// of the Graph API and no other path the token could reach.
+fn is_meta_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// Full-jitter exponential backoff: up to 100 ms × 2^retry, capped at 2 s.
@@ -415,6 +426,14 @@ mod tests {
         }
         for (status, code) in [(400, 131047), (400, 131026), (400, 132000), (401, 190), (400, 100), (400, 131056)] {
             assert!(!with(status, code).is_retryable(), "{code}");
+        }
+    }
+
+    #[test]
+    fn only_ids_like_metas_are_looked_up() {
+        assert!(is_meta_id("1234567890123456") && is_meta_id("abc_DEF-9"));
+        for crafted in ["", "../me", "123/messages", "1?fields=x", "1%2F2", &"9".repeat(129)] {
+            assert!(!is_meta_id(crafted), "{crafted}");
         }
     }
 

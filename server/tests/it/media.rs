@@ -53,6 +53,8 @@ async fn an_inbound_image_is_fetched_into_the_media_dir_and_served_with_its_type
     let response = app.get("/api/media/1001", Some(&app.admin_token())).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "image/jpeg");
+    let policy = response.headers()["content-security-policy"].to_str().unwrap_or_default().to_owned();
+    assert!(policy.starts_with("sandbox"), "a contact's file never runs in our origin: {policy}");
     assert_eq!(response.bytes().await.expect("bytes").as_ref(), JPEG);
 }
 

@@ -117,6 +117,9 @@ async fn a_password_set_by_an_admin_lets_a_contact_sign_in_by_phone_and_read_the
     let short = app.graphql(set, json!({ "id": ana.id.to_string(), "pw": "short" }), Some(&app.admin_token())).await;
     assert_eq!(code(&short), "BAD_USER_INPUT");
     assert!(short["errors"][0]["message"].as_str().is_some_and(|m| m.starts_with("`password` must be")), "{short}");
+    let blank =
+        app.graphql(set, json!({ "id": ana.id.to_string(), "pw": " ".repeat(14) }), Some(&app.admin_token())).await;
+    assert_eq!(code(&blank), "BAD_USER_INPUT", "spaces are no password: {blank}");
     let done = app
         .graphql(set, json!({ "id": ana.id.to_string(), "pw": "ana's own password" }), Some(&app.admin_token()))
         .await;
