@@ -24,5 +24,6 @@ export default defineConfig({
     // Node by default; a test of React hooks asks for jsdom in its first line.
     environment: 'node',
     env: { TZ: 'UTC' },
+    setupFiles: ['tests/unit/setup.ts'],
   },
 });

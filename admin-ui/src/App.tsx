@@ -5,6 +5,7 @@ import { Provider } from 'urql';
 import { createApiClient, type ApiClient } from './api/client';
 import { MeQuery } from './api/operations';
 import { endSession, useSession } from './api/session';
+import { forgetLists } from './lib/listMemory';
 import { SignInPage } from './features/auth/SignInPage';
 import { Layout } from './components/Layout';
 import { AppRoutes } from './routes/AppRoutes';
@@ -35,6 +36,7 @@ export function App() {
     setApi(created);
     return () => {
       created.dispose();
+      forgetLists();
       setApi(null);
     };
   }, [token]);

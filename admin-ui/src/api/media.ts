@@ -7,7 +7,7 @@ export type MediaState =
   | { status: 'idle' }
   | { status: 'loading' }
   | { status: 'ready'; url: string; type: string }
-  | { status: 'error'; message: string };
+  | { status: 'error'; message: string; retry: () => void };
 
 /** Fetches one media file; the caller revokes the URL. */
 export async function fetchMedia(mediaId: string, signal?: AbortSignal): Promise<{ url: string; type: string }> {
@@ -20,16 +20,26 @@ export async function fetchMedia(mediaId: string, signal?: AbortSignal): Promise
     endSession('expired');
     throw new Error('Your session has ended.');
   }
-  if (!response.ok) {
-    throw new Error(response.status === 404 ? 'The file is not available (yet).' : `The file could not be loaded (HTTP ${response.status}).`);
-  }
+  if (!response.ok) throw new Error(await failureMessage(response));
   const blob = await response.blob();
   return { url: URL.createObjectURL(blob), type: blob.type };
 }
 
-/** The blob URL of a media file while the component is shown; `enabled` defers the download. */
+/** Why a media request failed: the server's own `error.message` (its JSON body) when it gave one. */
+async function failureMessage(response: Response): Promise<string> {
+  const reason = await response.json().then(
+    (body: { error?: { message?: unknown } } | null) => body?.error?.message,
+    () => undefined,
+  );
+  if (typeof reason === 'string' && reason.trim()) return `The file could not be loaded (HTTP ${response.status}): ${reason.trim()}`;
+  return response.status === 404 ? 'The file is not available (yet).' : `The file could not be loaded (HTTP ${response.status}).`;
+}
+
+/** The blob URL of a media file while the component is shown; `enabled` defers the download. A
+ *  failure carries `retry`, which downloads it again. */
 export function useMedia(mediaId: string | null, enabled = true): MediaState {
   const [state, setState] = useState<MediaState>({ status: 'idle' });
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     if (!mediaId || !enabled) return;
     const controller = new AbortController();
@@ -41,14 +51,15 @@ export function useMedia(mediaId: string | null, enabled = true): MediaState {
         setState({ status: 'ready', ...file });
       },
       (error: Error) => {
-        if (!controller.signal.aborted) setState({ status: 'error', message: error.message });
+        const retry = () => setAttempt((n) => n + 1);
+        if (!controller.signal.aborted) setState({ status: 'error', message: error.message, retry });
       },
     );
     return () => {
       controller.abort();
       if (url) URL.revokeObjectURL(url);
     };
-  }, [mediaId, enabled]);
+  }, [mediaId, enabled, attempt]);
   return state;
 }
 

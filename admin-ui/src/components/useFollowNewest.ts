@@ -1,5 +1,6 @@
 // A scrolling list that follows its newest item while the reader is at the end of it, however
-// tall the new items are or however many arrive at once, and stays put once they scroll up.
+// tall the new items are or however many arrive at once, and stays put once they scroll up. An
+// image that loads after its message was followed makes the list taller: it is followed again.
 import { useCallback, useEffect, useRef, type RefObject } from 'react';
 
 /** How close to the end, in pixels, still counts as at the end. */
@@ -9,7 +10,9 @@ const SLACK = 48;
  * Calls `showNewest` when `newest` changes if the reader was at the end of `list` before it
  * changed; returns the `onScroll` handler that keeps track of that. `ready` is false until the
  * list has been placed: the first scroll is the caller's (to a message it opens at), so the
- * change of `newest` that comes with the first load is left alone.
+ * change of `newest` that comes with the first load is left alone; where that placing left the
+ * reader is read once `ready` turns true. An image (or any element) loading inside the list
+ * while the reader is at the end calls `showNewest` too.
  */
 export function useFollowNewest(
   list: RefObject<HTMLElement | null>,
@@ -29,5 +32,16 @@ export function useFollowNewest(
   useEffect(() => {
     if (placed.current && atEnd.current) show.current();
   }, [newest]);
+  useEffect(() => {
+    const el = list.current;
+    if (!ready || !el) return;
+    onScroll();
+    const followLoaded = () => {
+      if (atEnd.current) show.current();
+    };
+    // `load` does not bubble: the list hears its images' loads while capturing.
+    el.addEventListener('load', followLoaded, true);
+    return () => el.removeEventListener('load', followLoaded, true);
+  }, [list, ready, onScroll]);
   return onScroll;
 }

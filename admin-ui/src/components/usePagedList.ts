@@ -1,7 +1,8 @@
 // A list loaded page by page through a Relay connection ("load more" by cursor), which live
 // events may also change, and which a resync refreshes in place.
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { describeError, type ErrorLike } from '../lib/errors';
+import { recall, remember } from '../lib/listMemory';
 import type { Refreshed } from '../lib/refresh';
 
 export interface Page<T> {
@@ -41,18 +42,34 @@ interface Cursor {
   after: string | null;
 }
 
+/** What a list left behind: its items, the cursor after them, and the page's scroll position. */
+interface Remembered<T> {
+  items: T[];
+  cursor: Cursor;
+  scrollY: number;
+}
+
 /**
  * `fetchPage` must keep its identity until what it fetches changes (it reloads then). By
- * default a further page is appended and a refreshed first page replaces the items.
+ * default a further page is appended and a refreshed first page replaces the items. With
+ * `memoryKey` (the URL of the page, say), the list is remembered with the page's scroll position
+ * when the page is left, and shown again at once when a page with that key opens: it is then
+ * refreshed in place, as after a resync, since events were missed meanwhile.
  */
 export function usePagedList<T>(
   fetchPage: (after: string | null) => Promise<PageResult<T>>,
   append: (items: T[], page: T[]) => T[] = (items, page) => [...items, ...page],
   refreshInto: RefreshInto<T> = (_, page) => ({ rows: page, keptOlder: false }),
+  memoryKey?: string,
 ): PagedList<T> {
+  const [restored] = useState(() => (memoryKey ? recall<Remembered<T>>(memoryKey) : undefined));
+  /** The query the restored items belong to: its first load refreshes them instead. */
+  const restoredFor = useRef(restored ? fetchPage : null);
   // The items and the cursor after the last of them change together.
-  const [list, setList] = useState<{ items: T[]; cursor: Cursor }>({ items: [], cursor: { hasMore: false, after: null } });
-  const [status, setStatus] = useState<PagedList<T>['status']>('loading');
+  const [list, setList] = useState<{ items: T[]; cursor: Cursor }>(() =>
+    restored ? { items: restored.items, cursor: restored.cursor } : { items: [], cursor: { hasMore: false, after: null } },
+  );
+  const [status, setStatus] = useState<PagedList<T>['status']>(restored ? 'refreshing' : 'loading');
   const [error, setError] = useState<string | null>(null);
   /** Bumped by each first-page load: the answers of older loads are dropped. */
   const generation = useRef(0);
@@ -61,7 +78,7 @@ export function usePagedList<T>(
   /** The live changes made while a first page is on its way, to apply again on top of it. */
   const changedMeanwhile = useRef<((items: T[]) => T[])[] | null>(null);
   /** Whether the current query's first page is on screen (`refresh` keeps it). */
-  const firstPageShown = useRef(false);
+  const firstPageShown = useRef(restored !== undefined);
   /** The load that failed, for "Try again". */
   const retry = useRef<() => void>(() => {});
 
@@ -118,8 +135,21 @@ export function usePagedList<T>(
   );
 
   useEffect(() => {
-    void loadFirst('reload');
-  }, [loadFirst]);
+    void loadFirst(restoredFor.current === fetchPage ? 'refresh' : 'reload');
+  }, [loadFirst, fetchPage]);
+
+  // Left: remembered before the next page replaces this one (and its height, the scroll).
+  const shown = useRef(list);
+  shown.current = list;
+  useLayoutEffect(() => {
+    if (restored) window.scrollTo(0, restored.scrollY);
+  }, [restored]);
+  useLayoutEffect(() => {
+    if (!memoryKey) return;
+    return () => {
+      if (firstPageShown.current) remember(memoryKey, { ...shown.current, scrollY: window.scrollY } satisfies Remembered<T>);
+    };
+  }, [memoryKey]);
 
   return {
     items: list.items,

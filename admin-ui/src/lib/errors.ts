@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'SENT_NOT_STORED'
   | 'RATE_LIMITED'
   | 'LAGGED'
+  | 'SERVER_ERROR'
   | 'NETWORK';
 
 interface GraphQLErrorLike {
@@ -26,7 +27,8 @@ export interface ErrorLike {
   response?: { status?: number } | null;
 }
 
-/** The first error code of a failed operation; `NETWORK` when the server was not reached. */
+/** The first error code of a failed operation; `SERVER_ERROR` when the server answered with an
+ *  HTTP 5xx and no error of its own, `NETWORK` when it was not reached. */
 export function errorCode(error: ErrorLike | null | undefined): ErrorCode | string | null {
   if (!error) return null;
   for (const e of error.graphQLErrors ?? []) {
@@ -34,6 +36,7 @@ export function errorCode(error: ErrorLike | null | undefined): ErrorCode | stri
     if (typeof code === 'string') return code;
   }
   if (error.response?.status === 401) return 'UNAUTHENTICATED';
+  if ((error.response?.status ?? 0) >= 500) return 'SERVER_ERROR';
   if (error.networkError) return 'NETWORK';
   return null;
 }
@@ -70,6 +73,8 @@ export function describeError(error: ErrorLike | null | undefined): string {
       return "WhatsApp sent the message, but it could not be saved here, so it won't show in the conversation. Don't send it again.";
     case 'RATE_LIMITED':
       return 'Too many attempts in a short time. Wait a moment and try again.';
+    case 'SERVER_ERROR':
+      return `The server had an error (HTTP ${error?.response?.status}); try again in a moment.`;
     case 'NETWORK':
       return 'The server could not be reached. Check the connection and try again.';
     default:

@@ -49,3 +49,12 @@ export function formatDelta(delta: number): string {
 export function displayName(name: string | null | undefined, phone: string | null | undefined): string {
   return name?.trim() || formatPhone(phone) || 'Unknown contact';
 }
+
+/**
+ * `text` between Unicode's first-strong isolate marks (U+2068 … U+2069), for plain strings
+ * where a `<bdi>` cannot go (aria-labels, titles, alt texts): a right-to-left name or message
+ * then keeps its own direction without reordering the words around it.
+ */
+export function isolate(text: string): string {
+  return `\u2068${text}\u2069`;
+}

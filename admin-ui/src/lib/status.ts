@@ -28,25 +28,37 @@ export interface Tick {
   label: string;
 }
 
+/** Each status as one word, the same in the table, its filter and the thread's ticks. Meta
+ *  having only accepted a message is, to an admin, a message still being sent. */
+const WORDS: Record<MessageStatus, string> = {
+  RECEIVED: 'Received',
+  ACCEPTED: 'Sending',
+  SENT: 'Sent',
+  DELIVERED: 'Delivered',
+  READ: 'Read',
+  PLAYED: 'Played',
+  FAILED: 'Failed',
+};
+
 /** The tick of a message: inbound messages have none. */
 export function tickFor(
   message: Pick<Message, 'direction' | 'status' | 'error'>,
 ): Tick {
-  if (message.direction === 'INBOUND') return { kind: 'none', glyph: '', label: 'Received' };
+  if (message.direction === 'INBOUND') return { kind: 'none', glyph: '', label: WORDS.RECEIVED };
   switch (message.status) {
     case 'ACCEPTED':
     case 'RECEIVED':
-      return { kind: 'pending', glyph: '🕓', label: 'Sending' };
+      return { kind: 'pending', glyph: '🕓', label: WORDS.ACCEPTED };
     case 'SENT':
-      return { kind: 'sent', glyph: '✓', label: 'Sent' };
+      return { kind: 'sent', glyph: '✓', label: WORDS.SENT };
     case 'DELIVERED':
-      return { kind: 'delivered', glyph: '✓✓', label: 'Delivered' };
+      return { kind: 'delivered', glyph: '✓✓', label: WORDS.DELIVERED };
     case 'READ':
-      return { kind: 'read', glyph: '✓✓', label: 'Read' };
+      return { kind: 'read', glyph: '✓✓', label: WORDS.READ };
     case 'PLAYED':
-      return { kind: 'read', glyph: '✓✓', label: 'Played' };
+      return { kind: 'read', glyph: '✓✓', label: WORDS.PLAYED };
     case 'FAILED':
-      return { kind: 'failed', glyph: '!', label: `Failed: ${failureText(message.error)}` };
+      return { kind: 'failed', glyph: '!', label: `${WORDS.FAILED}: ${failureText(message.error)}` };
   }
 }
 
@@ -59,9 +71,9 @@ export function failureText(error: Message['error']): string {
   return `${title}${code}${details}`;
 }
 
-/** The status as a word, for the table's badge. */
+/** The status as a word, for the table's badge and the status filter. */
 export function statusLabel(status: MessageStatus): string {
-  return status.charAt(0) + status.slice(1).toLowerCase();
+  return WORDS[status];
 }
 
 /** The direction as a word. */

@@ -27,7 +27,8 @@ export const STATUSES: readonly MessageStatus[] = [
   'FAILED',
 ];
 
-/** Meta's message types the filter offers; the server accepts any type name. */
+/** Meta's message types the filter offers (the table shows each as it is stored, `edit` and
+ *  `revoke` among them); the server accepts any type name. */
 export const MESSAGE_TYPES: readonly string[] = [
   'text',
   'image',
@@ -40,6 +41,8 @@ export const MESSAGE_TYPES: readonly string[] = [
   'interactive',
   'button',
   'reaction',
+  'edit',
+  'revoke',
   'template',
   'order',
   'system',

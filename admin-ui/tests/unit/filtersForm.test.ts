@@ -24,6 +24,14 @@ describe('the filters form', () => {
     await waitFor(() => expect(screen.getByText('{"text":"hello world"}')).toBeTruthy());
   });
 
+  it('offers every type the table shows, edits and deletions included', () => {
+    render(createElement(Harness, { start: {} }));
+    const types = [...(screen.getByLabelText('Type') as HTMLSelectElement).options].map((o) => o.value);
+    expect(types).toEqual(expect.arrayContaining(['text', 'image', 'reaction', 'edit', 'revoke']));
+    fireEvent.change(screen.getByLabelText('Type'), { target: { value: 'revoke' } });
+    expect(screen.getByText('{"type":"revoke"}')).toBeTruthy();
+  });
+
   it('takes the value the filters get from elsewhere (Clear filters)', async () => {
     render(createElement(Harness, { start: { text: 'hello' } }));
     const text = screen.getByPlaceholderText('Words in the message') as HTMLInputElement;

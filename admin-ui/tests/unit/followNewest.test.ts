@@ -33,6 +33,38 @@ describe('following the newest message', () => {
     expect(shown, 'left where the reader is').toEqual(['m2']);
   });
 
+  it('follows again when an image loads and makes the list taller, unless the reader scrolled up', () => {
+    const el = scroller(2000, 500);
+    const image = el.appendChild(document.createElement('img'));
+    let shown = 0;
+    const { result, rerender } = renderHook(({ ready }) => useFollowNewest({ current: el }, 'm1', ready, () => shown++), {
+      initialProps: { ready: false },
+    });
+    el.scrollTop = 1500; // the caller placed the reader at the end
+    rerender({ ready: true });
+    Object.defineProperty(el, 'scrollHeight', { value: 2300, configurable: true }); // the image loads, 300 px tall
+    image.dispatchEvent(new Event('load'));
+    expect(shown).toBe(1);
+
+    el.scrollTop = 200; // the reader scrolls up to read
+    result.current();
+    image.dispatchEvent(new Event('load'));
+    expect(shown, 'left where the reader is').toBe(1);
+  });
+
+  it('does not follow a loading image when the caller placed the reader above the end', () => {
+    const el = scroller(2000, 500);
+    const image = el.appendChild(document.createElement('img'));
+    let shown = 0;
+    const { rerender } = renderHook(({ ready }) => useFollowNewest({ current: el }, 'm1', ready, () => shown++), {
+      initialProps: { ready: false },
+    });
+    el.scrollTop = 700; // opened at a message in the middle
+    rerender({ ready: true });
+    image.dispatchEvent(new Event('load'));
+    expect(shown).toBe(0);
+  });
+
   it('leaves alone the first load, which the caller scrolls to the message it opens at', () => {
     const shown: string[] = [];
     const { rerender } = renderHook(({ newest, ready }) => useFollowNewest({ current: scroller(2000, 500) }, newest, ready, () => shown.push(newest ?? '')), {

@@ -24,6 +24,15 @@ describe('error sentences', () => {
     expect(describeError(gqlError('SENT_NOT_STORED'))).toMatch(/sent the message.*Don't send it again/);
   });
 
+  it('tells a server error (HTTP 5xx) from a server that could not be reached', () => {
+    const answered = (status: number) => ({ networkError: new Error('Internal Server Error'), graphQLErrors: [], response: { status } });
+    expect(describeError(answered(500))).toBe('The server had an error (HTTP 500); try again in a moment.');
+    expect(describeError(answered(502))).toBe('The server had an error (HTTP 502); try again in a moment.');
+    expect(describeError({ networkError: new TypeError('Failed to fetch'), graphQLErrors: [] })).toBe(
+      'The server could not be reached. Check the connection and try again.',
+    );
+  });
+
   it("falls back to the server's message for unknown codes", () => {
     expect(describeError(gqlError('TEAPOT', 'I am a teapot'))).toBe('I am a teapot');
   });

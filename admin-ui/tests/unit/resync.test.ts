@@ -7,9 +7,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { setLiveState } from '../../src/api/live';
 import { ConversationsPage } from '../../src/features/conversations/ConversationsPage';
 import { useThread } from '../../src/features/thread/useThread';
+import { forgetLists } from '../../src/lib/listMemory';
 import { minutely } from './fixtures';
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  forgetLists(); // each test opens the table afresh, not as a return to the last one's
+});
 
 /** A urql client whose query answers the test releases one by one; its subscriptions stay silent. */
 function fakeServer() {

@@ -50,4 +50,11 @@ describe('status order', () => {
   it('labels statuses as words', () => {
     expect(statusLabel('DELIVERED')).toBe('Delivered');
   });
+
+  it('names each outbound status with the same word in the table as in the thread', () => {
+    const outboundStatuses = ['ACCEPTED', 'SENT', 'DELIVERED', 'READ', 'PLAYED'] as const;
+    for (const status of outboundStatuses) expect(tickFor(outbound({ status })).label).toBe(statusLabel(status));
+    expect(statusLabel('ACCEPTED')).toBe('Sending');
+    expect(tickFor(outbound({ status: 'FAILED', error: null })).label).toMatch(new RegExp(`^${statusLabel('FAILED')}: `));
+  });
 });

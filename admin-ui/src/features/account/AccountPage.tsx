@@ -4,8 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { ChangePasswordMutation } from '../../api/operations';
 import { describeError, errorCode } from '../../lib/errors';
-
-const MIN_LENGTH = 12;
+import { MIN_PASSWORD_LENGTH, isLongEnough } from '../../lib/password';
 
 export function AccountPage() {
   const [current, setCurrent] = useState('');
@@ -14,10 +13,11 @@ export function AccountPage() {
   const [message, setMessage] = useState<{ kind: 'error' | 'done'; text: string } | null>(null);
   const [{ fetching }, change] = useMutation(ChangePasswordMutation);
   const mismatch = repeat !== '' && next !== repeat;
+  const longEnough = isLongEnough(next);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (next.length < MIN_LENGTH || mismatch) return;
+    if (!longEnough || mismatch) return;
     const result = await change({ currentPassword: current, newPassword: next });
     if (result.error || !result.data?.changePassword) {
       const wrong = errorCode(result.error) === 'UNAUTHENTICATED' || errorCode(result.error) === 'FORBIDDEN';
@@ -42,13 +42,12 @@ export function AccountPage() {
           <input type="password" name="current" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
         </label>
         <label className="field">
-          <span>New password (at least {MIN_LENGTH} characters)</span>
+          <span>New password (at least {MIN_PASSWORD_LENGTH} characters)</span>
           <input
             type="password"
             name="new"
             autoComplete="new-password"
             required
-            minLength={MIN_LENGTH}
             value={next}
             onChange={(e) => setNext(e.target.value)}
           />
@@ -76,7 +75,7 @@ export function AccountPage() {
             {message.text}
           </p>
         )}
-        <button type="submit" className="button button--primary" disabled={fetching || next.length < MIN_LENGTH || mismatch || !current}>
+        <button type="submit" className="button button--primary" disabled={fetching || !longEnough || mismatch || !current}>
           {fetching ? 'Saving…' : 'Change password'}
         </button>
       </form>

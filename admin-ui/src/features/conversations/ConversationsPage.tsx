@@ -3,7 +3,6 @@
 import { useCallback, useMemo } from 'react';
 import { Empty, ErrorNotice, Loading, Updating } from '../../components/States';
 import { filtersFromSearch, filtersToSearch, isUnfiltered, type Filters } from '../../lib/filters';
-import { formatPhone } from '../../lib/format';
 import { contactOf } from '../../lib/merge';
 import { paths } from '../../lib/routes';
 import type { Message } from '../../lib/types';
@@ -24,16 +23,17 @@ export function ConversationsPage({ userId }: { userId: string }) {
   const open = (message: Message) =>
     navigate(paths.thread(userId, contactOf(message), message.messageId), { state: { back: currentPathWithSearch(location) } });
 
-  const last = list.arrived.last;
   return (
     <section className="page" aria-labelledby="messages-title">
       <h2 id="messages-title" className="section-title">
         Messages
       </h2>
       <FiltersForm filters={filters} onChange={setFilters} />
-      <p className="sr-only" aria-live="polite" role="log">
-        {last && `New message ${last.direction === 'INBOUND' ? 'from' : 'to'} ${formatPhone(contactOf(last))}: ${last.content}`}
-      </p>
+      <div className="sr-only" aria-live="polite" role="log" aria-label="New messages">
+        {list.announcements.map((a) => (
+          <p key={a.id}>{a.text}</p>
+        ))}
+      </div>
       <Updating active={list.status === 'refreshing'} />
       {list.status === 'loading' && <Loading label="Loading messages…" />}
       {list.status === 'error' && list.items.length === 0 && <ErrorNotice message={list.error ?? ''} onRetry={list.reload} />}
@@ -43,7 +43,7 @@ export function ConversationsPage({ userId }: { userId: string }) {
       {list.status !== 'loading' && list.items.length > 0 && (
         <>
           <div className="table-wrap">
-            <ConversationsTable messages={list.items} arrived={list.arrived.ids} onOpen={open} />
+            <ConversationsTable messages={list.items} arrived={list.arrived} onOpen={open} />
           </div>
           {list.status === 'error' && <ErrorNotice message={list.error ?? ''} onRetry={list.loadMore} />}
           {list.hasMore && (

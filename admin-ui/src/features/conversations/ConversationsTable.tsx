@@ -1,6 +1,6 @@
 import { StatusBadge } from '../../components/StatusBadge';
 import { useRowNavigation } from '../../components/useRowNavigation';
-import { formatDateTime, formatPhone } from '../../lib/format';
+import { formatDateTime, formatPhone, isolate } from '../../lib/format';
 import { contactOf } from '../../lib/merge';
 import { directionLabel } from '../../lib/status';
 import type { Message } from '../../lib/types';
@@ -37,7 +37,7 @@ export function ConversationsTable({ messages, arrived, onOpen }: Props) {
             onClick={() => onOpen(m)}
             className={`row-link${arrived.has(m.id) ? ' row--new' : ''}`}
             data-message-id={m.messageId}
-            aria-label={`${m.direction === 'INBOUND' ? 'From' : 'To'} ${formatPhone(contactOf(m))}: ${m.content}`}
+            aria-label={`${m.direction === 'INBOUND' ? 'From' : 'To'} ${isolate(formatPhone(contactOf(m)))}: ${isolate(m.content)}`}
           >
             <td data-label="Time">
               <time dateTime={m.timestamp}>{formatDateTime(m.timestamp)}</time>
@@ -46,12 +46,22 @@ export function ConversationsTable({ messages, arrived, onOpen }: Props) {
               <span className={`dir dir--${m.direction.toLowerCase()}`}>{directionLabel(m.direction)}</span>
             </td>
             <td data-label="Contact">
-              <span className="contact">{formatPhone(contactOf(m))}</span>
-              {m.direction === 'INBOUND' && m.contactName && <span className="muted contact__name">{m.contactName}</span>}
+              <bdi className="contact">{formatPhone(contactOf(m))}</bdi>
+              {m.direction === 'INBOUND' && m.contactName && (
+                <span className="muted contact__name" dir="auto" title={m.contactName}>
+                  {m.contactName}
+                </span>
+              )}
             </td>
             <td data-label="Type">{m.type}</td>
             <td data-label="Content" className="content-cell">
-              {m.content || <span className="muted">(empty)</span>}
+              {m.content ? (
+                <div className="content-cell__text" dir="auto" title={m.content}>
+                  {m.content}
+                </div>
+              ) : (
+                <span className="muted">(empty)</span>
+              )}
             </td>
             <td data-label="Status">
               <StatusBadge message={m} />

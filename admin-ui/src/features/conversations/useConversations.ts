@@ -8,6 +8,7 @@ import { usePagedList, type PageResult } from '../../components/usePagedList';
 import { matchesFilters, toConversationFilter, type Filters } from '../../lib/filters';
 import { appendPage, applyToTable, refreshTable } from '../../lib/merge';
 import type { Message, MessageEvent } from '../../lib/types';
+import { useArrivalAnnouncements } from './useArrivalAnnouncements';
 
 const PAGE_SIZE = 50;
 
@@ -25,17 +26,20 @@ export function useConversations(userId: string, filters: Filters) {
     },
     [client, userId, filter],
   );
-  const list = usePagedList(fetchPage, appendPage, refreshTable);
+  const list = usePagedList(fetchPage, appendPage, refreshTable, `conversations/${userId}/${filterKey}`);
 
-  const [arrived, setArrived] = useState<{ ids: Set<string>; last: Message | null }>({ ids: new Set(), last: null });
+  /** The rows that arrived live, highlighted for a moment. */
+  const [arrived, setArrived] = useState<Set<string>>(new Set());
+  const { announcements, arrived: announce } = useArrivalAnnouncements();
   const complete = !list.hasMore;
   const onEvent = (event: MessageEvent) => {
     list.update((items) => applyToTable(items, event, filters, complete));
     if (event.kind === 'NEW_MESSAGE' && matchesFilters(event.conversation, filters)) {
-      setArrived((current) => ({ ids: new Set(current.ids).add(event.conversation.id), last: event.conversation }));
+      setArrived((current) => new Set(current).add(event.conversation.id));
+      announce(event.conversation);
     }
   };
   useMessageEvents(userId, onEvent, list.refresh);
 
-  return { ...list, arrived };
+  return { ...list, arrived, announcements };
 }

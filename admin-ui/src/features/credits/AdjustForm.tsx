@@ -2,6 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { AdjustCreditsMutation } from '../../api/operations';
+import { parseDelta } from '../../lib/creditDelta';
 import { describeError } from '../../lib/errors';
 
 interface Adjusted {
@@ -15,8 +16,16 @@ export function AdjustForm({ userId, onAdjusted }: { userId: string; onAdjusted:
   const [reason, setReason] = useState('');
   const [message, setMessage] = useState<{ kind: 'error' | 'done'; text: string } | null>(null);
   const [{ fetching }, adjust] = useMutation(AdjustCreditsMutation);
-  const amount = Number(delta);
-  const valid = delta.trim() !== '' && Number.isInteger(amount) && amount !== 0 && reason.trim() !== '';
+  const parsed = parseDelta(delta);
+  const amount = 'delta' in parsed ? parsed.delta : null;
+  const problem = 'problem' in parsed ? parsed.problem : null;
+  const valid = amount !== null && reason.trim() !== '';
+
+  /** A field's setter that also clears the last outcome, which was about the previous input. */
+  const editing = (set: (value: string) => void) => (value: string) => {
+    set(value);
+    setMessage(null);
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -41,16 +50,37 @@ export function AdjustForm({ userId, onAdjusted }: { userId: string; onAdjusted:
       <div className="adjust__fields">
         <label className="field">
           <span>Change (e.g. 10 or -5)</span>
-          <input name="delta" type="number" step={1} required value={delta} onChange={(e) => setDelta(e.target.value)} />
+          <input
+            name="delta"
+            type="text"
+            autoComplete="off"
+            required
+            value={delta}
+            onChange={(e) => editing(setDelta)(e.target.value)}
+            aria-invalid={problem !== null}
+            aria-describedby={problem ? 'delta-problem' : undefined}
+          />
         </label>
         <label className="field field--grow">
           <span>Reason</span>
-          <input name="reason" required maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Shown in the ledger" />
+          <input
+            name="reason"
+            required
+            maxLength={500}
+            value={reason}
+            onChange={(e) => editing(setReason)(e.target.value)}
+            placeholder="Shown in the ledger"
+          />
         </label>
         <button type="submit" className="button button--primary" disabled={!valid || fetching}>
           {fetching ? 'Saving…' : 'Apply'}
         </button>
       </div>
+      {problem && (
+        <p id="delta-problem" className="form-error">
+          {problem}
+        </p>
+      )}
       {message && (
         <p className={message.kind === 'error' ? 'form-error' : 'notice'} role={message.kind === 'error' ? 'alert' : 'status'}>
           {message.text}

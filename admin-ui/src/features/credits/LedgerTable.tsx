@@ -40,7 +40,13 @@ export function LedgerTable({ entries, fresh }: { entries: LedgerFieldsFragment[
               {e.balanceAfter}
             </td>
             <td data-label="Note / message" className="content-cell">
-              {e.note ?? (e.messageId ? <code className="wamid">{e.messageId}</code> : <span className="muted">—</span>)}
+              {e.note != null ? (
+                <bdi>{e.note}</bdi>
+              ) : e.messageId ? (
+                <code className="wamid">{e.messageId}</code>
+              ) : (
+                <span className="muted">—</span>
+              )}
             </td>
           </tr>
         ))}

@@ -2,7 +2,7 @@
 // failure and the reactions it received.
 import { forwardRef, type KeyboardEvent } from 'react';
 import { Ticks } from '../../components/Ticks';
-import { formatClock, formatDateTime } from '../../lib/format';
+import { formatClock, formatDateTime, isolate } from '../../lib/format';
 import type { Reaction } from '../../lib/reactions';
 import { failureText } from '../../lib/status';
 import type { Message } from '../../lib/types';
@@ -34,7 +34,7 @@ export const Bubble = forwardRef<HTMLElement, Props>(function Bubble(
       tabIndex={tabIndex}
       onKeyDown={onKeyDown}
       onFocus={onFocus}
-      aria-label={`${who}, ${formatDateTime(message.timestamp)}`}
+      aria-label={`${isolate(who)}, ${formatDateTime(message.timestamp)}`}
       data-message-id={message.messageId}
       data-status={message.status}
     >
@@ -43,7 +43,7 @@ export const Bubble = forwardRef<HTMLElement, Props>(function Bubble(
           <span className={message.type === 'edit' || message.type === 'revoke' ? 'quote__label' : 'sr-only'}>
             {QUOTE_LABELS[message.type] ?? 'In reply to: '}
           </span>
-          {quoted.content}
+          <bdi>{quoted.content}</bdi>
         </blockquote>
       )}
       <MessageBody message={message} />

@@ -2,6 +2,7 @@
 // audio on request, documents as a download.
 import { useState } from 'react';
 import { downloadMedia, useMedia } from '../../api/media';
+import { isolate } from '../../lib/format';
 import type { MediaKind } from '../../lib/messageView';
 
 interface Props {
@@ -21,9 +22,9 @@ export function MediaView({ media, mediaId, fileName, caption, voice }: Props) {
 
 function InlineImage({ mediaId, sticker, caption }: { mediaId: string; sticker: boolean; caption?: string }) {
   const state = useMedia(mediaId);
-  const alt = sticker ? 'Sticker' : caption ? `Image: ${caption}` : 'Image';
+  const alt = sticker ? 'Sticker' : caption ? `Image: ${isolate(caption)}` : 'Image';
   if (state.status === 'ready') return <img className={sticker ? 'sticker' : 'photo'} src={state.url} alt={alt} />;
-  if (state.status === 'error') return <p className="media-missing">{alt}: {state.message}</p>;
+  if (state.status === 'error') return <MediaFailure what={alt} message={state.message} onRetry={state.retry} />;
   return <div className={`media-placeholder${sticker ? ' media-placeholder--sticker' : ''}`} role="img" aria-label={`${alt}, loading`} />;
 }
 
@@ -45,8 +46,22 @@ function Playable({ mediaId, kind, voice }: { mediaId: string; kind: 'video' | '
       <audio src={state.url} controls aria-label={label} />
     );
   }
-  if (state.status === 'error') return <p className="media-missing">{state.message}</p>;
+  if (state.status === 'error') {
+    return <MediaFailure what={label.charAt(0).toUpperCase() + label.slice(1)} message={state.message} onRetry={state.retry} />;
+  }
   return <p className="muted">Loading {label}…</p>;
+}
+
+/** Why a file could not be shown, and a way to try again. */
+function MediaFailure({ what, message, onRetry }: { what: string; message: string; onRetry: () => void }) {
+  return (
+    <p className="media-missing">
+      {what}: {message}{' '}
+      <button type="button" className="button button--small" onClick={onRetry}>
+        Try again
+      </button>
+    </p>
+  );
 }
 
 function DocumentLink({ mediaId, fileName }: { mediaId: string; fileName: string }) {
@@ -54,13 +69,13 @@ function DocumentLink({ mediaId, fileName }: { mediaId: string; fileName: string
   return (
     <div className="document">
       <span aria-hidden="true">📄</span>
-      <span className="document__name">{fileName}</span>
+      <bdi className="document__name">{fileName}</bdi>
       <button
         type="button"
         className="button button--small"
         onClick={() => downloadMedia(mediaId, fileName).then(() => setError(null), (e: Error) => setError(e.message))}
       >
-        Download<span className="sr-only"> {fileName}</span>
+        Download<span className="sr-only"> {isolate(fileName)}</span>
       </button>
       {error && <span className="media-missing">{error}</span>}
     </div>

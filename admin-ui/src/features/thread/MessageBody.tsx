@@ -10,20 +10,37 @@ export function MessageBody({ message }: { message: Message }) {
 function BodyView({ body }: { body: Body }) {
   switch (body.kind) {
     case 'text':
-      return <p className="bubble__text">{body.text}</p>;
+      return (
+        <p className="bubble__text" dir="auto">
+          {body.text}
+        </p>
+      );
     case 'media':
       return (
         <>
           <MediaView media={body.media} mediaId={body.mediaId} fileName={body.fileName} caption={body.caption} voice={body.voice} />
-          {body.caption && <p className="bubble__text bubble__caption">{body.caption}</p>}
+          {body.caption && (
+            <p className="bubble__text bubble__caption" dir="auto">
+              {body.caption}
+            </p>
+          )}
         </>
       );
     case 'location':
       return (
         <p className="bubble__location">
           <span aria-hidden="true">📍 </span>
-          {body.name && <strong>{body.name}</strong>}
-          {body.address && <span className="muted"> {body.address}</span>}
+          {body.name && (
+            <strong>
+              <bdi>{body.name}</bdi>
+            </strong>
+          )}
+          {body.address && (
+            <span className="muted">
+              {' '}
+              <bdi>{body.address}</bdi>
+            </span>
+          )}
           <br />
           <a href={mapLink(body.latitude, body.longitude)} target="_blank" rel="noreferrer noopener">
             {body.latitude}, {body.longitude}
@@ -37,7 +54,9 @@ function BodyView({ body }: { body: Body }) {
           {body.cards.map((card, i) => (
             <li key={i} className="contact-card">
               <span aria-hidden="true">👤 </span>
-              <strong>{card.name}</strong>
+              <strong>
+                <bdi>{card.name}</bdi>
+              </strong>
               {card.phones.map((p) => (
                 <span key={p} className="contact-card__phone">
                   {p}
@@ -50,15 +69,23 @@ function BodyView({ body }: { body: Body }) {
     case 'interactive':
       return (
         <div className="bubble__interactive">
-          {body.prompt && <p className="bubble__text">{body.prompt}</p>}
+          {body.prompt && (
+            <p className="bubble__text" dir="auto">
+              {body.prompt}
+            </p>
+          )}
           {body.title && (
             <p className="choice">
               <span aria-hidden="true">↩ </span>
               <span className="sr-only">Choice: </span>
-              {body.title}
+              <bdi>{body.title}</bdi>
             </p>
           )}
-          {body.description && <p className="muted">{body.description}</p>}
+          {body.description && (
+            <p className="muted" dir="auto">
+              {body.description}
+            </p>
+          )}
         </div>
       );
     case 'reaction':
@@ -67,7 +94,9 @@ function BodyView({ body }: { body: Body }) {
       return (
         <p className="bubble__text">
           <span className="muted">Template </span>
-          <strong>{body.name}</strong>
+          <strong>
+            <bdi>{body.name}</bdi>
+          </strong>
         </p>
       );
     case 'edited':
@@ -78,6 +107,10 @@ function BodyView({ body }: { body: Body }) {
         </>
       );
     default:
-      return <p className="bubble__text muted">{body.text}</p>;
+      return (
+        <p className="bubble__text muted" dir="auto">
+          {body.text}
+        </p>
+      );
   }
 }

@@ -1,14 +1,16 @@
 // The reply box: a text message while the 24-hour window is open, an approved template
-// otherwise; refusals (no credits, window closed) are said in plain sentences.
+// otherwise; refusals (no credits, window closed) are said in plain sentences. The text being
+// written is a draft kept per thread, and stays on screen when the window closes meanwhile.
 import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useMutation } from 'urql';
 import { SendMessageMutation } from '../../api/operations';
 import type { SendMessageInput } from '../../gql/graphql';
 import { describeError, errorCode } from '../../lib/errors';
 import { formatDateTime } from '../../lib/format';
-import { serviceWindow } from '../../lib/serviceWindow';
 import type { Message } from '../../lib/types';
 import { TemplateForm } from './TemplateForm';
+import { useDraft } from './useDraft';
+import { useServiceWindow } from './useServiceWindow';
 
 interface Props {
   userId: string;
@@ -17,13 +19,16 @@ interface Props {
   onSent: (message: Message) => void;
 }
 
-export function ReplyBox({ contact, thread, onSent }: Props) {
-  const [text, setText] = useState('');
+export function ReplyBox({ userId, contact, thread, onSent }: Props) {
+  const [text, setText] = useDraft(userId, contact);
   const [error, setError] = useState<string | null>(null);
   const [refusedWindow, setRefusedWindow] = useState(false);
   const [{ fetching }, send] = useMutation(SendMessageMutation);
-  const service = serviceWindow(thread, new Date());
+  const service = useServiceWindow(thread);
   const templateOnly = refusedWindow || !service.open;
+  // A draft stays in its box when the window closes: it can be copied, or sent once the
+  // contact writes again. An empty box gives way to the template form.
+  const showText = !templateOnly || text !== '';
   // A new message from the contact reopens the window the server said was closed.
   const closesAt = service.closesAt?.getTime();
   useEffect(() => setRefusedWindow(false), [closesAt]);
@@ -43,7 +48,7 @@ export function ReplyBox({ contact, thread, onSent }: Props) {
   const sendText = async (event?: FormEvent) => {
     event?.preventDefault();
     const body = text.trim();
-    if (!body || fetching) return;
+    if (!body || fetching || templateOnly) return;
     if (await submit({ text: { body } })) setText('');
   };
 
@@ -61,16 +66,15 @@ export function ReplyBox({ contact, thread, onSent }: Props) {
           {error}
         </p>
       )}
-      {templateOnly ? (
-        <>
-          <p className="notice">
-            {service.closesAt
-              ? `The 24-hour window closed ${formatDateTime(service.closesAt.toISOString())}: WhatsApp accepts only an approved template until the contact writes again.`
-              : 'This contact has not written yet: WhatsApp accepts only an approved template.'}
-          </p>
-          <TemplateForm busy={fetching} onSend={(template) => submit({ template })} />
-        </>
-      ) : (
+      {templateOnly && (
+        <p className="notice" role="status">
+          {service.closesAt
+            ? `The 24-hour window closed ${formatDateTime(service.closesAt.toISOString())}: WhatsApp accepts only an approved template until the contact writes again.`
+            : 'This contact has not written yet: WhatsApp accepts only an approved template.'}
+          {showText && ' Your reply is kept below; it can be sent once the contact writes again.'}
+        </p>
+      )}
+      {showText && (
         <form className="reply__form" onSubmit={sendText} aria-label="Reply">
           <label className="field field--grow">
             <span className="sr-only">Reply to {contact}</span>
@@ -83,11 +87,12 @@ export function ReplyBox({ contact, thread, onSent }: Props) {
               onKeyDown={onKeyDown}
             />
           </label>
-          <button type="submit" className="button button--primary" disabled={fetching || !text.trim()}>
+          <button type="submit" className="button button--primary" disabled={fetching || !text.trim() || templateOnly}>
             {fetching ? 'Sending…' : 'Send'}
           </button>
         </form>
       )}
+      {templateOnly && <TemplateForm busy={fetching} onSend={(template) => submit({ template })} />}
     </div>
   );
 }

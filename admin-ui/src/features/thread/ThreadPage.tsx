@@ -11,6 +11,7 @@ import type { Message } from '../../lib/types';
 import { Link, useLocation } from '../../routes/router';
 import { Bubble } from './Bubble';
 import { ReplyBox } from './ReplyBox';
+import { ThreadTitle } from './ThreadTitle';
 import { useThread } from './useThread';
 
 export function ThreadPage({ userId, contact }: { userId: string; contact: string }) {
@@ -62,9 +63,7 @@ export function ThreadPage({ userId, contact }: { userId: string; contact: strin
         <Link to={back} className="button button--quiet">
           ← Messages
         </Link>
-        <h2 id="thread-title" className="section-title">
-          Conversation with {name ? `${name} (${formatPhone(contact)})` : formatPhone(contact)}
-        </h2>
+        <ThreadTitle name={name} contact={contact} />
       </div>
       {thread.status === 'loading' && <Loading label="Loading the conversation…" />}
       {thread.error && <ErrorNotice message={thread.error} onRetry={thread.reload} />}

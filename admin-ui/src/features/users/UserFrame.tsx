@@ -31,9 +31,11 @@ export function UserFrame({ userId, tab, children }: { userId: string; tab: 'con
           </p>
           {user && balance !== null ? (
             <>
-              <h1 className="user-head__name">{displayName(user.name, user.phone)}</h1>
+              <h1 className="user-head__name">
+                <bdi>{displayName(user.name, user.phone)}</bdi>
+              </h1>
               <p className="user-head__meta">
-                {formatPhone(user.phone ?? user.businessScopedUserId)}
+                <bdi>{formatPhone(user.phone ?? user.businessScopedUserId)}</bdi>
                 <span className="sep" aria-hidden="true">·</span>
                 <span data-testid="user-balance">
                   {formatCredits(balance, user.monthlyAllowance)} credits ({user.creditsPeriod})

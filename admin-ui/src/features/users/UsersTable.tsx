@@ -24,7 +24,7 @@ export function UsersTable({ users, onOpen }: { users: UserFieldsFragment[]; onO
           <tr key={user.id} {...rowProps(index)} onClick={() => onOpen(user)} className="row-link" data-user-id={user.id}>
             <td data-label="Name">
               <Link to={paths.conversations(user.id)} tabIndex={-1} onClick={(e) => e.stopPropagation()}>
-                {displayName(user.name, user.phone ?? user.businessScopedUserId)}
+                <bdi>{displayName(user.name, user.phone ?? user.businessScopedUserId)}</bdi>
               </Link>
               {user.role === 'ADMIN' && <span className="badge badge--role">admin</span>}
             </td>

@@ -1,0 +1,21 @@
+// A urql client for component tests: mutations answered by the test, subscriptions silent.
+import { createElement, type ReactNode } from 'react';
+import { Provider, type Client } from 'urql';
+import { fromValue } from 'wonka';
+
+/** What a mutation answers: `data`, or an error shaped like urql's CombinedError. */
+export type MutationAnswer = { data?: unknown; error?: unknown };
+
+/** A client whose mutations `answer` answers, recording their variables; wrap renders in `wrapper`. */
+export function mutationClient(answer: (variables: Record<string, unknown>) => MutationAnswer = () => ({ data: null })) {
+  const sent: Record<string, unknown>[] = [];
+  const client = {
+    executeMutation: (request: { variables: Record<string, unknown> }) => {
+      sent.push(request.variables);
+      return fromValue({ operation: request, stale: false, hasNext: false, ...answer(request.variables) });
+    },
+    subscription: () => ({ subscribe: () => ({ unsubscribe: () => {} }) }),
+  } as unknown as Client;
+  const wrapper = ({ children }: { children: ReactNode }) => createElement(Provider, { value: client }, children);
+  return { sent, wrapper };
+}
