@@ -56,8 +56,16 @@ pub struct ConversationFilter {
 
 impl ConversationFilter {
     /// Refuses text filters holding control characters (a NUL broke the text index's query),
-    /// which no message's content, type or number is searched by.
+    /// which no message's content, type or number is searched by, and a `since` after `until`,
+    /// which no message could meet.
     fn check(&self) -> Result<(), AppError> {
+        if let (Some(since), Some(until)) = (self.since, self.until)
+            && since >= until
+        {
+            return Err(AppError::BadInput(format!(
+                "`since` ({since}) is not before `until` ({until}): no message could be in between; swap them"
+            )));
+        }
         let fields = [("type", &self.kind), ("contact", &self.contact), ("search", &self.search)];
         match fields.into_iter().find(|(_, text)| text.as_deref().is_some_and(|t| t.chars().any(char::is_control))) {
             Some((name, _)) => Err(AppError::BadInput(format!(

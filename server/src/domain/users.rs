@@ -201,8 +201,8 @@ impl Domain {
         Ok(user::Entity::find().filter(user::Column::Id.is_in(ids.iter().copied())).all(&self.db).await?)
     }
 
-    /// Users whose name, phone or business-scoped id contains `search` (ignoring case and a
-    /// leading `+` of a number), by id (admins only).
+    /// Users whose name, phone or business-scoped id contains `search` (ignoring case; a term
+    /// written like a number, `+33 6 12-34`, is matched by its digits), by id (admins only).
     pub async fn users(
         &self,
         viewer: &Viewer,
@@ -220,14 +220,21 @@ impl Domain {
             let backend = self.db.get_database_backend();
             let contains =
                 |c: user::Column, term: &str| text_match::contains_ignoring_case(Expr::col(c), term, backend);
-            let digits = lowered.strip_prefix('+').unwrap_or(&lowered);
+            let digits = number_digits(&lowered).unwrap_or_else(|| lowered.clone());
             query = query.filter(
                 Condition::any()
                     .add(contains(user::Column::Name, &lowered))
-                    .add(contains(user::Column::Phone, digits))
+                    .add(contains(user::Column::Phone, &digits))
                     .add(contains(user::Column::Bsuid, &lowered)),
             );
         }
         Ok(Page::from_overfetch(query.all(&self.db).await?, size))
     }
+}
+/// The digits of a term written like a phone number (digits with `+`, spaces, dots, dashes or
+/// brackets), as numbers are stored.
+fn number_digits(term: &str) -> Option<String> {
+    let looks_like_a_number = term.chars().any(|c| c.is_ascii_digit())
+        && term.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '.' | '-' | '(' | ')'));
+    looks_like_a_number.then(|| term.chars().filter(char::is_ascii_digit).collect())
 }

@@ -144,6 +144,12 @@ async fn users_are_searchable_by_name_phone_or_business_id() {
     assert_eq!(names(app.graphql_ok(query, json!({ "s": "ÉLODIE" })).await), vec!["Élodie Martin"]);
     assert_eq!(names(app.graphql_ok(query, json!({ "s": "иван" })).await), vec!["Иван Петров"]);
     assert_eq!(names(app.graphql_ok(query, json!({ "s": "+33622220000" })).await), vec!["Иван Петров"]);
+    assert_eq!(
+        names(app.graphql_ok(query, json!({ "s": "+33 6 22 22" })).await),
+        vec!["Иван Петров"],
+        "as people write numbers"
+    );
+    assert_eq!(names(app.graphql_ok(query, json!({ "s": "(336) 2222-0000" })).await), vec!["Иван Петров"]);
     for literal in ["_", "%", "."] {
         assert_eq!(names(app.graphql_ok(query, json!({ "s": literal })).await), Vec::<String>::new(), "{literal}");
     }

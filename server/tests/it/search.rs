@@ -151,6 +151,9 @@ async fn a_filter_holding_a_control_character_is_bad_input_not_an_outage() {
     }
     let rest = app.get(&format!("/api/user/{ana}/conversations?q=%27%22%00x"), Some(&app.admin_token())).await;
     assert_eq!(rest.status(), 400);
+    let reversed = json!({ "since": "2026-12-02T00:00:00Z", "until": "2026-12-01T00:00:00Z" });
+    let body = app.graphql(query, json!({ "u": ana.to_string(), "f": reversed }), Some(&app.admin_token())).await;
+    assert!(body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("swap them")), "{body}");
 }
 
 #[tokio::test]
