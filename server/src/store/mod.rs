@@ -113,7 +113,23 @@ pub async fn connect(url: &str, settings: PoolSettings) -> Result<DatabaseConnec
                 .row_buffer_size(SQLITE_ROW_BUFFER)
                 .with_regexp()
         });
-    Database::connect(options).await
+    match Database::connect(options).await {
+        Err(error) if url.starts_with("postgres") && error.to_string().contains("pool timed out") => {
+            Err(why_no_connection(url, settings.acquire_timeout, error).await)
+        }
+        result => result,
+    }
+}
+
+/// The pool says only that it timed out; one connection tried on its own says why (refused, no
+/// such database, a wrong password…).
+async fn why_no_connection(url: &str, waited: Duration, timed_out: DbErr) -> DbErr {
+    use sea_orm::sqlx::Connection;
+    let probe = sea_orm::sqlx::postgres::PgConnection::connect(url);
+    match tokio::time::timeout(waited, probe).await {
+        Ok(Err(cause)) => DbErr::Custom(format!("no connection within {} ms: {cause}", waited.as_millis())),
+        _ => timed_out,
+    }
 }
 
 /// Counts the SQL statements run through a connection and its clones: for tests that check a

@@ -183,6 +183,15 @@ fn replaying_a_delivery_that_does_not_exist_fails() {
 }
 
 #[test]
+fn an_unreachable_postgresql_says_why_not_only_that_the_pool_timed_out() {
+    let url = "postgres://app:secret-Xq7@127.0.0.1:1/w";
+    let output = wagate().env("DATABASE_URL", url).env("DATABASE_ACQUIRE_TIMEOUT_MS", "500").arg("migrate").output();
+    let stderr = String::from_utf8_lossy(&output.expect("run").stderr).into_owned();
+    assert!(stderr.contains("Connection refused") && stderr.contains("DATABASE_URL"), "{stderr}");
+    assert!(!stderr.contains("-Xq7"), "{stderr}");
+}
+
+#[test]
 fn a_database_password_never_reaches_the_output() {
     for url in ["postgres://app:pa/ss-Xq7@127.0.0.1:1/w", "mysql://app:pa55-Xq7@127.0.0.1/w"] {
         for args in [&["migrate"][..], &["webhook", "replay"][..]] {
