@@ -306,7 +306,12 @@ async fn graphiql_is_served_on_get() {
     let app = TestApp::spawn().await;
     let page = app.get("/graphql", None).await;
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.expect("html").to_lowercase().contains("graphiql"));
+    let html = page.text().await.expect("html");
+    assert!(html.contains("GraphiQL.createFetcher"), "{html}");
+    // It shares the admin UI's origin: every script and style it loads is pinned and checked.
+    let loads = html.matches("https://unpkg.com/").count();
+    assert_eq!((loads, html.matches("integrity=\"sha384-").count()), (4, 4), "{html}");
+    assert!(!html.contains("@4/") && !html.contains("@18/"), "versions are exact: {html}");
 }
 
 #[tokio::test]
