@@ -19,6 +19,7 @@ mod m20261203_000012_defer_text_indexing_on_conversations;
 mod m20261204_000013_merge_text_index_in_steps;
 mod m20261204_000014_point_outbound_reactions_at_their_message;
 mod m20261204_000015_index_send_references;
+mod m20261204_000016_create_credential_changes;
 
 /// Every migration of the schema, in order.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_merge_text_index_in_steps::Migration),
             Box::new(m20261204_000014_point_outbound_reactions_at_their_message::Migration),
             Box::new(m20261204_000015_index_send_references::Migration),
+            Box::new(m20261204_000016_create_credential_changes::Migration),
         ]
     }
 }

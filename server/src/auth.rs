@@ -90,6 +90,16 @@ impl Viewer {
     }
 }
 
+/// A token whose signature and expiry hold: who it names, and when it was issued (seconds since
+/// the Unix epoch; `0` for a token without `iat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    /// Who the token names, with the role it was signed with.
+    pub viewer: Viewer,
+    /// When it was issued.
+    pub issued_at: u64,
+}
+
 /// Signs and checks tokens with the configured secret.
 #[derive(Clone)]
 pub struct JwtKeys {
@@ -133,8 +143,9 @@ impl JwtKeys {
             .map_err(|e| AppError::BadInput(format!("could not sign the token: {e}")))
     }
 
-    /// Checks a token's signature, algorithm and expiry, and returns its viewer.
-    pub fn verify(&self, token: &str) -> Result<Viewer, AppError> {
+    /// Checks a token's signature, algorithm and expiry, and returns its viewer and when it was
+    /// issued.
+    pub fn verify(&self, token: &str) -> Result<Verified, AppError> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
             AppError::Unauthenticated(match e.kind() {
                 ErrorKind::ExpiredSignature => "the bearer token has expired: sign in again for a new one".into(),
@@ -152,11 +163,11 @@ impl JwtKeys {
                     .map_err(|_| AppError::Unauthenticated(format!("the token's subject `{sub}` is not a user id")))?,
             ),
         };
-        Ok(Viewer { role: claims.role, user_id })
+        Ok(Verified { viewer: Viewer { role: claims.role, user_id }, issued_at: claims.iat })
     }
 
     /// When the token of an `Authorization: Bearer <token>` value stops being valid, for a
-    /// token [`JwtKeys::viewer_from_header`] accepts.
+    /// token [`JwtKeys::token_from_header`] accepts.
     pub fn expiry_from_header(&self, header: &str) -> Option<std::time::SystemTime> {
         let token = bearer_token(header).ok()?;
         let claims = decode::<Claims>(token, &self.decoding, &self.validation).ok()?.claims;
@@ -164,7 +175,7 @@ impl JwtKeys {
     }
 
     /// Reads `Authorization: Bearer <token>` and verifies it.
-    pub fn viewer_from_header(&self, header: Option<&str>) -> Result<Viewer, AppError> {
+    pub fn token_from_header(&self, header: Option<&str>) -> Result<Verified, AppError> {
         let header = header
             .ok_or_else(|| AppError::Unauthenticated("no credentials: send `Authorization: Bearer <token>`".into()))?;
         self.verify(bearer_token(header)?)
@@ -242,9 +253,9 @@ mod tests {
     #[test]
     fn an_issued_token_verifies_to_its_viewer() {
         let token = keys().issue(Role::User, Some(7), Duration::from_secs(60)).unwrap();
-        assert_eq!(keys().verify(&token).unwrap(), Viewer { role: Role::User, user_id: Some(7) });
+        assert_eq!(keys().verify(&token).unwrap().viewer, Viewer { role: Role::User, user_id: Some(7) });
         let admin = keys().issue(Role::Admin, None, Duration::from_secs(60)).unwrap();
-        assert_eq!(keys().verify(&admin).unwrap(), Viewer { role: Role::Admin, user_id: None });
+        assert_eq!(keys().verify(&admin).unwrap().viewer, Viewer { role: Role::Admin, user_id: None });
     }
 
     #[test]
@@ -268,10 +279,10 @@ mod tests {
     fn the_bearer_scheme_is_read_in_any_case() {
         let token = keys().issue(Role::User, Some(7), Duration::from_secs(60)).unwrap();
         for scheme in ["Bearer", "bearer", "BEARER"] {
-            let viewer = keys().viewer_from_header(Some(&format!("{scheme} {token}")));
-            assert_eq!(viewer.unwrap().user_id, Some(7), "{scheme}");
+            let verified = keys().token_from_header(Some(&format!("{scheme} {token}")));
+            assert_eq!(verified.unwrap().viewer.user_id, Some(7), "{scheme}");
         }
-        assert!(keys().viewer_from_header(Some(&format!("Basic {token}"))).unwrap_err().message().contains("Bearer"));
+        assert!(keys().token_from_header(Some(&format!("Basic {token}"))).unwrap_err().message().contains("Bearer"));
     }
 
     #[test]

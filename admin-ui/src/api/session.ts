@@ -6,7 +6,7 @@ import { msUntilExpiry, parseStoredSession, type Session } from '../lib/session'
 const KEY = 'wagate.session';
 
 /** Why the last session ended, shown on the sign-in page. */
-export type EndReason = 'signed-out' | 'expired' | null;
+export type EndReason = 'signed-out' | 'expired' | 'password-changed' | null;
 
 interface State {
   session: Session | null;

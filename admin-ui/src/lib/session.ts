@@ -11,6 +11,8 @@ export interface Session {
   token: string;
   expiresAt: string;
   user: SessionUser;
+  /** The email or phone number signed in with, to sign in again after a password change. */
+  identifier?: string;
 }
 
 /** A session kept in storage, or null when absent, malformed or expired at `now`. */

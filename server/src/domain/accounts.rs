@@ -11,12 +11,18 @@ use argon2::{
     Argon2,
     password_hash::{PasswordHasher, PasswordVerifier},
 };
-use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, sea_query::OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait,
+    sea_query::OnConflict,
+};
 
 use crate::{
-    auth::{Role, Viewer},
+    auth::{Role, Verified, Viewer},
     error::AppError,
-    store::{Writer, entity::user},
+    store::{
+        Writer,
+        entity::{credential_change, user},
+    },
 };
 
 use super::{Domain, staff};
@@ -161,15 +167,23 @@ impl Domain {
 
     /// The viewer a valid token names, with the role its account has now: a role change, or
     /// the account's removal, applies to tokens issued before it (a demoted admin's token could
-    /// otherwise make them admin again). Tokens naming no account (an operator's, from
-    /// `wagate token issue` without `--user`) stay as signed.
-    pub async fn viewer_as_stored(&self, viewer: Viewer) -> Result<Viewer, AppError> {
-        let Some(id) = viewer.user_id else { return Ok(viewer) };
+    /// otherwise make them admin again), and a token issued before the password was last set
+    /// is refused. Tokens naming no account (an operator's, from `wagate token issue` without
+    /// `--user`) stay as signed.
+    pub async fn viewer_as_stored(&self, token: Verified) -> Result<Viewer, AppError> {
+        let Some(id) = token.viewer.user_id else { return Ok(token.viewer) };
         let account = user::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| {
             AppError::Unauthenticated(format!(
                 "the account this token was issued for (user {id}) no longer exists: sign in again"
             ))
         })?;
+        // Whole seconds, as tokens carry them: one issued in the second of the change is kept.
+        let changed = credential_change::Entity::find_by_id(id).one(&self.db).await?.map(|c| c.changed_at.timestamp());
+        if changed.is_some_and(|changed| i64::try_from(token.issued_at).unwrap_or(i64::MAX) < changed) {
+            return Err(AppError::Unauthenticated(
+                "this token was issued before the account's password changed: sign in again".into(),
+            ));
+        }
         Ok(Viewer { role: Role::from_stored(&account.role), user_id: Some(id) })
     }
 
@@ -207,7 +221,8 @@ impl Domain {
         }
     }
 
-    /// Replaces a signed-in user's password after checking the current one.
+    /// Replaces a signed-in user's password after checking the current one; the tokens issued
+    /// before it stop working, this request's among them (sign in again with the new one).
     pub async fn change_password(&self, user_id: i64, current: &str, new: &str) -> Result<(), AppError> {
         check_new_password(new, "newPassword")?;
         let user =
@@ -226,13 +241,24 @@ impl Domain {
         self.login_throttle.succeeded(&key, attempt);
         let phc = hashed_new_password(new, "newPassword").await?;
         let _turn = self.gate.enter(Writer::Accounts).await;
+        let txn = self.db.begin().await?;
         user::Entity::update_many()
             .col_expr(user::Column::PasswordHash, sea_orm::sea_query::Expr::value(phc))
             .filter(user::Column::Id.eq(user_id))
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
-        Ok(())
+        credentials_changed(&txn, user_id).await?;
+        Ok(txn.commit().await?)
     }
+}
+
+/// Notes that `user_id`'s password was just set: tokens issued before now stop working.
+pub(super) async fn credentials_changed<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<(), DbErr> {
+    let row = credential_change::ActiveModel { user_id: Set(user_id), changed_at: Set(chrono::Utc::now()) };
+    let replace = OnConflict::column(credential_change::Column::UserId)
+        .update_column(credential_change::Column::ChangedAt)
+        .to_owned();
+    credential_change::Entity::insert(row).on_conflict(replace).exec(db).await.map(drop)
 }
 
 /// The argon2id hash of a password nobody knows, checked against when no account matches.

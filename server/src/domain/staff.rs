@@ -5,7 +5,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    SqlErr,
+    SqlErr, TransactionTrait,
 };
 
 use crate::{
@@ -89,7 +89,8 @@ impl Domain {
         row.update(&self.db).await.map_err(|error| email_taken(error, email.as_deref().unwrap_or_default()))
     }
 
-    /// Sets a user's password, so that they sign in with their email or phone number.
+    /// Sets a user's password, so that they sign in with their email or phone number; the
+    /// tokens issued to them before stop working.
     pub async fn set_password(&self, viewer: &Viewer, id: i64, password: &str) -> Result<user::Model, AppError> {
         viewer.require_admin()?;
         let phc = accounts::hashed_new_password(password, "password").await?;
@@ -102,7 +103,11 @@ impl Domain {
         }
         let mut row = user.into_active_model();
         row.password_hash = Set(Some(phc));
-        Ok(row.update(&self.db).await?)
+        let txn = self.db.begin().await?;
+        let updated = row.update(&txn).await?;
+        accounts::credentials_changed(&txn, id).await?;
+        txn.commit().await?;
+        Ok(updated)
     }
 
     /// Refuses when no admin but `id` can sign in.

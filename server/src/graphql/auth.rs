@@ -22,8 +22,8 @@ impl Credentials {
     /// The outcome of checking an `Authorization: Bearer <token>` value (or its absence), with
     /// the role its account has now (see [`Domain::viewer_as_stored`]).
     pub async fn from_authorization(jwt: &JwtKeys, domain: &Domain, authorization: Option<&str>) -> Self {
-        let checked = match jwt.viewer_from_header(authorization) {
-            Ok(viewer) => domain.viewer_as_stored(viewer).await,
+        let checked = match jwt.token_from_header(authorization) {
+            Ok(token) => domain.viewer_as_stored(token).await,
             Err(refusal) => Err(refusal),
         };
         match checked {

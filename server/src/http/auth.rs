@@ -13,7 +13,7 @@ impl FromRequestParts<AppState> for Authenticated {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let viewer = state.jwt.viewer_from_header(header)?;
-        state.domain.viewer_as_stored(viewer).await.map(Self)
+        let token = state.jwt.token_from_header(header)?;
+        state.domain.viewer_as_stored(token).await.map(Self)
     }
 }

@@ -74,6 +74,35 @@ async fn an_admin_email_that_cannot_sign_in_an_admin_stops_the_start_saying_so()
     assert!(taken.message().contains("not an admin") && taken.message().contains("ADMIN_EMAIL"), "{}", taken.message());
 }
 
+/// Whoever had the old password (or a token got with it) is shut out once it changes.
+#[tokio::test]
+async fn a_password_set_or_changed_ends_the_tokens_issued_before_it() {
+    let app = TestApp::spawn().await;
+    let password = app.domain().ensure_admin("ops@example.com").await.unwrap().expect("a new admin");
+    let login = |pw: String| app.graphql(LOGIN, json!({ "id": "ops@example.com", "pw": pw }), None);
+    let before = login(password.clone()).await["data"]["login"]["token"].as_str().unwrap().to_owned();
+    app.deliver(&meta::text_notification("wamid.1", "33612345678", 1, "hi")).await;
+    let ana = app.user_by_phone("33612345678").await.id;
+    let anas_before = app.token(Role::User, Some(ana));
+    // Tokens carry whole seconds: one issued in the second of the change is kept.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+
+    let change = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }";
+    let changed = app.graphql(change, json!({ "c": password, "n": "a much longer password" }), Some(&before)).await;
+    assert_eq!(changed["data"]["changePassword"], true, "{changed}");
+    let me = app.graphql("{ me { id } }", json!({}), Some(&before)).await;
+    assert_eq!(me["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{me}");
+    assert!(me["errors"][0]["message"].as_str().is_some_and(|m| m.contains("password changed")), "{me}");
+    let after = login("a much longer password".into()).await["data"]["login"]["token"].as_str().unwrap().to_owned();
+    assert!(app.graphql("{ me { id } }", json!({}), Some(&after)).await["data"]["me"]["id"].is_string());
+
+    let set = "mutation($id: ID!) { setPassword(id: $id, password: \"ana's own password\") { id } }";
+    let done = app.graphql(set, json!({ "id": ana.to_string() }), Some(&after)).await;
+    assert!(done["data"]["setPassword"]["id"].is_string(), "{done}");
+    let status = app.get(&format!("/api/user/{ana}/conversations"), Some(&anas_before)).await.status();
+    assert_eq!(status, 401, "a token of Ana's from before her password was set");
+}
+
 #[tokio::test]
 async fn a_password_can_be_changed_and_the_old_one_stops_working() {
     let app = TestApp::spawn().await;

@@ -19,6 +19,8 @@ use crate::support::{JWT_SECRET, TestApp, meta, ws::LiveClient};
 
 const ANA: &str = "33612345678";
 const BOB: &str = "33687654321";
+/// A contact who is no caller: setting their password ends no caller's tokens.
+const CARL: &str = "33611112222";
 const ADMIN_EMAIL: &str = "matrix@example.com";
 const MEDIA_ID: &str = "7001";
 
@@ -84,6 +86,7 @@ fn expected(rule: Rule, caller: Caller) -> Outcome {
 struct World {
     app: TestApp,
     ana: i64,
+    carl: i64,
     admin_password: String,
     tokens: Vec<(Caller, Option<String>)>,
 }
@@ -102,6 +105,7 @@ impl World {
         );
         app.deliver(&meta::envelope(vec![meta::contact(ANA, "Ana")], vec![image], vec![])).await;
         app.deliver(&meta::text_notification("wamid.B1", BOB, now as i64, "I am Bob")).await;
+        app.deliver(&meta::text_notification("wamid.C1", CARL, now as i64, "I am Carl")).await;
         let (ana, bob) = (app.user_by_phone(ANA).await.id, app.user_by_phone(BOB).await.id);
         let admin_password = app.domain().ensure_admin(ADMIN_EMAIL).await.expect("create admin").expect("new admin");
         let login = app
@@ -131,7 +135,8 @@ impl World {
             (Caller::UserB, Some(app.token(Role::User, Some(bob)))),
             (Caller::Admin, Some(admin)),
         ];
-        Self { app, ana, admin_password, tokens }
+        let carl = app.user_by_phone(CARL).await.id;
+        Self { app, ana, carl, admin_password, tokens }
     }
 }
 
@@ -264,7 +269,7 @@ async fn graphql_queries_and_mutations_let_in_only_the_callers_the_rules_allow()
             "setPassword",
             Rule::AdminOnly,
             "mutation($u: ID!) { setPassword(id: $u, password: \"a long password 2\") { id } }",
-            json!({ "u": ana }),
+            json!({ "u": world.carl.to_string() }),
         ),
         (
             "changePassword",

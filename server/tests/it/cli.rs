@@ -22,7 +22,7 @@ fn token_issue_prints_only_a_jwt_the_server_accepts() {
     let stdout = String::from_utf8(output.stdout).expect("utf-8");
     let token = stdout.trim_end();
     assert_eq!(stdout.lines().count(), 1);
-    let viewer = wagate::auth::JwtKeys::new(&wagate::config::Secret::new(secret)).verify(token).expect("valid");
+    let viewer = wagate::auth::JwtKeys::new(&wagate::config::Secret::new(secret)).verify(token).expect("valid").viewer;
     assert_eq!((viewer.role, viewer.user_id), (wagate::auth::Role::User, Some(7)));
 }
 

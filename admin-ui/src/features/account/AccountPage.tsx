@@ -1,8 +1,10 @@
 // The signed-in admin's account: replacing the password (the first admin's one-time
-// password should be replaced this way).
+// password should be replaced this way). A changed password ends the tokens issued before it,
+// this page's among them, so the page signs in again with the new one.
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
-import { ChangePasswordMutation } from '../../api/operations';
+import { ChangePasswordMutation, LoginMutation } from '../../api/operations';
+import { endSession, startSession, useSession } from '../../api/session';
 import { describeError, errorCode } from '../../lib/errors';
 import { MIN_PASSWORD_LENGTH, isLongEnough } from '../../lib/password';
 
@@ -12,6 +14,8 @@ export function AccountPage() {
   const [repeat, setRepeat] = useState('');
   const [message, setMessage] = useState<{ kind: 'error' | 'done'; text: string } | null>(null);
   const [{ fetching }, change] = useMutation(ChangePasswordMutation);
+  const [, signIn] = useMutation(LoginMutation);
+  const { session } = useSession();
   const mismatch = repeat !== '' && next !== repeat;
   const longEnough = isLongEnough(next);
 
@@ -24,6 +28,14 @@ export function AccountPage() {
       setMessage({ kind: 'error', text: wrong ? 'The current password is wrong.' : describeError(result.error) });
       return;
     }
+    const identifier = session?.identifier;
+    const again = identifier ? await signIn({ identifier, password: next }) : null;
+    if (!identifier || !again?.data) {
+      endSession('password-changed');
+      return;
+    }
+    const { token, expiresAt, user } = again.data.login;
+    startSession({ token, expiresAt, identifier, user: { id: user.id, name: user.name, phone: user.phone, role: user.role } });
     setCurrent('');
     setNext('');
     setRepeat('');

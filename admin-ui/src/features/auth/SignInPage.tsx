@@ -8,6 +8,7 @@ import { describeError, errorCode } from '../../lib/errors';
 const ENDED: Record<Exclude<EndReason, null>, string> = {
   'signed-out': 'You are signed out.',
   expired: 'Your session has expired. Please sign in again.',
+  'password-changed': 'Your password is changed. Sign in with the new one.',
 };
 
 export function SignInPage({ ended }: { ended: EndReason }) {
@@ -29,7 +30,12 @@ export function SignInPage({ ended }: { ended: EndReason }) {
       return;
     }
     const { token, expiresAt, user } = result.data.login;
-    startSession({ token, expiresAt, user: { id: user.id, name: user.name, phone: user.phone, role: user.role } });
+    startSession({
+      token,
+      expiresAt,
+      identifier: identifier.trim(),
+      user: { id: user.id, name: user.name, phone: user.phone, role: user.role },
+    });
   };
 
   return (
