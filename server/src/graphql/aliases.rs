@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_graphql::{
     ServerError, ServerResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
-    parser::types::{ExecutableDocument, Selection, SelectionSet},
+    parser::types::{ExecutableDocument, Field, Selection, SelectionSet},
 };
 
 /// The most aliased fields one document may hold (the admin UI uses none).
@@ -61,35 +61,30 @@ const PASSWORD_CHECKS: [&str; 2] = ["login", "changePassword"];
 
 /// Fields that check a password in every operation and fragment definition of `document`.
 fn count_password_checks(document: &ExecutableDocument) -> usize {
-    let operations = document.operations.iter().map(|(_, op)| checks_in(&op.node.selection_set.node));
-    let fragments = document.fragments.values().map(|fragment| checks_in(&fragment.node.selection_set.node));
-    operations.chain(fragments).sum()
-}
-
-fn checks_in(set: &SelectionSet) -> usize {
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(field) => usize::from(PASSWORD_CHECKS.contains(&field.node.name.node.as_str())),
-            Selection::InlineFragment(fragment) => checks_in(&fragment.node.selection_set.node),
-            Selection::FragmentSpread(_) => 0,
-        })
-        .sum()
+    count_fields(document, &|field| PASSWORD_CHECKS.contains(&field.name.node.as_str()))
 }
 
 /// Aliased fields in every operation and fragment definition of `document`.
 fn count_aliases(document: &ExecutableDocument) -> usize {
-    let operations = document.operations.iter().map(|(_, op)| in_set(&op.node.selection_set.node));
-    let fragments = document.fragments.values().map(|fragment| in_set(&fragment.node.selection_set.node));
+    count_fields(document, &|field| field.alias.is_some())
+}
+
+/// The fields `counted` picks in every operation and fragment definition of `document`, at any
+/// depth (each fragment once, however often it is spread).
+fn count_fields(document: &ExecutableDocument, counted: &dyn Fn(&Field) -> bool) -> usize {
+    let operations = document.operations.iter().map(|(_, op)| in_set(&op.node.selection_set.node, counted));
+    let fragments = document.fragments.values().map(|fragment| in_set(&fragment.node.selection_set.node, counted));
     operations.chain(fragments).sum()
 }
 
-fn in_set(set: &SelectionSet) -> usize {
+fn in_set(set: &SelectionSet, counted: &dyn Fn(&Field) -> bool) -> usize {
     set.items
         .iter()
         .map(|item| match &item.node {
-            Selection::Field(field) => usize::from(field.node.alias.is_some()) + in_set(&field.node.selection_set.node),
-            Selection::InlineFragment(fragment) => in_set(&fragment.node.selection_set.node),
+            Selection::Field(field) => {
+                usize::from(counted(&field.node)) + in_set(&field.node.selection_set.node, counted)
+            }
+            Selection::InlineFragment(fragment) => in_set(&fragment.node.selection_set.node, counted),
             Selection::FragmentSpread(_) => 0,
         })
         .sum()
