@@ -1,34 +1,20 @@
 // @vitest-environment jsdom
 // Coming back to the messages table from a thread: the rows loaded with "load more" and the
 // scroll position are where the reader left them.
-import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { createElement, type ReactNode } from 'react';
-import { Provider, type Client } from 'urql';
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { createElement } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConversationsPage } from '../../src/features/conversations/ConversationsPage';
 import { forgetLists } from '../../src/lib/listMemory';
 import { minutely } from './fixtures';
+import { heldQueryClient } from './fakeUrql';
 
-/** A urql client whose query answers the test releases one by one; its subscriptions stay silent. */
+/** The held client, answering with a page of `ids` that has more after `endCursor`. */
 function fakeServer() {
-  const asked: Record<string, unknown>[] = [];
-  const pending: ((result: unknown) => void)[] = [];
-  const client = {
-    query: (_query: unknown, variables: Record<string, unknown>) => ({
-      toPromise: () => {
-        asked.push(variables);
-        return new Promise((resolve) => pending.push(resolve));
-      },
-    }),
-    subscription: () => ({ subscribe: () => ({ unsubscribe: () => {} }) }),
-  } as unknown as Client;
-  const wrapper = ({ children }: { children: ReactNode }) => createElement(Provider, { value: client }, children);
-  const answer = async (ids: number[], endCursor: string) => {
-    await waitFor(() => expect(pending.length).toBeGreaterThan(0));
-    const page = { data: { conversations: { nodes: minutely(...ids), pageInfo: { hasNextPage: true, endCursor } } } };
-    await act(async () => pending.shift()?.(page));
-  };
-  return { asked, wrapper, answer };
+  const server = heldQueryClient();
+  const answer = (ids: number[], endCursor: string) =>
+    server.answer({ data: { conversations: { nodes: minutely(...ids), pageInfo: { hasNextPage: true, endCursor } } } });
+  return { ...server, answer };
 }
 
 const scrolledTo = vi.fn();

@@ -1,5 +1,7 @@
 // A urql client for component tests: mutations answered by the test, subscriptions silent.
+import { act, waitFor } from '@testing-library/react';
 import { createElement, type ReactNode } from 'react';
+import { expect } from 'vitest';
 import { Provider, type Client } from 'urql';
 import { fromValue } from 'wonka';
 
@@ -18,4 +20,26 @@ export function mutationClient(answer: (variables: Record<string, unknown>) => M
   } as unknown as Client;
   const wrapper = ({ children }: { children: ReactNode }) => createElement(Provider, { value: client }, children);
   return { sent, wrapper };
+}
+
+/** A urql client whose query answers the test releases one by one (`answer`), recording their
+ *  variables; its subscriptions stay silent. */
+export function heldQueryClient() {
+  const asked: Record<string, unknown>[] = [];
+  const pending: ((result: { data?: unknown; error?: unknown }) => void)[] = [];
+  const client = {
+    query: (_query: unknown, variables: Record<string, unknown>) => ({
+      toPromise: () => {
+        asked.push(variables);
+        return new Promise((resolve) => pending.push(resolve));
+      },
+    }),
+    subscription: () => ({ subscribe: () => ({ unsubscribe: () => {} }) }),
+  } as unknown as Client;
+  const wrapper = ({ children }: { children: ReactNode }) => createElement(Provider, { value: client }, children);
+  const answer = async (result: { data?: unknown; error?: unknown }) => {
+    await waitFor(() => expect(pending.length).toBeGreaterThan(0));
+    await act(async () => pending.shift()?.(result));
+  };
+  return { asked, wrapper, answer };
 }

@@ -1,40 +1,19 @@
 // @vitest-environment jsdom
 // What the messages table and the thread do when the live socket comes back after a drop.
-import { act, cleanup, fireEvent, render, renderHook, screen, waitFor, within } from '@testing-library/react';
-import { createElement, type ReactNode } from 'react';
-import { Provider, type Client } from 'urql';
+import { act, cleanup, fireEvent, render, renderHook, screen, within } from '@testing-library/react';
+import { createElement } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setLiveState } from '../../src/api/live';
 import { ConversationsPage } from '../../src/features/conversations/ConversationsPage';
 import { useThread } from '../../src/features/thread/useThread';
 import { forgetLists } from '../../src/lib/listMemory';
 import { minutely } from './fixtures';
+import { heldQueryClient as fakeServer } from './fakeUrql';
 
 afterEach(() => {
   cleanup();
   forgetLists(); // each test opens the table afresh, not as a return to the last one's
 });
-
-/** A urql client whose query answers the test releases one by one; its subscriptions stay silent. */
-function fakeServer() {
-  const asked: Record<string, unknown>[] = [];
-  const pending: ((result: { data?: unknown; error?: unknown }) => void)[] = [];
-  const client = {
-    query: (_query: unknown, variables: Record<string, unknown>) => ({
-      toPromise: () => {
-        asked.push(variables);
-        return new Promise((resolve) => pending.push(resolve));
-      },
-    }),
-    subscription: () => ({ subscribe: () => ({ unsubscribe: () => {} }) }),
-  } as unknown as Client;
-  const wrapper = ({ children }: { children: ReactNode }) => createElement(Provider, { value: client }, children);
-  const answer = async (result: { data?: unknown; error?: unknown }) => {
-    await waitFor(() => expect(pending.length).toBeGreaterThan(0));
-    await act(async () => pending.shift()?.(result));
-  };
-  return { asked, wrapper, answer };
-}
 
 const conversations = (ids: number[], endCursor: string) => ({
   data: { conversations: { nodes: minutely(...ids), pageInfo: { hasNextPage: true, endCursor } } },
