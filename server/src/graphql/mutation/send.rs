@@ -30,11 +30,13 @@ impl SendMutation {
     /// after the contact last wrote; templates pass): nothing sent or charged; RATE_LIMITED (too
     /// many messages to this recipient lately, or no slot in the number's messages per second
     /// before the send's deadline): nothing sent, refunded, retry later; UPSTREAM_ERROR (Meta
-    /// refused, with its code in `extensions.metaCode`, or was unreachable, timed out or is not
-    /// configured): refunded, unless `extensions.maybeSent` is true: the message may have gone
+    /// refused, with its code in `extensions.metaCode`, or was unreachable or timed out):
+    /// refunded, unless `extensions.maybeSent` is true: the message may have gone
     /// out and keeps its charge, so look at the conversation before sending it again;
     /// SENT_NOT_STORED (Meta accepted it, wamid in `extensions.messageId`, but storing it failed):
-    /// it was sent, do not send it again; UNAVAILABLE (the database failed before Meta was called).
+    /// it was sent, do not send it again; UPSTREAM_ERROR before anything is charged when
+    /// `WHATSAPP_TOKEN` or `WHATSAPP_PHONE_NUMBER_ID` is not set; UNAVAILABLE (the database failed
+    /// before Meta was called).
     async fn send_message(
         &self,
         ctx: &Context<'_>,
