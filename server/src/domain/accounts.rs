@@ -12,8 +12,7 @@ use argon2::{
     password_hash::{PasswordHasher, PasswordVerifier},
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait,
-    sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, TransactionTrait, sea_query::OnConflict,
 };
 
 use crate::{
@@ -92,14 +91,14 @@ fn matches(password: &str, phc: &str) -> bool {
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
     static PASSWORD_WORK: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
     let cores = || std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    let interrupted =
+        |e: &dyn std::fmt::Display| AppError::BadInput(format!("the password check was interrupted ({e}); try again"));
     let _turn = PASSWORD_WORK
         .get_or_init(|| tokio::sync::Semaphore::new(cores()))
         .acquire()
         .await
-        .map_err(|e| AppError::BadInput(format!("the password check was interrupted ({e}); try again")))?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| AppError::BadInput(format!("the password check was interrupted ({e}); try again")))
+        .map_err(|e| interrupted(&e))?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| interrupted(&e))
 }
 
 /// Whether `password` matches the stored hash, checked off the async workers; a missing hash
@@ -188,12 +187,7 @@ impl Domain {
     }
 
     async fn an_admin_can_sign_in(&self) -> Result<bool, AppError> {
-        let admin = user::Entity::find()
-            .filter(user::Column::Role.eq(Role::Admin.as_str()))
-            .filter(user::Column::PasswordHash.is_not_null())
-            .one(&self.db)
-            .await?;
-        Ok(admin.is_some())
+        Ok(staff::admins_who_can_sign_in().one(&self.db).await?.is_some())
     }
 
     /// The user an email (or phone) and password sign in as. Unknown identifiers cost the
@@ -241,24 +235,25 @@ impl Domain {
         self.login_throttle.succeeded(&key, attempt);
         let phc = hashed_new_password(new, "newPassword").await?;
         let _turn = self.gate.enter(Writer::Accounts).await;
+        self.store_password(user_id, phc).await
+    }
+
+    /// Stores `user_id`'s new password hash `phc` and notes when, in one transaction: tokens
+    /// issued before now stop working. Callers hold the accounts' write turn.
+    pub(super) async fn store_password(&self, user_id: i64, phc: String) -> Result<(), AppError> {
         let txn = self.db.begin().await?;
         user::Entity::update_many()
             .col_expr(user::Column::PasswordHash, sea_orm::sea_query::Expr::value(phc))
             .filter(user::Column::Id.eq(user_id))
             .exec(&txn)
             .await?;
-        credentials_changed(&txn, user_id).await?;
+        let row = credential_change::ActiveModel { user_id: Set(user_id), changed_at: Set(chrono::Utc::now()) };
+        let replace = OnConflict::column(credential_change::Column::UserId)
+            .update_column(credential_change::Column::ChangedAt)
+            .to_owned();
+        credential_change::Entity::insert(row).on_conflict(replace).exec(&txn).await?;
         Ok(txn.commit().await?)
     }
-}
-
-/// Notes that `user_id`'s password was just set: tokens issued before now stop working.
-pub(super) async fn credentials_changed<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<(), DbErr> {
-    let row = credential_change::ActiveModel { user_id: Set(user_id), changed_at: Set(chrono::Utc::now()) };
-    let replace = OnConflict::column(credential_change::Column::UserId)
-        .update_column(credential_change::Column::ChangedAt)
-        .to_owned();
-    credential_change::Entity::insert(row).on_conflict(replace).exec(db).await.map(drop)
 }
 
 /// The argon2id hash of a password nobody knows, checked against when no account matches.

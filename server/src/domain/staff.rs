@@ -5,7 +5,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    SqlErr, TransactionTrait,
+    Select, SqlErr,
 };
 
 use crate::{
@@ -101,23 +101,13 @@ impl Domain {
                 "user {id} has neither an email nor a phone number to sign in with; give them an email first"
             )));
         }
-        let mut row = user.into_active_model();
-        row.password_hash = Set(Some(phc));
-        let txn = self.db.begin().await?;
-        let updated = row.update(&txn).await?;
-        accounts::credentials_changed(&txn, id).await?;
-        txn.commit().await?;
-        Ok(updated)
+        self.store_password(id, phc.clone()).await?;
+        Ok(user::Model { password_hash: Some(phc), ..user })
     }
 
     /// Refuses when no admin but `id` can sign in.
     async fn keep_an_admin(&self, id: i64) -> Result<(), AppError> {
-        let others = user::Entity::find()
-            .filter(user::Column::Role.eq(Role::Admin.as_str()))
-            .filter(user::Column::PasswordHash.is_not_null())
-            .filter(user::Column::Id.ne(id))
-            .count(&self.db)
-            .await?;
+        let others = admins_who_can_sign_in().filter(user::Column::Id.ne(id)).count(&self.db).await?;
         if others == 0 {
             return Err(AppError::BadInput(format!(
                 "user {id} is the only admin who can sign in; make another admin first"
@@ -125,6 +115,13 @@ impl Domain {
         }
         Ok(())
     }
+}
+
+/// The admins who have a password, so can sign in.
+pub(super) fn admins_who_can_sign_in() -> Select<user::Entity> {
+    user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Admin.as_str()))
+        .filter(user::Column::PasswordHash.is_not_null())
 }
 
 /// The row of an account that signs in with `email` (a lowercased address) and the password

@@ -213,7 +213,12 @@ impl Drop for Member {
 
 /// The result a subscription receives when it fell `missed` results behind, serialized.
 pub fn lagged_payload(missed: u64) -> String {
-    let error = async_graphql::Error::from(lagged(missed)).into_server_error(Pos::default());
+    error_payload(lagged(missed))
+}
+
+/// An operation's result holding only `error`, serialized.
+pub fn error_payload(error: AppError) -> String {
+    let error = async_graphql::Error::from(error).into_server_error(Pos::default());
     serde_json::to_string(&Response::from_errors(vec![error])).unwrap_or_default()
 }
 

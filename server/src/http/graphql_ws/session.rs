@@ -29,7 +29,7 @@ use crate::{
     graphql::{
         AppSchema,
         auth::Credentials,
-        shared_subscriptions::{SharedResult, SharedSubscriptions},
+        shared_subscriptions::{SharedResult, SharedSubscriptions, error_payload},
     },
 };
 
@@ -45,12 +45,6 @@ fn clipped(mut text: String, max: usize) -> String {
         text.truncate(end);
     }
     text
-}
-
-/// An operation's answer holding only `error`, serialized.
-fn error_payload(error: AppError) -> String {
-    let error = async_graphql::Error::from(error).into_server_error(async_graphql::Pos::default());
-    serde_json::to_string(&async_graphql::Response::from_errors(vec![error])).unwrap_or_default()
 }
 
 /// What a session needs from the app.
